@@ -1,0 +1,10 @@
+"""smartpay-apply: declarative payment services for Baidu smart-program third-party platforms."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("smartpay-apply")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

@@ -1,0 +1,131 @@
+"""The `smartpay-apply` entry point: global options, command registry, error handling.
+
+Errors: a `SmartpayError` becomes one clear message on stderr and its exit code (1); a bug shows
+a one-line notice and exit 1, and its traceback only with `--debug` (or SMARTPAY_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from smartpay_apply import __version__
+from smartpay_apply.cli.context import CliContext
+from smartpay_apply.cli.lazy import LazyGroup
+from smartpay_apply.errors import SmartpayError
+from smartpay_apply.logging_setup import configure_logging
+
+#: Every subcommand, imported only when used. Keep in sync with README's command list.
+COMMANDS: dict[str, str] = {
+    "validate": "smartpay_apply.cli.validate:validate",
+    "schema": "smartpay_apply.cli.schema:schema",
+    "dict": "smartpay_apply.cli.dict_cmd:dict_command",
+    "plan": "smartpay_apply.cli.plan:plan",
+    "apply": "smartpay_apply.cli.apply:apply",
+    "output": "smartpay_apply.cli.output:output",
+    "state": "smartpay_apply.cli.state:state",
+    "lock": "smartpay_apply.cli.lock:lock",
+    "unlock": "smartpay_apply.cli.lock:unlock",
+    "events": "smartpay_apply.cli.events:events",
+    "auth": "smartpay_apply.cli.auth:auth",
+    "data": "smartpay_apply.cli.data:data",
+    "sandbox": "smartpay_apply.cli.sandbox:sandbox",
+}
+
+
+class RootGroup(LazyGroup):
+    """Turns project errors into messages and exit codes; hides bug tracebacks unless asked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # A command whose module is not part of this build is left out of --help, not a crash.
+        return [name for name in super().list_commands(ctx) if _module_exists(self.lazy_commands.get(name))]
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SmartpayError as error:
+            click.echo(f"Error: {error.user_message()}", err=True)
+            ctx.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as error:  # a bug: say so plainly, traceback only on request
+            if _debug_requested(ctx):
+                traceback.print_exc()
+            else:
+                click.echo(
+                    f"Internal error: {type(error).__name__}: {error}\n"
+                    "This is a bug in smartpay-apply; run again with --debug for the traceback.",
+                    err=True,
+                )
+            ctx.exit(1)
+
+
+def _module_exists(target: str | None) -> bool:
+    if target is None:
+        return True
+    import importlib.util
+
+    return importlib.util.find_spec(target.split(":")[0]) is not None
+
+
+def _debug_requested(ctx: click.Context) -> bool:
+    obj = ctx.find_object(CliContext)
+    return bool(obj and obj.debug) or os.environ.get("SMARTPAY_DEBUG") == "1"
+
+
+@click.group(
+    cls=RootGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="smartpay-apply")
+@click.option(
+    "-C",
+    "directory",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Run as if started in DIR (like git -C).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Project config file (default: smartpay.yaml found from the current directory upward).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, directory: Path | None, config_file: Path | None, verbose: int, debug: bool) -> None:
+    """Plan and apply Baidu smart-program payment services from YAML specs.
+
+    \b
+    Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode)
+    or audits still in review (apply). See the README for details.
+    """
+    if directory is not None:
+        os.chdir(directory)
+    if config_file is not None:
+        config_file = config_file.resolve()
+    configure_logging(verbose, debug)
+    ctx.obj = CliContext(config_file=config_file, verbose=verbose, debug=debug)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(prog_name="smartpay-apply")
+    except BrokenPipeError:  # `smartpay-apply plan | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
+
+
+logging.getLogger("smartpay_apply").addHandler(logging.NullHandler())

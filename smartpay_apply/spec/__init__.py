@@ -1,0 +1,1 @@
+"""Desired state: the YAML spec files, their loader, validation rules and models."""
