@@ -20,13 +20,14 @@ def test_help_lists_every_registered_command(run_cli):
 
 
 def test_unknown_command_is_a_usage_error_without_traceback(run_cli):
+    # Usage errors exit 1: 2 is reserved for "changes pending" / "audits in review".
     result = run_cli("frobnicate")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "No such command 'frobnicate'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_chdir_option_rejects_missing_directory(run_cli, tmp_path):
     result = run_cli("-C", str(tmp_path / "nope"), "validate")
-    assert result.returncode == 2
+    assert result.returncode == 1
     assert "does not exist" in result.stderr

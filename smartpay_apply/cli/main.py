@@ -119,13 +119,25 @@ def cli(ctx: click.Context, directory: Path | None, config_file: Path | None, ve
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Usage errors exit 1, not click's 2: exit code 2 means "changes pending" to
+    `plan --detailed-exitcode` and "audits still in review" to `apply`, and a pipeline must
+    never mistake a mistyped flag for either.
+    """
     try:
-        cli(prog_name="smartpay-apply")
+        code = cli.main(prog_name="smartpay-apply", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        code = 1
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        code = 1
     except BrokenPipeError:  # `smartpay-apply plan | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(1)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 logging.getLogger("smartpay_apply").addHandler(logging.NullHandler())
