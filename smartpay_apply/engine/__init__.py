@@ -1,0 +1,1 @@
+"""The engine: observe (I/O), decide (pure), apply (I/O), and the plain-data plan between them."""
