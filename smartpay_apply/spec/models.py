@@ -108,11 +108,19 @@ class PaymentServiceSpec(_Section):
     day_max_frozen_amount: Decimal  # yuan, at most 10000
 
 
+class TpCredentialsSpec(_Section):
+    """The third-party-platform flow (docs/credentials.md): TP token, then refresh tokens."""
+
+    client_id: str | None = None  # the TP's key; default: the project's events.tp_client_id
+    tp_token: SecretStr | None = None  # a given TP token instead of the pushed ticket
+
+
 class CredentialsSpec(_Section):
     """How to get this mini-program's access token (see docs/credentials.md)."""
 
     access_token: SecretStr | None = None
     token_command: str | None = None
+    tp: TpCredentialsSpec | None = None
 
 
 class AppSpec(BaseModel):
