@@ -1,0 +1,151 @@
+"""Token sources: where each mini-program's access token comes from (docs/credentials.md).
+
+`token_source_for(spec, config, store, api)` is the one entry point the engine and the data
+commands call. It reads the spec's `credentials:` or, if the spec has none, the project-wide
+default (`credentials:` in smartpay.yaml), and returns a `TokenSource`:
+
+- `access_token` -> `StaticToken` (cannot refresh: a 110/111 becomes a clear error);
+- `token_command` -> `CommandToken` (runs the command, caches until expiry, re-runs on 110/111);
+- `tp` -> `TpAppToken` (TP token from the pushed ticket, refresh tokens rotated in the store).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from smartpay_apply.api.tokens import StaticToken, TokenSource
+from smartpay_apply.credentials.command import CommandToken
+from smartpay_apply.credentials.errors import CredentialsError, ReauthorizeError
+from smartpay_apply.credentials.tp import TpAppToken, TpPlatform
+
+if TYPE_CHECKING:
+    from smartpay_apply.api.client import OpenApi
+    from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.spec.models import AppSpec
+    from smartpay_apply.state.base import StateStore
+
+__all__ = [
+    "CommandToken",
+    "CredentialsError",
+    "ReauthorizeError",
+    "StaticToken",
+    "TpAppToken",
+    "TpPlatform",
+    "source_kind",
+    "token_source_for",
+]
+
+_KINDS = ("access_token", "token_command", "tp")
+
+
+def token_source_for(
+    spec: AppSpec,
+    config: ProjectConfig | None = None,
+    store: StateStore | None = None,
+    api: OpenApi | None = None,
+    *,
+    platform: TpPlatform | None = None,
+    run_id: str | None = None,
+) -> TokenSource:
+    """The TokenSource for `spec`'s mini-program. Raises CredentialsError if none is configured.
+
+    `platform` lets callers share one TP token between many mini-programs of a run (pass the
+    same `TpPlatform`); without it one is built from the config and the given store and api.
+    """
+    credentials, where = _chosen(spec, config)
+    kinds = [kind for kind in _KINDS if getattr(credentials, kind, None) is not None]
+    if len(kinds) > 1:
+        raise CredentialsError(
+            f"{where}: credentials of {spec.app} set {' and '.join(kinds)}; choose exactly one of "
+            + ", ".join(_KINDS)
+        )
+    if not kinds:
+        raise CredentialsError(f"{where}: credentials of {spec.app} are empty; set one of " + ", ".join(_KINDS))
+    kind = kinds[0]
+    if kind == "access_token":
+        value = credentials.access_token.get_secret_value().strip()
+        if not value:
+            raise CredentialsError(f"{where}: access_token of {spec.app} is empty")
+        return StaticToken(value)
+    if kind == "token_command":
+        cwd = str(config.root) if config is not None else None
+        return CommandToken(credentials.token_command, cwd=cwd)
+    return _tp_source(spec, credentials.tp, config, store, api, platform, run_id, where)
+
+
+def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | None:
+    """"access_token", "token_command", "tp", or None if the spec has no credentials."""
+    try:
+        credentials, _ = _chosen(spec, config)
+    except CredentialsError:
+        return None
+    kinds = [kind for kind in _KINDS if getattr(credentials, kind, None) is not None]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def _chosen(spec: AppSpec, config: ProjectConfig | None) -> tuple[Any, str]:
+    """The spec's credentials, else the project default; and where they were written."""
+    if spec.credentials is not None:
+        return spec.credentials, _locate(spec, "credentials")
+    default = getattr(config, "credentials", None) if config is not None else None
+    if default is not None:
+        path = getattr(config, "path", None) or "smartpay.yaml"
+        return default, f"{path} (credentials)"
+    raise CredentialsError(
+        f"{_locate(spec, None)}: mini-program {spec.app} has no credentials: add `credentials:` "
+        "to the spec (access_token, token_command or tp) or a project-wide `credentials:` "
+        "default to smartpay.yaml (docs/credentials.md)"
+    )
+
+
+def _locate(spec: AppSpec, field: str | None) -> str:
+    if spec.source is None:
+        return f"spec {spec.app}"
+    return str(spec.source.locate(field) if field else spec.source.document)
+
+
+def _tp_source(
+    spec: AppSpec,
+    tp: Any,
+    config: ProjectConfig | None,
+    store: StateStore | None,
+    api: OpenApi | None,
+    platform: TpPlatform | None,
+    run_id: str | None,
+    where: str,
+) -> TpAppToken:
+    if platform is None:
+        if api is None:
+            raise CredentialsError(f"{where}: tp credentials need the openapi client (a bug if you see this)")
+        if store is None:
+            if config is None:
+                raise CredentialsError(f"{where}: tp credentials need the state store (state: in smartpay.yaml)")
+            from smartpay_apply.runtime import open_state
+
+            store = open_state(config)
+        platform = TpPlatform(api, store, tp_client_id(tp, config), _tp_token(tp, config))
+    return TpAppToken(platform, spec.app, spec.app_id, run_id=run_id)
+
+
+def tp_client_id(tp: Any, config: ProjectConfig | None) -> str | None:
+    """The TP's client id: the credentials' own, else the project default, else events'."""
+    for candidate in (
+        getattr(tp, "client_id", None),
+        getattr(getattr(getattr(config, "credentials", None), "tp", None), "client_id", None),
+        getattr(getattr(config, "events", None), "tp_client_id", None),
+    ):
+        if candidate:
+            return str(candidate)
+    return None
+
+
+def _tp_token(tp: Any, config: ProjectConfig | None) -> str | None:
+    for candidate in (
+        getattr(tp, "tp_token", None),
+        getattr(getattr(getattr(config, "credentials", None), "tp", None), "tp_token", None),
+    ):
+        if candidate is not None:
+            value = candidate.get_secret_value() if hasattr(candidate, "get_secret_value") else str(candidate)
+            if value.strip():
+                return value.strip()
+    return None
