@@ -1,0 +1,441 @@
+"""The shared async client of the Baidu openapi: one per run, used by every mini-program.
+
+It owns what must be shared to behave well towards Baidu and the machine: one connection pool,
+one cap on concurrent requests, one optional requests-per-second limiter. Every call goes
+through `OpenApi.call`, which adds the access token, applies the endpoint's retry policy
+(`endpoints.Policy`), turns Baidu's three error shapes into exceptions (`errors`) and logs a
+masked line per attempt. `OpenApi.app(token)` binds one mini-program (`AppApi`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from smartpay_apply import __version__
+from smartpay_apply.api import endpoints as ep
+from smartpay_apply.api.app import AppApi
+from smartpay_apply.api.endpoints import Endpoint
+from smartpay_apply.api.errors import (
+    RATE_LIMIT_CODES,
+    TOKEN_ERROR_CODES,
+    AlreadyExistsError,
+    ApiError,
+    BusinessError,
+    GatewayError,
+    OAuthError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ResponseError,
+    TokenError,
+    TransportError,
+)
+from smartpay_apply.api.limits import RateLimiter, backoff_delay
+from smartpay_apply.api.models import OAuthToken, TpToken
+from smartpay_apply.api.tokens import StaticToken, TokenSource
+from smartpay_apply.sensitive import mask_mapping, mask_query
+
+log = logging.getLogger("smartpay_apply.api")
+
+DEFAULT_BASE_URL = "https://openapi.baidu.com"
+USER_AGENT = f"smartpay-apply/{__version__}"
+
+#: Headers and body fields in which a request id may come back (first found wins).
+REQUEST_ID_HEADERS = ("x-request-id", "x-bd-request-id", "x-bce-request-id", "request-id", "logid")
+REQUEST_ID_FIELDS = ("request_id", "requestId", "log_id", "logid")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Retryable(Exception):
+    """One attempt failed in a way a later attempt may not: `maybe_sent` says if it got there."""
+
+    def __init__(self, error: ApiError, *, maybe_sent: bool) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.maybe_sent = maybe_sent
+
+
+class _TokenRejected(Exception):
+    """Baidu answered 110/111: the token is to be refreshed (once) and the call repeated."""
+
+    def __init__(self, error: TokenError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def default_transport(max_connections: int) -> httpx.AsyncBaseTransport:
+    """The transport used when none is given: aiohttp under the httpx API.
+
+    bench/bench_client.py measured it at a fraction of httpx's own transport's CPU per request
+    (see bench/README.md); at concurrency 32 on 2 cores that decides the wall time.
+    """
+    from httpx_aiohttp import AiohttpTransport
+
+    limits = httpx.Limits(
+        max_connections=max_connections, max_keepalive_connections=max_connections
+    )
+    return AiohttpTransport(limits=limits)
+
+
+def certainly_not_sent(exc: Exception) -> bool:
+    """True only if the request cannot have reached the server (connection never made).
+
+    httpx-aiohttp maps *every* aiohttp connection error (including "server disconnected" after
+    the request went out) to httpx.ConnectTimeout, so for it the aiohttp cause decides.
+    """
+    cause = exc.__cause__
+    module = type(cause).__module__ if cause is not None else ""
+    if module.startswith("aiohttp"):
+        import aiohttp
+
+        return isinstance(cause, aiohttp.ClientConnectorError)
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _as_int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _request_id(response: httpx.Response, body: object) -> str | None:
+    for header in REQUEST_ID_HEADERS:
+        if response.headers.get(header):
+            return str(response.headers[header])
+    if isinstance(body, Mapping):
+        for field in REQUEST_ID_FIELDS:
+            if body.get(field):
+                return str(body[field])
+    return None
+
+
+def _decode(response: httpx.Response) -> object:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _brief(body: object) -> str:
+    """errno / error_code of an answer, for the log line (never the payload)."""
+    if isinstance(body, Mapping):
+        for key in ("errno", "error_code", "error"):
+            if key in body:
+                return f"{key}={body[key]}"
+    return "-"
+
+
+class OpenApi:
+    """The shared openapi client (`async with OpenApi(...) as api`).
+
+    `transport` replaces the network (tests: httpx.MockTransport / ASGITransport; the embedded
+    sandbox). `timeout` bounds every call's reads, `connect_timeout` its connect.
+    `max_concurrency` caps requests in flight across all mini-programs; `rps` optionally
+    limits request starts per second. `retries` is the number of extra attempts a retryable
+    failure gets, with full-jitter exponential backoff from `backoff_base` seconds.
+    `max_pages` bounds the page iterators (a runaway server raises PaginationError).
+    """
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.0,
+        max_concurrency: int = 16,
+        rps: float | None = None,
+        retries: int = 3,
+        backoff_base: float = 0.2,
+        user_agent: str = USER_AGENT,
+        max_pages: int = 10_000,
+    ) -> None:
+        if max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.retries = max(0, retries)
+        self.backoff_base = backoff_base
+        self.max_pages = max_pages
+        self.max_concurrency = max_concurrency
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._limiter = RateLimiter(rps) if rps else None
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport or default_transport(max_concurrency),
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            headers={"User-Agent": user_agent},
+        )
+
+    async def __aenter__(self) -> OpenApi:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    def app(self, token: TokenSource | str) -> AppApi:
+        """The endpoints of one mini-program, authenticated by `token`."""
+        source = StaticToken(token) if isinstance(token, str) else token
+        return AppApi(self, source)
+
+    # ------------------------------------------------------------------ TP level
+
+    async def tp_token(self, client_id: str, ticket: str) -> TpToken:
+        """The TP's own access token (30 days) from the latest pushed ticket."""
+        data = await self.call(ep.TP_TOKEN, None, params={"client_id": client_id, "ticket": ticket})
+        return self.parse(ep.TP_TOKEN, TpToken, data)
+
+    async def exchange_authorization_code(self, tp_access_token: str, code: str) -> OAuthToken:
+        """A mini-program's access + refresh token for its authorization code (single use)."""
+        params = {"code": code, "grant_type": "app_to_tp_authorization_code"}
+        data = await self.call(ep.OAUTH_EXCHANGE, StaticToken(tp_access_token), params=params)
+        return self.parse(ep.OAUTH_EXCHANGE, OAuthToken, data)
+
+    async def refresh_app_token(self, tp_access_token: str, refresh_token: str) -> OAuthToken:
+        """A new access + refresh token. Never repeated after an unknown outcome: the refresh
+        token is single use, so a lost answer is OutcomeUnknownError, not a blind retry."""
+        params = {"refresh_token": refresh_token, "grant_type": "app_to_tp_refresh_token"}
+        data = await self.call(ep.OAUTH_REFRESH, StaticToken(tp_access_token), params=params)
+        return self.parse(ep.OAUTH_REFRESH, OAuthToken, data)
+
+    async def retrieve_authorization_code(self, tp_access_token: str, app_id: int | str) -> str:
+        """A new authorization code for a mini-program that authorized the TP (errno 50032 if
+        it did not)."""
+        data = await self.call(
+            ep.RETRIEVE_CODE, StaticToken(tp_access_token), form={"app_id": str(app_id)}
+        )
+        if isinstance(data, Mapping):
+            data = data.get("authorization_code") or data.get("code")
+        if not isinstance(data, str) or not data:
+            raise ResponseError(ep.RETRIEVE_CODE.name, None, "answer carries no authorization code")
+        return data
+
+    # ------------------------------------------------------------------ the call
+
+    def parse(self, endpoint: Endpoint, model: type[M], data: object) -> M:
+        """Validate an answer's data into `model`; a mismatch is a clear ResponseError (field
+        names only: values may be sensitive)."""
+        try:
+            return model.model_validate(data if data is not None else {})
+        except ValidationError as exc:
+            fields = sorted({".".join(str(p) for p in e["loc"]) or "(root)" for e in exc.errors()})
+            raise ResponseError(
+                endpoint.name, None, f"unexpected answer shape (fields: {', '.join(fields)})"
+            ) from None
+
+    async def call(
+        self,
+        endpoint: Endpoint,
+        tokens: TokenSource | None,
+        *,
+        params: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+    ) -> Any:
+        """One logical call: attempts, token refresh (once), retries per the endpoint's policy.
+
+        Returns the answer's `data` (or the bare body where the endpoint allows one).
+        """
+        if endpoint.method == "POST" and not form and not files:
+            raise ValueError(f"{endpoint.name}: a POST needs a body (Baidu answers 60020)")
+        token = await tokens.token() if tokens is not None else None
+        refreshed = False
+        maybe_sent = False
+        attempt = 0
+        while True:
+            try:
+                return await self._attempt(
+                    endpoint, token, params, form, files, after_retry=maybe_sent
+                )
+            except _TokenRejected as rejected:
+                if tokens is None or token is None:
+                    raise rejected.error from None
+                if refreshed:
+                    error = rejected.error
+                    raise TokenError(
+                        endpoint.name,
+                        error.error_code,
+                        f"{error.msg} (again after a refresh)",
+                        request_id=error.request_id,
+                    ) from None
+                refreshed = True
+                token = await self._refresh(endpoint, tokens, token, rejected.error)
+                continue
+            except _Retryable as failure:
+                maybe_sent = maybe_sent or failure.maybe_sent
+                if maybe_sent and not endpoint.retries_maybe_sent:
+                    raise self._unknown(endpoint, failure.error) from None
+                if attempt >= self.retries:
+                    if maybe_sent and endpoint.policy is not ep.Policy.READ:
+                        raise self._unknown(endpoint, failure.error) from None
+                    raise failure.error from None
+            await asyncio.sleep(backoff_delay(attempt, self.backoff_base))
+            attempt += 1
+
+    @staticmethod
+    def _unknown(endpoint: Endpoint, error: ApiError) -> OutcomeUnknownError:
+        return OutcomeUnknownError(
+            endpoint.name,
+            None,
+            f"{error.msg or 'no answer'}; the request may or may not have taken effect: it is "
+            "not repeated blindly (read the current state before trying again)",
+            request_id=error.request_id,
+            http_status=error.http_status,
+        )
+
+    @staticmethod
+    async def _refresh(
+        endpoint: Endpoint, tokens: TokenSource, rejected: str, error: TokenError
+    ) -> str:
+        try:
+            return await tokens.refresh(rejected)
+        except TokenError as refusal:
+            raise TokenError(
+                endpoint.name, error.error_code, refusal.msg, request_id=error.request_id
+            ) from None
+
+    async def _attempt(
+        self,
+        endpoint: Endpoint,
+        token: str | None,
+        params: Mapping[str, str] | None,
+        form: Mapping[str, str] | None,
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+        *,
+        after_retry: bool,
+    ) -> Any:
+        query = dict(params or {})
+        if token is not None:
+            query["access_token"] = token
+        request = self._http.build_request(
+            endpoint.method, endpoint.path, params=query, data=form, files=files
+        )
+        if files:
+            await request.aread()  # a byte body: every transport sends it the same way
+        async with self._semaphore:
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            started = time.perf_counter()
+            try:
+                response = await self._http.send(request)
+            except httpx.HTTPError as exc:
+                elapsed = (time.perf_counter() - started) * 1000
+                self._log(endpoint, query, form, files, f"{type(exc).__name__}", elapsed, "-")
+                raise self._transport_failure(endpoint, exc) from None
+        elapsed = (time.perf_counter() - started) * 1000
+        body = _decode(response)
+        self._log(endpoint, query, form, files, str(response.status_code), elapsed, _brief(body))
+        return self._interpret(endpoint, response, body, after_retry=after_retry)
+
+    @staticmethod
+    def _transport_failure(endpoint: Endpoint, exc: Exception) -> _Retryable:
+        text = mask_query(str(exc)) or "no answer"
+        error = TransportError(endpoint.name, None, f"{type(exc).__name__}: {text}")
+        return _Retryable(error, maybe_sent=not certainly_not_sent(exc))
+
+    @staticmethod
+    def _interpret(
+        endpoint: Endpoint, response: httpx.Response, body: object, *, after_retry: bool
+    ) -> Any:
+        """Baidu's answer -> its data, or the matching exception (see errors.py)."""
+        status = response.status_code
+        rid = _request_id(response, body)
+        if isinstance(body, Mapping):
+            if "errno" in body:
+                errno = _as_int(body.get("errno"))
+                msg = str(body.get("msg") or "")
+                if errno == 0:
+                    return body.get("data")
+                if errno is None:
+                    raise ResponseError(endpoint.name, None, "answer has a non-numeric errno")
+                if errno in RATE_LIMIT_CODES:
+                    limited = RateLimitError(endpoint.name, errno, msg, request_id=rid)
+                    raise _Retryable(limited, maybe_sent=False)
+                if errno == endpoint.duplicate_errno:
+                    raise AlreadyExistsError(
+                        endpoint.name,
+                        errno,
+                        msg,
+                        after_retry=after_retry,
+                        request_id=rid,
+                        http_status=status,
+                    )
+                raise BusinessError(endpoint.name, errno, msg, request_id=rid, http_status=status)
+            if "error_code" in body:
+                code = _as_int(body.get("error_code"))
+                msg = str(body.get("error_msg") or "")
+                if code in TOKEN_ERROR_CODES:
+                    raise _TokenRejected(TokenError(endpoint.name, code, msg, request_id=rid))
+                if code in RATE_LIMIT_CODES:
+                    limited = RateLimitError(endpoint.name, code, msg, request_id=rid)
+                    raise _Retryable(limited, maybe_sent=False)
+                gateway = GatewayError(endpoint.name, code, msg, request_id=rid, http_status=status)
+                if status >= 500:
+                    raise _Retryable(gateway, maybe_sent=True)
+                raise gateway
+            if isinstance(body.get("error"), str):
+                raise OAuthError(
+                    endpoint.name,
+                    str(body["error"]),
+                    str(body.get("error_description") or ""),
+                    request_id=rid,
+                    http_status=status,
+                )
+        if status == 429 or status >= 500:
+            failure = TransportError(endpoint.name, status, f"HTTP {status}", request_id=rid)
+            raise _Retryable(failure, maybe_sent=status != 429)
+        if body is None:
+            raise ResponseError(endpoint.name, status, "answer is not JSON", request_id=rid)
+        if endpoint.bare_ok and 200 <= status < 300:
+            return body
+        raise ResponseError(
+            endpoint.name, status, "answer has neither errno nor error_code", request_id=rid
+        )
+
+    @staticmethod
+    def _log(
+        endpoint: Endpoint,
+        query: Mapping[str, str],
+        form: Mapping[str, str] | None,
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+        status: str,
+        elapsed_ms: float,
+        brief: str,
+    ) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return
+        sent = mask_mapping(query)
+        if form:
+            sent.update(mask_mapping(form))
+        for name, (_filename, content, _type) in (files or {}).items():
+            sent[name] = f"<image, {len(content)} bytes>"
+        log.debug(
+            "%s %s %s -> %s %.0f ms %s",
+            endpoint.method,
+            endpoint.path,
+            sent,
+            status,
+            elapsed_ms,
+            brief,
+        )
+
+
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "AppApi", "OpenApi", "certainly_not_sent"]
