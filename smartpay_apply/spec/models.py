@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from smartpay_apply.spec import rules
 
 SECTIONS: tuple[str, ...] = ("account", "developer_config", "payment_service")
 
@@ -49,7 +59,9 @@ class SpecSource:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+    )
 
 
 class AccountSpec(_Section):
@@ -66,6 +78,31 @@ class AccountSpec(_Section):
     id_card_front: Path | None = None
     id_card_back_url: SecretStr | None = None
     id_card_back: Path | None = None
+    # Later optional fields (openapi-facts.md, 2023 SDKs): sent only when given.
+    legal_card_start_time: str | None = None
+    legal_card_end_time: str | None = None
+    license_start_time: str | None = None
+    license_end_time: str | None = None
+    industry_id: int | None = Field(default=None, gt=0)
+    manage_permit_url: str | None = None
+
+    _scope = field_validator("business_scope")(rules.business_scope)
+    _names = field_validator(
+        "business_province", "business_city", "business_detail_address"
+    )(rules.non_empty)
+    _person = field_validator("legal_person")(rules.legal_person)
+    _id = field_validator("legal_id")(rules.legal_id)
+    _urls = field_validator("id_card_front_url", "id_card_back_url")(rules.https_secret_url)
+    _permit = field_validator("manage_permit_url")(rules.https_url)
+    _industry = field_validator("industry_id", mode="before")(rules.no_bool)
+    _starts = field_validator("legal_card_start_time", "license_start_time")(rules.date_text)
+    _ends = field_validator("legal_card_end_time", "license_end_time")(rules.end_date_text)
+
+    @model_validator(mode="after")
+    def _one_image_each_side(self) -> AccountSpec:
+        rules.one_of(self, "id_card_front_url", "id_card_front")
+        rules.one_of(self, "id_card_back_url", "id_card_back")
+        return self
 
 
 class DeveloperConfigSpec(_Section):
@@ -75,6 +112,9 @@ class DeveloperConfigSpec(_Section):
     pay_notify_url: str
     refund_audit_url: str
     refund_succ_url: str
+
+    _key = field_validator("tp_public_key")(rules.rsa_public_key)
+    _urls = field_validator("pay_notify_url", "refund_audit_url", "refund_succ_url")(rules.https_url)
 
 
 #: paymentservice/update changes only these, at once and without an audit.
@@ -106,6 +146,22 @@ class PaymentServiceSpec(_Section):
     commission_rate: int = 6
     pool_cash_pledge: Decimal  # yuan
     day_max_frozen_amount: Decimal  # yuan, at most 10000
+    # Later optional field (openapi-facts.md): the bank's reserved phone number.
+    bank_phone_number: str | None = None
+
+    _texts = field_validator("app_name", "bank_account", "bank_name", "bank_branch", "open_province", "open_city")(
+        rules.non_empty
+    )
+    _phone = field_validator("service_phone")(rules.service_phone)
+    _bank_phone = field_validator("bank_phone_number")(rules.mobile_phone)
+    _card = field_validator("bank_card")(rules.bank_card)
+    _numbers = field_validator(
+        "payment_days", "commission_rate", "pool_cash_pledge", "day_max_frozen_amount", mode="before"
+    )(rules.no_bool)
+    _days = field_validator("payment_days")(rules.payment_days)
+    _rate = field_validator("commission_rate")(rules.commission_rate)
+    _pledge = field_validator("pool_cash_pledge")(rules.yuan)
+    _frozen = field_validator("day_max_frozen_amount")(rules.day_max_frozen_amount)
 
 
 class TpCredentialsSpec(_Section):
@@ -122,6 +178,8 @@ class CredentialsSpec(_Section):
     token_command: str | None = None
     tp: TpCredentialsSpec | None = None
 
+    _token = field_validator("access_token", "token_command")(rules.non_empty)
+
 
 class AppSpec(BaseModel):
     """One mini-program: its identity, its credentials and the sections it manages.
@@ -131,14 +189,18 @@ class AppSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    app: str
-    app_id: int
+    app: str = Field(description="Unique name of this mini-program: lower-case letters, digits, dashes")
+    app_id: int = Field(description="The mini-program's appid (a positive integer)")
     credentials: CredentialsSpec | None = None
     account: AccountSpec | None = None
     developer_config: DeveloperConfigSpec | None = None
     payment_service: PaymentServiceSpec | None = None
 
     _source: SpecSource | None = PrivateAttr(default=None)
+
+    _app = field_validator("app")(rules.app_name)
+    _app_id_type = field_validator("app_id", mode="before")(rules.no_bool)
+    _app_id = field_validator("app_id")(rules.app_id)
 
     @property
     def source(self) -> SpecSource | None:

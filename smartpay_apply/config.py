@@ -1,0 +1,255 @@
+"""The project configuration: `smartpay.yaml` at the root of a specs repository.
+
+Found from the current directory upward (like git finds `.git`), or given with `--config`.
+Three environment variables override it for CI jobs that point one repo at several
+environments: `SMARTPAY_ENDPOINT`, `SMARTPAY_STATE`, `SMARTPAY_CONCURRENCY`.
+`${env:...}`/`${file:...}` references are resolved everywhere except under `defaults:`, whose
+references are resolved per spec (so an error names the spec that needed the value).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from smartpay_apply.errors import ConfigError
+from smartpay_apply.spec.convert import model_input, problems_from
+from smartpay_apply.spec.errors import Problem
+from smartpay_apply.spec.models import CredentialsSpec, Location
+from smartpay_apply.spec.refs import RefError, has_reference, resolve
+from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, read_file
+
+CONFIG_NAME = "smartpay.yaml"
+MAX_CONCURRENCY = 256
+#: Keys of smartpay.yaml whose values are not resolved at load time.
+_DEFERRED = ("defaults",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+class EventsConfig(_Strict):
+    """The push receiver (`smartpay-apply events serve`): Baidu's message verification settings."""
+
+    token: SecretStr | None = None
+    encoding_aes_key: SecretStr | None = None
+    tp_client_id: str | None = None
+    allow_plaintext: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+
+
+class CredentialsDefaults(CredentialsSpec):
+    """Project-wide default credentials: the same shape as a spec's `credentials:`."""
+
+
+class ApplyConfig(_Strict):
+    """Guards and limits of `apply`."""
+
+    #: apply refuses a run that changes payout fields of more than this share of the apps.
+    payout_change_max_share: float = Field(default=0.25, ge=0, le=1)
+    #: How long `apply --wait` waits for audits, e.g. "30m", "2h", "90s".
+    wait_timeout: str = "30m"
+
+
+class ProjectConfig(_Strict):
+    """smartpay.yaml, validated. `root` is its directory; relative paths are relative to it."""
+
+    root: Path
+    path: Path
+    version: int = 1
+    endpoint: str = "https://openapi.baidu.com"
+    state: str = ".smartpay/state.db"
+    specs: list[str] = Field(default_factory=lambda: ["specs/**/*.yaml"])
+    concurrency: int = Field(default=16, ge=1, le=MAX_CONCURRENCY)
+    defaults: dict[str, Any] = Field(default_factory=dict)
+    events: EventsConfig = Field(default_factory=EventsConfig)
+    credentials: CredentialsDefaults | None = None
+    apply: ApplyConfig = Field(default_factory=ApplyConfig)
+    sandbox: dict[str, Any] = Field(default_factory=dict)
+    rate_limit: float | None = Field(default=None, gt=0)
+    timeout: float = Field(default=10, gt=0)
+
+    #: The `defaults:` block with positions, for the spec loader (None when built in code).
+    _defaults_tree: MapNode | None = PrivateAttr(default=None)
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError(f"unsupported version {value} (allowed: 1)")
+        return value
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        return check_endpoint(value)
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must be a file path or a postgresql:// URL")
+        return value
+
+    @field_validator("specs")
+    @classmethod
+    def _specs(cls, value: list[str]) -> list[str]:
+        if not value or any(not pattern.strip() for pattern in value):
+            raise ValueError('must list at least one glob pattern, e.g. ["specs/**/*.yaml"]')
+        return value
+
+    @property
+    def state_dir(self) -> Path:
+        """Where local files live (`<root>/.smartpay`): the dict cache, a SQLite state store."""
+        return self.root / ".smartpay"
+
+    @property
+    def defaults_tree(self) -> MapNode | None:
+        """`defaults:` as written, with positions (None if the config was built in code)."""
+        return self._defaults_tree
+
+
+def check_endpoint(value: str) -> str:
+    """'sandbox' or an http(s) URL with a host."""
+    if value == "sandbox":
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be 'sandbox' or an http(s) URL (got {value!r})")
+    return value.rstrip("/")
+
+
+def find_config(cwd: Path) -> Path:
+    """smartpay.yaml in `cwd` or its nearest parent."""
+    start = cwd.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_NAME} found in {start} or any parent; create one or pass --config"
+    )
+
+
+def load_project_config(
+    cwd: Path, config_file: Path | None, environ: Mapping[str, str] | None = None
+) -> ProjectConfig:
+    """Find, read and validate smartpay.yaml, then apply the environment overrides."""
+    env = os.environ if environ is None else environ
+    path = find_config(cwd) if config_file is None else config_file
+    path = path if path.is_absolute() else (cwd / path)
+    display = _display(path, cwd)
+    if not path.exists():
+        raise ConfigError(f"{display}: no such file; create it or fix --config")
+    result = read_file(path, display)
+    if result.problems:
+        raise _config_error(result.problems)
+    documents = [doc for doc in result.documents if doc is not None]
+    if len(documents) > 1:
+        raise ConfigError(f"{display}: holds {len(documents)} YAML documents; expected one")
+    tree = documents[0] if documents else None
+    if tree is not None and not isinstance(tree, MapNode):
+        raise _config_error([Problem.at(tree.loc, display, "", "expected a mapping of settings")])
+    tree = tree or MapNode({}, Location(display, 1, 1))
+    problems: list[Problem] = []
+    for reserved in ("root", "path"):
+        if reserved in tree.entries:
+            problems.append(
+                Problem.at(tree.entries[reserved].key_loc, display, reserved, "unknown field (set by the tool)")
+            )
+    resolved = _resolve_tree(tree, path.parent, env, (), problems, display)
+    if problems:
+        raise _config_error(problems)
+    assert isinstance(resolved, MapNode)
+    data = model_input(resolved, ProjectConfig)
+    data = {key: value for key, value in data.items() if key not in ("root", "path")}
+    data.update(_env_overrides(env))
+    try:
+        config = ProjectConfig.model_validate({**data, "root": path.parent.resolve(), "path": path.resolve()})
+    except ValidationError as error:
+        raise _config_error(problems_from(error, resolved, ProjectConfig, display)) from None
+    defaults = tree.entries.get("defaults")
+    if defaults is not None and isinstance(defaults.value, MapNode):
+        config._defaults_tree = defaults.value
+    return config
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    """SMARTPAY_* variables, each checked here so an error names the variable."""
+    overrides: dict[str, Any] = {}
+    endpoint = env.get("SMARTPAY_ENDPOINT")
+    if endpoint:
+        try:
+            overrides["endpoint"] = check_endpoint(endpoint.strip())
+        except ValueError as error:
+            raise ConfigError(f"SMARTPAY_ENDPOINT: {error}") from None
+    state = env.get("SMARTPAY_STATE")
+    if state:
+        overrides["state"] = state.strip()
+    concurrency = env.get("SMARTPAY_CONCURRENCY")
+    if concurrency:
+        text = concurrency.strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+            raise ConfigError(
+                f"SMARTPAY_CONCURRENCY: must be a whole number from 1 to {MAX_CONCURRENCY} (got {concurrency!r})"
+            )
+        overrides["concurrency"] = int(text)
+    return overrides
+
+
+def _resolve_tree(
+    tree: Tree,
+    base_dir: Path,
+    env: Mapping[str, str],
+    parts: tuple[str, ...],
+    problems: list[Problem],
+    display: Path,
+) -> Tree:
+    """The tree with references resolved, except under `defaults:` (resolved per spec)."""
+    if isinstance(tree, Scalar):
+        if isinstance(tree.value, str) and has_reference(tree.value):
+            try:
+                text = resolve(tree.value, base_dir, env)
+            except RefError as error:
+                problems.append(Problem.at(tree.loc, display, ".".join(parts), str(error)))
+                return tree
+            return Scalar(text, text, False, tree.loc)
+        return tree
+    if isinstance(tree, SeqNode):
+        return SeqNode([_resolve_tree(item, base_dir, env, parts, problems, display) for item in tree.items], tree.loc)
+    entries = {}
+    for key, entry in tree.entries.items():
+        if not parts and key in _DEFERRED:
+            entries[key] = entry
+            continue
+        value = _resolve_tree(entry.value, base_dir, env, (*parts, key), problems, display)
+        entries[key] = type(entry)(entry.key_loc, value)
+    return MapNode(entries, tree.loc)
+
+
+def _config_error(problems: list[Problem]) -> ConfigError:
+    lines = [str(problem) for problem in sorted(set(problems))]
+    return ConfigError("invalid project config:\n" + "\n".join(lines))
+
+
+def _display(path: Path, cwd: Path) -> Path:
+    """`path` relative to `cwd` when inside it (what a user typed), else absolute."""
+    try:
+        return path.resolve().relative_to(cwd.resolve())
+    except ValueError:
+        return path.resolve()

@@ -1,0 +1,220 @@
+"""From a positioned YAML tree to model input, and from pydantic errors back to positions.
+
+Two jobs the loader and the project config share:
+- `model_input`: plain data for `Model.model_validate`, where a number written unquoted for a
+  string field keeps its source text (`service_phone: 01012345678` stays "01012345678").
+- `problems_from`: each pydantic error as a `Problem` at the file:line:column of the field,
+  in words a user understands, without ever showing a sensitive value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from smartpay_apply.sensitive import is_sensitive
+from smartpay_apply.spec.errors import Problem
+from smartpay_apply.spec.models import Location
+from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, to_python
+
+_STRING_TYPES = (str, SecretStr, Path)
+
+
+def model_input(tree: Tree | None, model: type[BaseModel] | None) -> Any:
+    """Plain data for `model`, typed by the YAML, except numbers for string fields keep their text."""
+    if tree is None:
+        return None
+    if isinstance(tree, Scalar):
+        return tree.value
+    if isinstance(tree, SeqNode):
+        return [model_input(item, None) for item in tree.items]
+    if model is None:
+        return to_python(tree)
+    fields = model.model_fields
+    data: dict[str, Any] = {}
+    for key, entry in tree.entries.items():
+        info = fields.get(key)
+        value = entry.value
+        if info is None:
+            data[key] = to_python(value)
+            continue
+        annotation = info.annotation
+        nested = _model_of(annotation)
+        if isinstance(value, Scalar) and _is_string_type(annotation):
+            data[key] = _as_text(value)
+        elif nested is not None and isinstance(value, MapNode):
+            data[key] = model_input(value, nested)
+        else:
+            data[key] = model_input(value, None)
+    return data
+
+
+def _as_text(scalar: Scalar) -> Any:
+    if isinstance(scalar.value, bool | int | Decimal):
+        return scalar.text
+    return scalar.value
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        return tuple(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    return (annotation,)
+
+
+def _is_string_type(annotation: Any) -> bool:
+    return any(member in _STRING_TYPES for member in _members(annotation))
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    for member in _members(annotation):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            return member
+    return None
+
+
+# --- locating --------------------------------------------------------------------------------
+
+
+def locate(tree: Tree | None, parts: tuple[str | int, ...]) -> tuple[Location | None, Location | None]:
+    """(key position, value position) of a field path in the tree; the nearest parent if absent."""
+    key_loc: Location | None = None
+    node = tree
+    for part in parts:
+        if isinstance(node, MapNode) and isinstance(part, str) and part in node.entries:
+            entry = node.entries[part]
+            key_loc, node = entry.key_loc, entry.value
+        elif isinstance(node, SeqNode) and isinstance(part, int) and 0 <= part < len(node.items):
+            node = node.items[part]
+            key_loc = node.loc
+        else:
+            return key_loc or (node.loc if node is not None else None), None
+    return key_loc, (node.loc if node is not None else None)
+
+
+def field_positions(tree: Tree | None, prefix: str = "") -> dict[str, Location]:
+    """Every field path of a mapping tree -> the position of its key (for SpecSource.fields)."""
+    positions: dict[str, Location] = {}
+    if isinstance(tree, MapNode):
+        for key, entry in tree.entries.items():
+            path = f"{prefix}{key}"
+            positions[path] = entry.key_loc
+            if isinstance(entry.value, MapNode):
+                positions.update(field_positions(entry.value, path + "."))
+    return positions
+
+
+# --- messages --------------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "decimal_type": "expected an amount in yuan (a number such as 100 or 99.50)",
+    "decimal_parsing": "expected an amount in yuan (a number such as 100 or 99.50)",
+    "finite_number": "expected a finite amount",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+    "dict_type": "expected a mapping (key: value lines)",
+    "model_type": "expected a mapping (key: value lines)",
+    "model_attributes_type": "expected a mapping (key: value lines)",
+    "list_type": "expected a list",
+    "path_type": "expected a file path",
+}
+
+
+def _got(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | Decimal):
+        return "a number"
+    return "text"
+
+
+def message_for(error: Any, field: str, model: type[BaseModel] | None) -> str:
+    """One pydantic error dict -> a user-facing message (never containing a sensitive value)."""
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return unknown_field_message(field, model)
+    if kind == "value_error":
+        cause = error.get("ctx", {}).get("error")
+        return str(cause) if cause is not None else str(error["msg"]).removeprefix("Value error, ")
+    if kind in _TYPE_WORDS:
+        return f"{_TYPE_WORDS[kind]} (got {_got(error.get('input'))})"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"not an allowed value (allowed: {expected})"
+    if kind in ("string_too_short", "string_too_long", "too_short", "too_long"):
+        return str(error["msg"]).replace("String should", "must").replace("List should", "must")
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return str(error["msg"]).replace("Input should be", "must be")
+    message = str(error["msg"])
+    if is_sensitive(field):
+        return message.split(",")[0]
+    return message
+
+
+def allowed_fields(model: type[BaseModel] | None, parts: tuple[str | int, ...]) -> list[str]:
+    """The field names allowed at `parts` (the parent of an unknown key) in `model`."""
+    current: type[BaseModel] | None = model
+    for part in parts:
+        if current is None or not isinstance(part, str) or part not in current.model_fields:
+            return []
+        current = _model_of(current.model_fields[part].annotation)
+    return list(current.model_fields) if current is not None else []
+
+
+def unknown_field_message(field: str, model: type[BaseModel] | None, parts: tuple[str | int, ...] = ()) -> str:
+    """'unknown field (did you mean 'bank_name'?)' or the list of allowed names."""
+    name = field.rsplit(".", 1)[-1]
+    allowed = allowed_fields(model, parts)
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"unknown field (did you mean '{close[0]}'?)"
+    if allowed:
+        return f"unknown field (allowed: {', '.join(allowed)})"
+    return "unknown field"
+
+
+def problems_from(
+    error: ValidationError,
+    tree: Tree | None,
+    model: type[BaseModel],
+    display: Path,
+    prefix: tuple[str | int, ...] = (),
+) -> list[Problem]:
+    """Every error of a failed validation, each at the position of its field."""
+    problems = []
+    for item in error.errors(include_url=False):
+        parts = tuple(part for part in item["loc"] if not isinstance(part, str) or "[" not in part)
+        full = (*prefix, *parts)
+        field = ".".join(str(part) for part in full)
+        key_loc, value_loc = locate(tree, parts)
+        if item["type"] == "extra_forbidden":
+            message = unknown_field_message(field, model, parts[:-1])
+            where = key_loc
+        elif item["type"] == "missing":
+            message = "required field is missing"
+            where = key_loc  # the parent's key: the field is absent
+        else:
+            message = message_for(item, field, model)
+            where = value_loc or key_loc
+        problems.append(Problem.at(where, display, field, message))
+    return problems

@@ -1,0 +1,52 @@
+"""Spec problems: collected, sorted and reported all at once.
+
+A user fixing specs wants every problem in one run, each pointing at file:line:column in the
+form editors and CI annotations understand: `path:line:col: field.path: what is wrong`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartpay_apply.errors import SmartpayError
+from smartpay_apply.spec.models import Location
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a spec (or with smartpay.yaml), at a position.
+
+    `message` never contains a sensitive value: whoever builds a Problem checks the field
+    with `smartpay_apply.sensitive.is_sensitive` first.
+    """
+
+    path: str
+    line: int
+    column: int
+    field: str
+    message: str
+
+    @classmethod
+    def at(cls, location: Location | None, path: Path | str, field: str, message: str) -> Problem:
+        """A problem at `location`, or at the start of `path` when no position is known."""
+        if location is None:
+            return cls(str(path), 1, 1, field, message)
+        return cls(str(location.path), location.line, location.column, field, message)
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class SpecError(SmartpayError):
+    """One or more specs are invalid; carries every problem found, sorted."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__(self.user_message())
+
+    def user_message(self) -> str:
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the specs:"
+        return "\n".join([head, *(str(problem) for problem in self.problems)])

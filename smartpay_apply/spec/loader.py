@@ -1,0 +1,265 @@
+"""Load spec files into `AppSpec`s, each knowing where its fields were written.
+
+The steps for each YAML document: merge the project's `defaults:` under it (the spec's own
+values win, section by section), resolve `${env:}`/`${file:}` references, turn local image
+paths into absolute ones, validate with the models, and check local image files. Problems are
+collected across all files (plus duplicate `app`/`app_id`) and raised together as one
+`SpecError`, so a user sees every mistake in one run.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from smartpay_apply.config import ProjectConfig
+from smartpay_apply.spec import images
+from smartpay_apply.spec.convert import field_positions, model_input, problems_from
+from smartpay_apply.spec.errors import Problem, SpecError
+from smartpay_apply.spec.models import AppSpec, Location, SpecSource
+from smartpay_apply.spec.refs import RefError, has_reference, resolve
+from smartpay_apply.spec.yamlread import Entry, MapNode, Scalar, SeqNode, Tree, read_file
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+#: Account fields naming local image files, resolved relative to the file that names them.
+IMAGE_FIELDS = ("id_card_front", "id_card_back")
+
+
+@dataclass
+class LoadReport:
+    """What loading found: the valid specs, every problem, and warnings (nothing fatal)."""
+
+    specs: list[AppSpec] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: int = 0
+
+
+def load_specs(config: ProjectConfig, paths: Sequence[Path] | None = None) -> list[AppSpec]:
+    """Every spec matched by `config.specs` (or in `paths`), sorted by app; SpecError if any is wrong."""
+    report = load_report(config, paths)
+    if report.problems:
+        raise SpecError(report.problems)
+    return report.specs
+
+
+def load_report(
+    config: ProjectConfig,
+    paths: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> LoadReport:
+    """Like load_specs, but returns problems and warnings instead of raising."""
+    here = (cwd or Path.cwd()).resolve()
+    env = os.environ if environ is None else environ
+    report = LoadReport()
+    files = _spec_files(config, paths, here, report)
+    report.files = len(files)
+    loader = _Loader(config, env, here)
+    for path in files:
+        specs, problems, warnings = loader.load_file(path)
+        report.specs.extend(specs)
+        report.problems.extend(problems)
+        report.warnings.extend(warnings)
+    report.problems.extend(duplicate_problems(report.specs))
+    report.specs.sort(key=lambda spec: spec.app)
+    report.problems = sorted(set(report.problems))
+    return report
+
+
+def load_spec_file(
+    path: Path, defaults: Mapping[str, Any] | None = None, config: ProjectConfig | None = None
+) -> list[AppSpec]:
+    """The specs of one file, with plain `defaults` merged under them; SpecError if wrong."""
+    if config is None:
+        config = ProjectConfig(root=path.parent.resolve(), path=path.parent.resolve() / "smartpay.yaml")
+    if defaults is not None:
+        config = config.model_copy(update={"defaults": dict(defaults)})
+    specs, problems, _ = _Loader(config, os.environ, Path.cwd().resolve()).load_file(path)
+    if problems:
+        raise SpecError(problems)
+    return specs
+
+
+def display_path(path: Path, cwd: Path) -> Path:
+    """`path` relative to `cwd` when inside it (short, clickable), else absolute."""
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        return absolute.relative_to(cwd)
+    except ValueError:
+        return absolute
+
+
+def _spec_files(config: ProjectConfig, paths: Sequence[Path] | None, cwd: Path, report: LoadReport) -> list[Path]:
+    """The files to load: the given files and directories, or the config's glob patterns."""
+    found: dict[Path, None] = {}
+    if paths:
+        for given in paths:
+            absolute = given if given.is_absolute() else cwd / given
+            if absolute.is_dir():
+                matches = sorted(
+                    p for p in absolute.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()
+                )
+                if not matches:
+                    report.warnings.append(f"{display_path(absolute, cwd)}: no .yaml files in this directory")
+                found.update(dict.fromkeys(matches))
+            else:
+                found[absolute] = None  # a missing file is reported when read
+        return list(found)
+    for pattern in config.specs:
+        names = sorted(glob.glob(pattern, root_dir=config.root, recursive=True))
+        if not names:
+            report.warnings.append(f"no spec files match {pattern!r} in {config.root}")
+        for name in names:
+            found[config.root / name] = None
+    return list(found)
+
+
+class _Loader:
+    """Loads spec files against one project config."""
+
+    def __init__(self, config: ProjectConfig, environ: Mapping[str, str], cwd: Path) -> None:
+        self.config = config
+        self.environ = environ
+        self.cwd = cwd
+        self.defaults = config.defaults_tree or _tree_from_plain(
+            config.defaults, Location(display_path(config.path, cwd), 1, 1)
+        )
+        #: display path -> directory that relative references in that file start from
+        self.base_dirs: dict[Path, Path] = {display_path(config.path, cwd): config.root}
+
+    def load_file(self, path: Path) -> tuple[list[AppSpec], list[Problem], list[str]]:
+        display = display_path(path, self.cwd)
+        self.base_dirs[display] = path.parent
+        result = read_file(path, display)
+        if result.problems:
+            return [], result.problems, []
+        specs: list[AppSpec] = []
+        problems: list[Problem] = []
+        documents = [doc for doc in result.documents if doc is not None]
+        if not documents:
+            return [], [], [f"{display}: holds no spec (empty file)"]
+        for document in documents:
+            spec, found = self.load_document(document, display)
+            problems.extend(found)
+            if spec is not None:
+                specs.append(spec)
+        return specs, problems, []
+
+    def load_document(self, document: Tree, display: Path) -> tuple[AppSpec | None, list[Problem]]:
+        if not isinstance(document, MapNode):
+            message = "a spec must be a mapping with app:, app_id: and the sections to manage"
+            return None, [Problem.at(document.loc, display, "", message)]
+        problems: list[Problem] = []
+        merged = _merge(self.defaults, document) if self.defaults is not None else document
+        tree = self._resolve(merged, (), problems)
+        assert isinstance(tree, MapNode)
+        data = model_input(tree, AppSpec)
+        self._absolute_images(tree, data)
+        try:
+            spec = AppSpec.model_validate(data)
+        except ValidationError as error:
+            problems.extend(problems_from(error, tree, AppSpec, display))
+            return None, problems
+        if problems:
+            return None, problems
+        problems.extend(images.check(spec, tree))
+        if problems:
+            return None, problems
+        return spec.with_source(SpecSource(document.loc, field_positions(tree))), []
+
+    def _resolve(self, tree: Tree, parts: tuple[str, ...], problems: list[Problem]) -> Tree:
+        """References resolved, each relative to the file that wrote it."""
+        if isinstance(tree, Scalar):
+            if not (isinstance(tree.value, str) and has_reference(tree.value)):
+                return tree
+            base = self.base_dirs.get(tree.loc.path, self.config.root)
+            try:
+                text = resolve(tree.value, base, self.environ)
+            except RefError as error:
+                problems.append(Problem.at(tree.loc, tree.loc.path, ".".join(parts), str(error)))
+                return tree
+            return Scalar(text, text, False, tree.loc)
+        if isinstance(tree, SeqNode):
+            return SeqNode([self._resolve(item, parts, problems) for item in tree.items], tree.loc)
+        entries = {
+            key: Entry(entry.key_loc, self._resolve(entry.value, (*parts, key), problems))
+            for key, entry in tree.entries.items()
+        }
+        return MapNode(entries, tree.loc)
+
+    def _absolute_images(self, tree: MapNode, data: Any) -> None:
+        """Local image paths relative to the file that named them become absolute."""
+        account = data.get("account") if isinstance(data, dict) else None
+        entry = tree.entries.get("account")
+        if not isinstance(account, dict) or entry is None or not isinstance(entry.value, MapNode):
+            return
+        for name in IMAGE_FIELDS:
+            value = account.get(name)
+            image = entry.value.entries.get(name)
+            if isinstance(value, str) and value.strip() and image is not None:
+                base = self.base_dirs.get(image.value.loc.path, self.config.root)
+                account[name] = str((base / value.strip()).resolve())
+
+
+def _merge(defaults: MapNode, spec: MapNode) -> MapNode:
+    """`defaults` under `spec`: mappings merge key by key, the spec's own values win."""
+    entries = dict(defaults.entries)
+    for key, entry in spec.entries.items():
+        below = entries.get(key)
+        if below is not None and isinstance(below.value, MapNode) and isinstance(entry.value, MapNode):
+            entries[key] = Entry(entry.key_loc, _merge(below.value, entry.value))
+        else:
+            entries[key] = entry
+    return MapNode(entries, spec.loc)
+
+
+def _tree_from_plain(data: Any, loc: Location) -> MapNode | None:
+    """A tree for defaults given as plain data (a ProjectConfig built in code)."""
+    if not data:
+        return None
+
+    def build(value: Any) -> Tree:
+        if isinstance(value, Mapping):
+            return MapNode({str(k): Entry(loc, build(v)) for k, v in value.items()}, loc)
+        if isinstance(value, list | tuple):
+            return SeqNode([build(item) for item in value], loc)
+        return Scalar(value, "" if value is None else str(value), False, loc)
+
+    built = build(data)
+    return built if isinstance(built, MapNode) else None
+
+
+def duplicate_problems(specs: Sequence[AppSpec]) -> list[Problem]:
+    """An `app` name or `app_id` used twice: a problem at each later use, naming the first."""
+    problems: list[Problem] = []
+    for attribute in ("app", "app_id"):
+        first: dict[object, AppSpec] = {}
+        for spec in sorted(specs, key=_position):
+            value = getattr(spec, attribute)
+            if value not in first:
+                first[value] = spec
+                continue
+            here = _locate(spec, attribute)
+            there = _locate(first[value], attribute)
+            problems.append(
+                Problem.at(here, here.path if here else "", attribute, f"{value} is also used at {there}")
+            )
+    return problems
+
+
+def _position(spec: AppSpec) -> tuple[str, int, int]:
+    source = spec.source
+    if source is None:
+        return ("", 0, 0)
+    return (str(source.document.path), source.document.line, source.document.column)
+
+
+def _locate(spec: AppSpec, field_path: str) -> Location | None:
+    return spec.source.locate(field_path) if spec.source is not None else None

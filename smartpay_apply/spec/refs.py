@@ -1,0 +1,86 @@
+"""`${env:NAME}`, `${env:NAME:-default}` and `${file:relative/path}` references in YAML strings.
+
+Secrets do not belong in git: a spec says where a value comes from and the loader fetches it.
+A reference may fill a whole value or part of one (`Bearer ${env:TOKEN}`); `$${` writes a
+literal `${`. A `${file:...}` path is relative to the YAML file that uses it. A missing
+variable or file is a `RefError` whose message names the reference but never a value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+MAX_REFERENCED_FILE_BYTES = 1024 * 1024
+
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+ALLOWED = "${env:NAME}, ${env:NAME:-default}, ${file:path}"
+
+
+class RefError(ValueError):
+    """A reference that cannot be resolved; the message is safe to show (no values)."""
+
+
+def has_reference(text: str) -> bool:
+    """True when `text` may contain a reference (cheap pre-check for the common case)."""
+    return "${" in text
+
+
+def resolve(text: str, base_dir: Path, environ: Mapping[str, str]) -> str:
+    """`text` with every reference replaced; raises RefError on the first one that fails."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        return _resolve_one(match.group(1), base_dir, environ)
+
+    if "${" in _REFERENCE.sub("", text):
+        raise RefError(f"unclosed reference '${{' (allowed: {ALLOWED})")
+    return _REFERENCE.sub(replace, text)
+
+
+def _resolve_one(body: str, base_dir: Path, environ: Mapping[str, str]) -> str:
+    kind, _, rest = body.partition(":")
+    if kind == "env":
+        return _env(rest, environ)
+    if kind == "file":
+        return _file(rest, base_dir)
+    raise RefError(f"unknown reference '${{{body}}}' (allowed: {ALLOWED})")
+
+
+def _env(rest: str, environ: Mapping[str, str]) -> str:
+    name, has_default, default = rest.partition(":-")
+    if not _ENV_NAME.match(name):
+        raise RefError(f"'${{env:{name}}}' is not a valid variable name (letters, digits, _)")
+    value = environ.get(name)
+    if value is not None and value != "":
+        return value
+    if has_default:
+        return default
+    raise RefError(
+        f"environment variable {name} is not set (used as ${{env:{name}}}; "
+        f"set it or give a default: ${{env:{name}:-value}})"
+    )
+
+
+def _file(rest: str, base_dir: Path) -> str:
+    if not rest.strip():
+        raise RefError("'${file:}' needs a path (relative to this YAML file)")
+    path = (base_dir / rest.strip()).resolve()
+    try:
+        if path.is_dir():
+            raise RefError(f"${{file:{rest}}}: {path} is a directory, not a file")
+        if path.stat().st_size > MAX_REFERENCED_FILE_BYTES:
+            raise RefError(f"${{file:{rest}}}: {path} is larger than 1 MiB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RefError(f"${{file:{rest}}}: no such file ({path})") from None
+    except OSError as error:
+        raise RefError(f"${{file:{rest}}}: cannot read {path}: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RefError(f"${{file:{rest}}}: {path} is not UTF-8 text") from None
+    return text.strip()
