@@ -1,0 +1,156 @@
+"""The export loop: for each mini-program, every page, formatted and committed in order.
+
+It only ties the parts together: pages come from `pages.walk_pages`, rows from
+`columns.format_row`, text from a `writers.Writer`, and each complete page is committed to an
+`output.Output` with the cursor that lets a re-run resume after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from smartpay_apply.data.columns import Column, format_row
+from smartpay_apply.data.output import Cursor, Output
+from smartpay_apply.data.pages import FetchPage, PageResult, walk_pages
+from smartpay_apply.data.writers import Writer
+
+
+@dataclass(frozen=True)
+class AppSource:
+    """One mini-program's pages: its name (the `app` column) and how to fetch page N."""
+
+    name: str
+    fetch: FetchPage
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    """What to export: the columns, the mini-programs, paging and concurrency."""
+
+    what: str
+    columns: Sequence[Column]
+    sources: Sequence[AppSource]
+    page_size: int
+    concurrency: int = 8
+    with_app: bool = False
+
+
+class Progress(Protocol):
+    """Told about pages as they are written (the CLI shows a bar on a TTY)."""
+
+    def app_started(self, name: str, total_pages: int | None, done_pages: int) -> None: ...
+
+    def page_written(self, rows: int) -> None: ...
+
+
+class NoProgress:
+    """Progress that shows nothing (pipes, tests)."""
+
+    def app_started(self, name: str, total_pages: int | None, done_pages: int) -> None:
+        return None
+
+    def page_written(self, rows: int) -> None:
+        return None
+
+
+@dataclass
+class ExportResult:
+    """Rows written per mini-program in this run (a resumed run counts only its own rows)."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    resumed_from: Cursor | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+class _Restart(Exception):
+    """The data behind a partial file changed since it was written: start over."""
+
+
+async def run_export(
+    job: ExportJob,
+    output: Output,
+    writer: Writer,
+    *,
+    progress: Progress | None = None,
+    notify: Callable[[str], None] = lambda message: None,
+) -> ExportResult:
+    """Export every page of every source to `output`, resuming where the output says."""
+    progress = progress or NoProgress()
+    header = writer.header()
+    try:
+        cursor = output.start(header)
+        result = ExportResult(resumed_from=cursor)
+        while True:
+            try:
+                await _export_from(job, output, writer, cursor, progress, result)
+                break
+            except _Restart:
+                notify("The data changed since the interrupted export: starting over")
+                output.restart(header)
+                cursor = None
+                result = ExportResult()
+        output.finish()
+        return result
+    except BaseException:
+        output.abort()
+        raise
+
+
+async def _export_from(
+    job: ExportJob,
+    output: Output,
+    writer: Writer,
+    cursor: Cursor | None,
+    progress: Progress,
+    result: ExportResult,
+) -> None:
+    for index, source in enumerate(job.sources):
+        resuming = cursor if cursor is not None and cursor.app_index == index else None
+        if cursor is not None and index < cursor.app_index:
+            continue
+        if resuming is not None and _complete(resuming, job.page_size):
+            continue
+        result.rows[source.name] = 0
+        start = resuming.page + 1 if resuming is not None else 1
+        pages = walk_pages(
+            source.fetch,
+            page_size=job.page_size,
+            start_page=start,
+            concurrency=job.concurrency,
+            what=_label(job, source),
+        )
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                if page.number == start:
+                    if resuming is not None and page.total_count != resuming.total_count:
+                        raise _Restart
+                    progress.app_started(source.name, page.pages(job.page_size), start - 1)
+                _commit(job, output, writer, index, source, page)
+                result.rows[source.name] += len(page.items)
+                progress.page_written(len(page.items))
+
+
+def _commit(
+    job: ExportJob, output: Output, writer: Writer, index: int, source: AppSource, page: PageResult
+) -> None:
+    app = source.name if job.with_app else None
+    text = writer.rows(format_row(job.columns, item, app) for item in page.items)
+    output.commit(text, Cursor(app_index=index, page=page.number, total_count=page.total_count))
+
+
+def _complete(cursor: Cursor, page_size: int) -> bool:
+    """True when the cursor's mini-program was written to its last page already."""
+    if cursor.total_count is None:
+        return False
+    return cursor.page >= math.ceil(cursor.total_count / page_size)
+
+
+def _label(job: ExportJob, source: AppSource) -> str:
+    return f"{job.what} of {source.name}" if job.with_app or len(job.sources) > 1 else job.what

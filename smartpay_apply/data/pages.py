@@ -1,0 +1,128 @@
+"""Walking every page of a paged endpoint: concurrently once the total is known, yielded in order.
+
+Why this shape: the first page tells how many there are (total_count / total_page); after that
+the remaining pages are independent, so they are fetched with bounded concurrency, yet the
+export must write them in page order and never hold more than a small window of pages in
+memory. A sliding window of `2 x concurrency` scheduled pages (at most `concurrency` requests
+in flight) keeps the pipe full while the consumer writes the head page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from smartpay_apply.data.errors import DataChangedError, PageFailedError
+from smartpay_apply.errors import SmartpayError
+
+
+@dataclass(frozen=True)
+class PageResult:
+    """One fetched page: its number (from 1), the totals it reports, and its items."""
+
+    number: int
+    items: Sequence[Any]
+    total_count: int | None = None
+    total_pages: int | None = None
+
+    def pages(self, page_size: int) -> int | None:
+        """How many pages there are, from total_page or else ceil(total_count / page_size)."""
+        if self.total_pages is not None:
+            return self.total_pages
+        if self.total_count is not None:
+            return math.ceil(self.total_count / page_size)
+        return None
+
+
+FetchPage = Callable[[int], Awaitable[PageResult]]
+
+
+async def walk_pages(
+    fetch: FetchPage,
+    *,
+    page_size: int,
+    start_page: int = 1,
+    concurrency: int = 8,
+    what: str = "",
+) -> AsyncGenerator[PageResult, None]:
+    """Every page from `start_page` to the last, in order.
+
+    The first page is fetched alone (it gives the total); the rest concurrently. A page whose
+    fetch raises a `SmartpayError` (the client has already retried it) stops the walk with a
+    `PageFailedError` naming it. When a later page reports a different total_count than the
+    first, the data moved under the export: `DataChangedError`, rather than a file with rows
+    missing or repeated. Without any total, pages are walked one by one until a short page.
+    """
+    first = await _fetch(fetch, start_page, None, what)
+    yield first
+    last = first.pages(page_size)
+    if last is None:
+        async for page in _walk_sequential(fetch, first, page_size, what):
+            yield page
+        return
+    async for page in _walk_window(fetch, first, last, max(1, concurrency), what):
+        yield page
+
+
+async def _fetch(fetch: FetchPage, number: int, total_pages: int | None, what: str) -> PageResult:
+    try:
+        return await fetch(number)
+    except SmartpayError as error:
+        raise PageFailedError(number, total_pages, error, what=what) from error
+
+
+async def _walk_sequential(
+    fetch: FetchPage, first: PageResult, page_size: int, what: str
+) -> AsyncIterator[PageResult]:
+    page = first
+    while len(page.items) >= page_size:
+        page = await _fetch(fetch, page.number + 1, None, what)
+        yield page
+
+
+async def _walk_window(
+    fetch: FetchPage, first: PageResult, last: int, concurrency: int, what: str
+) -> AsyncIterator[PageResult]:
+    numbers = iter(range(first.number + 1, last + 1))
+    gate = asyncio.Semaphore(concurrency)
+    window: deque[tuple[int, asyncio.Task[PageResult]]] = deque()
+
+    async def one(number: int) -> PageResult:
+        async with gate:
+            return await fetch(number)
+
+    def fill() -> None:
+        while len(window) < 2 * concurrency:
+            number = next(numbers, None)
+            if number is None:
+                return
+            window.append((number, asyncio.ensure_future(one(number))))
+
+    try:
+        fill()
+        while window:
+            number, task = window.popleft()
+            try:
+                page = await task
+            except SmartpayError as error:
+                raise PageFailedError(number, last, error, what=what) from error
+            _check_total(first, page)
+            fill()
+            yield page
+    finally:
+        for _, task in window:
+            task.cancel()
+        await asyncio.gather(*(task for _, task in window), return_exceptions=True)
+
+
+def _check_total(first: PageResult, page: PageResult) -> None:
+    if first.total_count is not None and page.total_count is not None and page.total_count != first.total_count:
+        raise DataChangedError(
+            f"the data changed during the export: page {first.number} reported "
+            f"{first.total_count} rows, page {page.number} reports {page.total_count}; rows "
+            "could be missing or repeated. Export a period that has ended, or run it again."
+        )
