@@ -1,0 +1,252 @@
+"""The admin API under /_sandbox/: what tests and users call to steer the simulated Baidu.
+
+JSON in, JSON out; refusals are HTTP 4xx `{"error": "..."}`. Every route is listed in
+docs/sandbox.md. Admin calls are not logged in the call log and never faulted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from smartpay_apply.sandbox import auth
+from smartpay_apply.sandbox.config import AUDIT_POLICIES, SECTIONS
+from smartpay_apply.sandbox.faults import FAULT_FIELDS, current_faults
+from smartpay_apply.sandbox.store import empty_state
+from smartpay_apply.sandbox.world import (
+    NotPending,
+    app_record,
+    decide,
+    is_pending,
+    resolve_policy,
+    service_view,
+)
+
+if TYPE_CHECKING:
+    from smartpay_apply.sandbox.app import Sandbox
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class AdminError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise AdminError("body must be JSON") from None
+    if not isinstance(data, dict):
+        raise AdminError("body must be a JSON object")
+    return data
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise AdminError(f"{name} must be an integer") from None
+
+
+def _section(value: Any) -> str:
+    if value not in SECTIONS:
+        raise AdminError(f"section must be one of {', '.join(SECTIONS)}")
+    return str(value)
+
+
+def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
+    """Every /_sandbox/ route bound to one sandbox."""
+
+    def route(path: str, methods: list[str]) -> Callable[[Callable[[Request], Awaitable[Any]]], Any]:
+        def register(func: Callable[[Request], Awaitable[Any]]) -> Any:
+            async def endpoint(request: Request) -> Response:
+                try:
+                    result = await func(request)
+                except AdminError as error:
+                    return JSONResponse({"error": str(error)}, status_code=error.status)
+                return JSONResponse(result)
+
+            routes.append(Route(path, endpoint, methods=methods))
+            return func
+
+        return register
+
+    routes: list[BaseRoute] = []
+
+    @route("/_sandbox/health", ["GET"])
+    async def health(request: Request) -> Any:
+        return {"ok": True}
+
+    @route("/_sandbox/config", ["GET"])
+    async def show_config(request: Request) -> Any:
+        config = sandbox.config
+        return {
+            "audit_delay": config.audit_delay,
+            "audit_policy": config.audit_policy,
+            "webhook": config.webhook,
+            "plaintext_push": config.plaintext_push,
+            "tp_app_id": config.tp_app_id,
+            "token_ttl": config.token_ttl,
+            "orders_per_day": config.orders_per_day,
+            "data_days": config.data_days,
+            "seed": config.seed,
+            "faults": current_faults(sandbox),
+        }
+
+    @route("/_sandbox/tokens", ["POST"])
+    async def register_token(request: Request) -> Any:
+        body = await _json(request)
+        token = body.get("token")
+        if not isinstance(token, str) or not token:
+            raise AdminError("token (string) is required")
+        app_id = _int(body.get("app_id"), "app_id")
+        ttl = body.get("ttl")
+        with sandbox.world() as state:
+            expires = None if ttl is None else sandbox.clock() + float(ttl)
+            auth.register(state, token, app_id, expires)
+        return {"app_id": app_id, "expires_at": expires}
+
+    @route("/_sandbox/tokens/expire", ["POST"])
+    async def expire_token(request: Request) -> Any:
+        body = await _json(request)
+        token, app_id = body.get("token"), body.get("app_id")
+        if token is None and app_id is None:
+            raise AdminError("give token or app_id")
+        with sandbox.world() as state:
+            count = auth.expire(
+                state, sandbox.config, token=token, app_id=None if app_id is None else _int(app_id, "app_id")
+            )
+        return {"expired": count}
+
+    @route("/_sandbox/apps", ["GET"])
+    async def list_apps(request: Request) -> Any:
+        with sandbox.world() as state:
+            return {"apps": sorted(int(k) for k in state["apps"])}
+
+    @route("/_sandbox/apps/{app_id}", ["GET"])
+    async def show_app(request: Request) -> Any:
+        app_id = _int(request.path_params["app_id"], "app_id")
+        with sandbox.world() as state:
+            record = app_record(state, app_id)
+            view = service_view(record)
+            return {
+                "app_id": app_id,
+                "account": record["account"],
+                "developer_config": record["developer_config"],
+                "payment_service": record["payment_service"],
+                "bind_service": None
+                if view is None
+                else {**view.values, "open_status": view.open_status, "fail_reason": view.fail_reason},
+                "policy": record["policy"],
+                "pending": [s for s in SECTIONS if is_pending(record, s)],
+                "events": [e for e in state.get("events", []) if e.get("appId") == app_id],
+            }
+
+    @route("/_sandbox/apps/{app_id}/policy", ["PUT", "POST"])
+    async def set_policy(request: Request) -> Any:
+        app_id = _int(request.path_params["app_id"], "app_id")
+        body = await _json(request)
+        policy = body.get("policy")
+        section = body.get("section") or "*"
+        if section != "*":
+            _section(section)
+        if policy is not None and policy not in AUDIT_POLICIES:
+            raise AdminError(f"policy must be one of {', '.join(AUDIT_POLICIES)} (or null to clear)")
+        with sandbox.world() as state:
+            record = app_record(state, app_id)
+            if policy is None:
+                record["policy"].pop(section, None)
+            else:
+                record["policy"][section] = {"policy": policy, "reason": body.get("reason")}
+            return {"app_id": app_id, "policy": record["policy"]}
+
+    async def _decide(request: Request, approve: bool) -> Any:
+        app_id = _int(request.path_params["app_id"], "app_id")
+        section = _section(request.path_params["section"])
+        body = await _json(request)
+        with sandbox.world() as state:
+            if approve:
+                reason = ""
+            else:
+                reason = body.get("reason") or resolve_policy(state, sandbox.config, app_id, section)[1]
+                if not isinstance(reason, str):
+                    raise AdminError("reason must be a string")
+            try:
+                event = decide(state, sandbox.config, app_id, section, approve, reason, sandbox.clock())
+            except NotPending as error:
+                raise AdminError(str(error), 409) from None
+        sandbox.pusher.push([event])
+        return {"event": event}
+
+    @route("/_sandbox/apps/{app_id}/{section}/approve", ["POST"])
+    async def approve(request: Request) -> Any:
+        return await _decide(request, True)
+
+    @route("/_sandbox/apps/{app_id}/{section}/reject", ["POST"])
+    async def reject(request: Request) -> Any:
+        return await _decide(request, False)
+
+    @route("/_sandbox/calls", ["GET", "DELETE"])
+    async def calls(request: Request) -> Any:
+        with sandbox.world() as state:
+            if request.method == "DELETE":
+                state["calls"] = []
+                return {"calls": []}
+            wanted = request.query_params.get("app_id")
+            path = request.query_params.get("path")
+            found = [
+                call
+                for call in state["calls"]
+                if (wanted is None or str(call["app_id"]) == wanted)
+                and (path is None or call["path"].endswith(path))
+            ]
+            return {"calls": found}
+
+    @route("/_sandbox/events", ["GET"])
+    async def events(request: Request) -> Any:
+        with sandbox.world() as state:
+            return {"events": state.get("events", []), "deliveries": sandbox.pusher.deliveries}
+
+    @route("/_sandbox/settle", ["POST"])
+    async def settle_now(request: Request) -> Any:
+        with sandbox.world() as state:
+            return {"pending": len(state.get("pending", []))}
+
+    @route("/_sandbox/faults", ["GET", "PUT", "POST", "DELETE"])
+    async def faults(request: Request) -> Any:
+        if request.method in ("PUT", "POST"):
+            body = await _json(request)
+            unknown = sorted(set(body) - set(FAULT_FIELDS))
+            if unknown:
+                raise AdminError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULT_FIELDS)}")
+            with sandbox.world() as state:
+                for name, value in body.items():
+                    try:
+                        state["faults"][name] = float(value)
+                    except (TypeError, ValueError):
+                        raise AdminError(f"{name} must be a number") from None
+        elif request.method == "DELETE":
+            with sandbox.world() as state:
+                state["faults"] = {}
+        return current_faults(sandbox)
+
+    @route("/_sandbox/reset", ["POST"])
+    async def reset(request: Request) -> Any:
+        with sandbox.store.transaction() as state:
+            state.clear()
+            state.update(empty_state())
+        sandbox.pusher.deliveries.clear()
+        return {"reset": True}
+
+    return routes

@@ -1,0 +1,196 @@
+"""The sandbox as an ASGI app: Baidu's documented paths, the admin API, faults, pushes.
+
+`create_app(config)` wires one `Sandbox` (config + world store + pusher) into Starlette. Every
+API request is one store transaction: settle due audits, authenticate, log the call, run the
+handler. Events decided on the way are pushed after the transaction, in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from smartpay_apply.sandbox import handlers, tp
+from smartpay_apply.sandbox.admin import admin_routes
+from smartpay_apply.sandbox.auth import authenticate
+from smartpay_apply.sandbox.config import SandboxConfig
+from smartpay_apply.sandbox.data import DATA_HANDLERS
+from smartpay_apply.sandbox.errors import ApiError, GatewayError, OAuthError
+from smartpay_apply.sandbox.faults import FaultMiddleware
+from smartpay_apply.sandbox.push import Pusher
+from smartpay_apply.sandbox.store import State, Store
+from smartpay_apply.sandbox.world import due, settle
+
+PAY = "/rest/2.0/smartapp/pay"
+UPLOAD_PATH = "/file/2.0/smartapp/upload/image"
+SETTLE_INTERVAL = 0.1
+
+#: (method, path) -> handler of every documented mini-program endpoint.
+API: dict[tuple[str, str], handlers.Handler] = {
+    ("GET", f"{PAY}/paymentservice/dict"): handlers.get_dict,
+    ("POST", f"{PAY}/account/create"): handlers.create_account,
+    ("GET", f"{PAY}/account/auditstatus"): handlers.account_audit_status,
+    ("POST", f"{PAY}/developconfig/submit"): handlers.submit_developer_config,
+    ("POST", f"{PAY}/paymentservice/create"): handlers.create_payment_service,
+    ("GET", f"{PAY}/paymentservice/auditstatus"): handlers.payment_service_audit_status,
+    ("POST", f"{PAY}/paymentservice/update"): handlers.update_payment_service,
+    ("POST", f"{PAY}/paymentservice/updatebindservice"): handlers.update_bind_service,
+    ("GET", f"{PAY}/paymentservice/getbindservice"): handlers.get_bind_service,
+    ("POST", UPLOAD_PATH): handlers.upload_image,
+    **{("GET", f"{PAY}/paymentservice/{name}"): handler for name, handler in DATA_HANDLERS.items()},
+}
+
+
+class Sandbox:
+    """One simulated Baidu: its settings, its world, its outgoing pushes."""
+
+    def __init__(self, config: SandboxConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.store = Store(config.state_file)
+        self.pusher = Pusher(config)
+        self.clock = clock
+
+    @contextlib.contextmanager
+    def world(self) -> Any:
+        """A transaction that first decides due audits (and pushes their events afterwards)."""
+        with self.store.transaction() as state:
+            events = settle(state, self.config, self.clock())
+            yield state
+        self.pusher.push(events)
+
+    def settle(self) -> None:
+        """Decide whatever is due now (the server's ticker; requests do it anyway)."""
+        with self.store.transaction(write=False) as state:
+            if not due(state, self.config, self.clock()):
+                return
+        with self.world():
+            pass
+
+    def log_call(self, state: State, request: Request, app_id: int | None) -> None:
+        """Record the call (never its query string: it holds the token)."""
+        calls: list[dict[str, Any]] = state["calls"]
+        calls.append({"method": request.method, "path": request.url.path, "app_id": app_id, "time": self.clock()})
+        if len(calls) > self.config.call_log_limit:
+            del calls[: len(calls) - self.config.call_log_limit]
+
+
+async def read_params(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]], bool]:
+    """(fields, files, body_was_empty) of a form-encoded or multipart POST; query for GET."""
+    params = {k: v for k, v in request.query_params.items() if k != "access_token"}
+    if request.method != "POST":
+        return params, {}, False
+    body = await request.body()
+    if not body.strip():
+        return params, {}, True
+    content_type = request.headers.get("content-type", "")
+    files: dict[str, tuple[str, str, bytes]] = {}
+    if content_type.startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+        )
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if not isinstance(name, str):
+                continue
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+            filename = part.get_filename()
+            if filename is not None:
+                files[name] = (filename, part.get_content_type(), data)
+            else:
+                params[name] = data.decode("utf-8", "replace")
+    else:
+        text = body.decode("utf-8", "replace")
+        params.update(dict(parse_qsl(text, keep_blank_values=True)))
+    return params, files, False
+
+
+def api_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        handler = API[(request.method, request.url.path)]
+        params, files, empty = await read_params(request)
+        with sandbox.world() as state:
+            now = sandbox.clock()
+            try:
+                app_id = authenticate(state, sandbox.config, request.query_params.get("access_token"), now)
+            except GatewayError as error:
+                sandbox.log_call(state, request, None)
+                return JSONResponse(error.body())
+            sandbox.log_call(state, request, app_id)
+            try:
+                if empty:
+                    raise ApiError(60020)
+                body = handler(handlers.Call(state, sandbox.config, app_id, now, params, files))
+            except ApiError as error:
+                body = error.body()
+        return JSONResponse(body)
+
+    return endpoint
+
+
+def tp_endpoint(sandbox: Sandbox, handler: tp.TpHandler) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        params, _files, empty = await read_params(request)
+        with sandbox.world() as state:
+            sandbox.log_call(state, request, None)
+            try:
+                if empty:
+                    raise ApiError(60020)
+                body = handler(tp.TpCall(state, sandbox.config, sandbox.clock(), request.query_params.get("access_token"), params))
+            except ApiError as error:
+                return JSONResponse(error.body())
+            except GatewayError as error:
+                return JSONResponse(error.body())
+            except OAuthError as error:
+                return JSONResponse(error.body(), status_code=400)
+        return JSONResponse(body)
+
+    return endpoint
+
+
+def create_app(config: SandboxConfig, clock: Callable[[], float] = time.time) -> Starlette:
+    """The sandbox ASGI app for `config` (its world in config.state_file, or in memory)."""
+    sandbox = Sandbox(config, clock)
+    routes: list[BaseRoute] = []
+    paths: dict[str, list[str]] = {}
+    for method, path in API:
+        paths.setdefault(path, []).append(method)
+    for path, methods in paths.items():
+        routes.append(Route(path, api_endpoint(sandbox), methods=methods))
+    for (method, path), tp_handler in tp.TP_ROUTES.items():
+        routes.append(Route(path, tp_endpoint(sandbox, tp_handler), methods=[method]))
+    routes.extend(admin_routes(sandbox))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # Served (not embedded): decide due audits on time even when nobody polls.
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(SETTLE_INTERVAL)
+                with contextlib.suppress(Exception):
+                    sandbox.settle()
+
+        task = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await sandbox.pusher.drain(timeout=2)
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.sandbox = sandbox
+    app.add_middleware(FaultMiddleware, sandbox=sandbox)
+    return app

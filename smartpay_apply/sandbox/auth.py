@@ -1,0 +1,69 @@
+"""Who is calling: access token -> mini-program, with the gateway's refusals (110 / 111).
+
+Tokens come from four places, checked in this order: tokens the sandbox issued or an admin
+registered (kept in the state as digests, with an expiry), `config.tokens`, and, with
+`auto_tokens`, any `sandbox-<app_id>`. An admin can expire any of them (then: 111).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from smartpay_apply.sandbox.config import SandboxConfig
+from smartpay_apply.sandbox.errors import GatewayError
+from smartpay_apply.sandbox.store import State
+from smartpay_apply.sandbox.world import digest
+
+_AUTO = re.compile(r"^sandbox-(\d{1,18})$")
+
+
+def token_app(config: SandboxConfig, token: str) -> int | None:
+    """The app a configured or automatic token names, ignoring the state."""
+    if token in config.tokens:
+        return int(config.tokens[token])
+    match = _AUTO.match(token) if config.auto_tokens else None
+    return int(match.group(1)) if match else None
+
+
+def authenticate(state: State, config: SandboxConfig, token: str | None, now: float) -> int:
+    """The app_id of a valid mini-program token; GatewayError 110/111 otherwise."""
+    if not token:
+        raise GatewayError(110)
+    entry: dict[str, Any] | None = state["tokens"].get(digest(token))
+    if entry is not None:
+        expires_at = entry.get("expires_at")
+        if entry.get("expired") or (expires_at is not None and now >= expires_at):
+            raise GatewayError(111)
+        return int(entry["app_id"])
+    app_id = token_app(config, token)
+    if app_id is None:
+        raise GatewayError(110)
+    return app_id
+
+
+def register(state: State, token: str, app_id: int, expires_at: float | None) -> None:
+    """Accept `token` for `app_id` until `expires_at` (None: forever)."""
+    state["tokens"][digest(token)] = {"app_id": app_id, "expires_at": expires_at, "expired": False}
+
+
+def expire(state: State, config: SandboxConfig, token: str | None = None, app_id: int | None = None) -> int:
+    """Expire one token, or every known token of an app (incl. its automatic one); the count."""
+    count = 0
+    if token is not None:
+        entry = state["tokens"].get(digest(token))
+        owner = entry["app_id"] if entry else token_app(config, token)
+        if owner is None:
+            return 0
+        state["tokens"][digest(token)] = {"app_id": owner, "expires_at": None, "expired": True}
+        return 1
+    if app_id is not None:
+        for entry in state["tokens"].values():
+            if entry["app_id"] == app_id and not entry.get("expired"):
+                entry["expired"] = True
+                count += 1
+        if config.auto_tokens:
+            auto = f"sandbox-{app_id}"
+            state["tokens"][digest(auto)] = {"app_id": app_id, "expires_at": None, "expired": True}
+            count += 1
+    return count

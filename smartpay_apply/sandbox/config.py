@@ -1,0 +1,89 @@
+"""How a sandbox behaves: audits, pushes, tokens, faults, generated data.
+
+A plain dataclass so tests and the CLI can build one with keyword overrides
+(`dataclasses.replace(config, audit_delay=0)`), and the embedded transport can be configured
+per CLI invocation while the *world* (the state file) stays the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+AuditPolicy = Literal["approve", "reject", "manual"]
+AUDIT_POLICIES: tuple[str, ...] = ("approve", "reject", "manual")
+SECTIONS: tuple[str, ...] = ("account", "developer_config", "payment_service")
+
+#: A fixed, valid 43-character EncodingAESKey so pushes work without configuration.
+DEFAULT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+@dataclass
+class SandboxConfig:
+    """Everything a sandbox instance is told; the world it simulates lives in `state_file`."""
+
+    #: JSON file holding the world; None keeps it in memory (lost when the app goes away).
+    state_file: Path | None = None
+    #: Seconds from a submission until the default policy decides its audit.
+    audit_delay: float = 2.0
+    #: approve | reject | manual (manual: decided only through the admin API).
+    audit_policy: AuditPolicy = "approve"
+    #: Per-app override of `audit_policy` (app_id -> policy).
+    app_policies: dict[int, AuditPolicy] = field(default_factory=dict)
+    #: The reason given when a policy (not the 拒绝 rule) rejects.
+    reject_reason: str = "资料审核未通过(sandbox 策略拒绝)"
+    #: Where audit events are pushed (the TP's message-and-event URL); None: no pushes.
+    webhook: str | None = None
+    #: Where ticket / authorization events are pushed; defaults to `webhook`.
+    auth_webhook: str | None = None
+    #: The TP's message-verification token (signs pushes).
+    push_token: str = "sandbox-push-token"
+    #: 43 characters [A-Za-z0-9]; base64 of the 32-byte AES key without its "=".
+    encoding_aes_key: str = DEFAULT_AES_KEY
+    #: The TP's key (client_id): appended to every encrypted plaintext, asked by tp/token.
+    tp_client_id: str = "sandbox-tp-client-id"
+    #: The TP's id, sent as tpAppId in pushed events.
+    tp_app_id: int = 10000
+    #: Push plain JSON instead of the encrypted envelope.
+    plaintext_push: bool = False
+    #: Push delivery attempts (the first included) and the pause between them.
+    push_attempts: int = 4
+    push_retry_delay: float = 0.5
+    #: Fault injection: added latency per request, share of requests that fail.
+    latency_ms: float = 0
+    error_rate: float = 0
+    #: Share of requests whose connection is dropped mid-response.
+    drop_rate: float = 0
+    #: Milliseconds spent dribbling each response body out in small chunks.
+    slow_body_ms: float = 0
+    #: Seed of everything random: generated orders/finance data, fault draws, ids.
+    seed: int = 20190530
+    #: Access token -> app_id, accepted besides the registered/issued ones.
+    tokens: dict[str, int] = field(default_factory=dict)
+    #: Accept any token "sandbox-<app_id>" for that app, so examples need no registration.
+    auto_tokens: bool = True
+    #: Lifetime of mini-program access tokens issued through the TP flow (seconds).
+    token_ttl: float = 3600
+    #: Lifetime of TP tokens (seconds), as documented: 30 days.
+    tp_token_ttl: float = 2592000
+    #: Generated orders per day per app, and how many days back the data reaches.
+    orders_per_day: int = 20
+    data_days: int = 90
+    #: How many call-log entries are kept (oldest dropped first).
+    call_log_limit: int = 20000
+
+    def with_overrides(self, **overrides: Any) -> SandboxConfig:
+        """A copy with some fields replaced; unknown names are an error, not silently ignored."""
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(overrides) - names)
+        if unknown:
+            raise TypeError(f"unknown sandbox setting(s): {', '.join(unknown)}")
+        if "state_file" in overrides and overrides["state_file"] is not None:
+            overrides["state_file"] = Path(overrides["state_file"])
+        return dataclasses.replace(self, **overrides)
+
+    def policy_for(self, app_id: int) -> AuditPolicy:
+        """The configured policy of one app (the state may override it further)."""
+        return self.app_policies.get(app_id, self.audit_policy)

@@ -1,0 +1,207 @@
+"""Per-mini-program state machines and the audits that move them.
+
+Three sections per app, each with at most one audit pending:
+- account: status 0 初始 -> 2 提审 -> 4 通过 | 3 未通过 (resubmission allowed from 0/1/3).
+- developer_config: submitted values + audit (none | pending | approved | rejected); the outcome
+  is only visible as a pushed event, as on Baidu.
+- payment_service: open_status 1 审核中 -> 2 通过 | 3 驳回, with `submitted` (the latest values)
+  and `approved` (the values in force). getbindservice shows `approved` while an update is in
+  review (open_status 1) and `submitted` otherwise.
+
+Audits are decided lazily by the clock: `settle(now)` decides every audit whose
+`submitted_at + audit_delay` has passed, on every request and on load. That is what lets separate
+CLI processes share one embedded world without a background thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from smartpay_apply.sandbox.config import SECTIONS, SandboxConfig
+from smartpay_apply.sandbox.store import State
+from smartpay_apply.timeutil import format_baidu_time
+
+REJECT_WORD = "拒绝"
+EVENT_LOG_LIMIT = 2000
+
+EVENTS: dict[str, tuple[str, str]] = {
+    "account": ("APP_PAYMENT_CREATE_ACCOUNT_PASS", "APP_PAYMENT_CREATE_ACCOUNT_FAIL"),
+    "developer_config": (
+        "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS",
+        "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
+    ),
+    "payment_service": ("APP_PAYMENT_CREATE_PAYMENT_PASS", "APP_PAYMENT_CREATE_PAYMENT_FAIL"),
+}
+
+
+class NotPending(Exception):
+    """An admin decision for a section that has no audit pending."""
+
+
+def digest(secret: str) -> str:
+    """How the sandbox keeps tokens, codes and id-card URLs: never in clear in its file."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def app_record(state: State, app_id: int) -> dict[str, Any]:
+    """The record of one mini-program, created empty on first sight."""
+    apps: dict[str, Any] = state["apps"]
+    key = str(app_id)
+    if key not in apps:
+        apps[key] = {
+            "account": {"status": 0, "verify_message": "", "submitted": None, "submitted_at": None},
+            "developer_config": {
+                "audit": "none",
+                "submitted": None,
+                "approved": None,
+                "reason": "",
+                "submitted_at": None,
+            },
+            "payment_service": None,
+            "policy": {},
+        }
+    record: dict[str, Any] = apps[key]
+    return record
+
+
+def is_pending(record: dict[str, Any], section: str) -> bool:
+    """Whether `section` of this app has an audit waiting for a decision."""
+    if section == "account":
+        return bool(record["account"]["status"] == 2)
+    if section == "developer_config":
+        return bool(record["developer_config"]["audit"] == "pending")
+    service = record["payment_service"]
+    return service is not None and service["open_status"] == 1
+
+
+def submitted_values(record: dict[str, Any], section: str) -> dict[str, Any]:
+    """The values under audit in `section`."""
+    if section == "payment_service":
+        values: dict[str, Any] = record["payment_service"]["submitted"]
+        return values
+    return dict(record[section]["submitted"] or {})
+
+
+def start_audit(state: State, app_id: int, section: str, now: float) -> None:
+    """Note that `section` of `app_id` waits for a decision from `now` on."""
+    record = app_record(state, app_id)
+    target = record[section]
+    target["submitted_at"] = now
+    pending: list[list[Any]] = state.setdefault("pending", [])
+    if [app_id, section] not in pending:
+        pending.append([app_id, section])
+
+
+def resolve_policy(
+    state: State, config: SandboxConfig, app_id: int, section: str
+) -> tuple[str, str]:
+    """(policy, reason) for one pending audit: admin override > config > the 拒绝 rule."""
+    record = app_record(state, app_id)
+    override = record["policy"].get(section) or record["policy"].get("*")
+    if override:
+        policy, reason = override["policy"], override.get("reason") or config.reject_reason
+    else:
+        policy, reason = config.policy_for(app_id), config.reject_reason
+    if policy == "approve":
+        for name, value in sorted(submitted_values(record, section).items()):
+            if isinstance(value, str) and REJECT_WORD in value:
+                return "reject", f"{name} 含有“{REJECT_WORD}”,审核不通过"
+    return policy, reason
+
+
+def due(state: State, config: SandboxConfig, now: float) -> bool:
+    """Whether some pending audit has waited `audit_delay` (cheap: no policy evaluation)."""
+    for app_id, section in state.get("pending", []):
+        submitted_at = app_record(state, app_id)[section]["submitted_at"] or 0.0
+        if now >= submitted_at + config.audit_delay:
+            return True
+    return False
+
+
+def settle(state: State, config: SandboxConfig, now: float) -> list[dict[str, Any]]:
+    """Decide every audit that is due by policy; returns the events to push."""
+    events: list[dict[str, Any]] = []
+    for app_id, section in list(state.get("pending", [])):
+        record = app_record(state, app_id)
+        if not is_pending(record, section):
+            state["pending"].remove([app_id, section])
+            continue
+        submitted_at = record[section]["submitted_at"] or 0.0
+        if now < submitted_at + config.audit_delay:
+            continue
+        policy, reason = resolve_policy(state, config, app_id, section)
+        if policy == "manual":
+            continue
+        events.append(decide(state, config, app_id, section, policy == "approve", reason, now))
+    return events
+
+
+def decide(
+    state: State,
+    config: SandboxConfig,
+    app_id: int,
+    section: str,
+    approve: bool,
+    reason: str,
+    now: float,
+) -> dict[str, Any]:
+    """Apply one audit decision and return the event Baidu pushes for it."""
+    record = app_record(state, app_id)
+    if not is_pending(record, section):
+        raise NotPending(f"app {app_id}: no {section} audit is pending")
+    if section == "account":
+        account = record["account"]
+        account["status"] = 4 if approve else 3
+        account["verify_message"] = "审核通过" if approve else reason
+    elif section == "developer_config":
+        config_record = record["developer_config"]
+        config_record["audit"] = "approved" if approve else "rejected"
+        config_record["reason"] = "" if approve else reason
+        if approve:
+            config_record["approved"] = dict(config_record["submitted"])
+    else:
+        service = record["payment_service"]
+        service["open_status"] = 2 if approve else 3
+        service["fail_reason"] = "" if approve else reason
+        if approve:
+            service["approved"] = dict(service["submitted"])
+    if [app_id, section] in state.get("pending", []):
+        state["pending"].remove([app_id, section])
+    passed, failed = EVENTS[section]
+    event: dict[str, Any] = {
+        "appId": app_id,
+        "tpAppId": config.tp_app_id,
+        "eventTime": format_baidu_time(datetime.fromtimestamp(now, UTC)),
+        "event": passed if approve else failed,
+    }
+    if not approve:
+        event["reason"] = reason
+    log: list[dict[str, Any]] = state.setdefault("events", [])
+    log.append(event)
+    del log[:-EVENT_LOG_LIMIT]
+    return event
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    """What getbindservice shows for one app."""
+
+    values: dict[str, Any]
+    open_status: int
+    fail_reason: str
+
+
+def service_view(record: dict[str, Any]) -> ServiceView | None:
+    """The documented rule: old values while an update is in review, else the latest ones."""
+    service = record["payment_service"]
+    if service is None:
+        return None
+    shown = service["approved"] if service["open_status"] == 1 and service["approved"] else service["submitted"]
+    return ServiceView(dict(shown), service["open_status"], service["fail_reason"])
+
+
+def all_sections() -> tuple[str, ...]:
+    return SECTIONS
