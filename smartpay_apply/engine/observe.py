@@ -1,0 +1,250 @@
+"""What the remote and the state store say about a mini-program right now (read-only I/O).
+
+`Observed` is plain data so that `decide` can stay a pure function and tests can build it by
+hand. `observe_app` fills it with read calls only (account/auditstatus,
+paymentservice/getbindservice, paymentservice/auditstatus) plus the state store's last
+submissions and received audit events; `observe_all` does that for many mini-programs at once,
+bounded by the project's `concurrency`, and turns a failing observation into an error for that
+mini-program alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import SecretStr
+
+from smartpay_apply.engine.normalise import normalise_value
+
+if TYPE_CHECKING:
+    from smartpay_apply.api.client import AppApi
+    from smartpay_apply.spec.models import AppSpec
+    from smartpay_apply.state.base import StateStore
+
+#: errnos meaning "there is no payment account" (audit info missing / account missing).
+NO_ACCOUNT_ERRNOS = frozenset({60006, 60013})
+#: errno meaning "there is no payment service".
+NO_SERVICE_ERRNO = 60008
+#: Sections whose values Baidu never returns: the state store keeps their fingerprint.
+WRITE_ONLY_SECTIONS = ("account", "developer_config")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The last submission of a write-only section, as the state store recorded it."""
+
+    fingerprint: str
+    submitted_at: datetime | None = None
+    outcome: str = "pending"  # pending | approved | rejected
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An audit outcome Baidu pushed (and the receiver stored), reduced to what plan needs."""
+
+    section: str  # account | developer_config | payment_service
+    outcome: str  # approved | rejected
+    event_time: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Observed:
+    """One mini-program as observed: remote state plus what the state store remembers.
+
+    account_status None means Baidu has no payment account (60006/60013); payment_service None
+    means no payment service is bound (60008). payment_service holds getbindservice's data
+    (remote-only outputs included; the diff skips them).
+    """
+
+    account_status: int | None = None
+    account_verify_message: str | None = None
+    payment_service: Mapping[str, Any] | None = None
+    payment_audit_status: int | None = None
+    payment_audit_reason: str | None = None
+    submissions: Mapping[str, Submission] = field(default_factory=dict)
+    events: tuple[AuditEvent, ...] = ()
+
+    @property
+    def open_status(self) -> int | None:
+        """The payment service's audit state: getbindservice's open_status, else auditstatus."""
+        if self.payment_service is not None and self.payment_service.get("open_status") is not None:
+            return int(self.payment_service["open_status"])
+        return self.payment_audit_status
+
+    @property
+    def fail_reason(self) -> str | None:
+        """Baidu's reason for rejecting the payment service, from either endpoint."""
+        if self.payment_service is not None and self.payment_service.get("fail_reason"):
+            return str(self.payment_service["fail_reason"])
+        return self.payment_audit_reason
+
+    def events_for(self, section: str) -> tuple[AuditEvent, ...]:
+        """This section's events, oldest first."""
+        return tuple(sorted((e for e in self.events if e.section == section), key=lambda e: e.event_time))
+
+
+@dataclass(frozen=True)
+class ObservedContext:
+    """What apply needs to redo a decision for one mini-program: the observation or its error."""
+
+    app: str
+    app_id: int
+    observed: Observed | None
+    error: str | None = None
+    checksum: str | None = None
+
+
+def observed_checksum(observed: Observed, secret_digest: Callable[[str], str]) -> str:
+    """A hash of everything observed, so a saved plan is refused once the world moved on.
+
+    Values are normalised first (a reformatted answer is not a change). Sensitive values
+    (bank_card, pm_app_key) go in through `secret_digest` — a keyed hash such as the state
+    store's salted fingerprint — so the checksum cannot be brute-forced back to a card number.
+    """
+    service: dict[str, str | None] | None = None
+    if observed.payment_service is not None:
+        service = {}
+        for key, value in sorted(observed.payment_service.items()):
+            text = normalise_value(key, value)
+            if isinstance(value, SecretStr) and text is not None:
+                text = secret_digest(text)
+            service[key] = text
+    document = {
+        "account": [observed.account_status, observed.account_verify_message],
+        "payment_service": service,
+        "payment_audit": [observed.payment_audit_status, observed.payment_audit_reason],
+        "submissions": {
+            section: [sub.fingerprint, _time(sub.submitted_at), sub.outcome, sub.reason]
+            for section, sub in sorted(observed.submissions.items())
+        },
+        "events": sorted(
+            [e.section, e.outcome, _time(e.event_time), e.reason] for e in observed.events
+        ),
+    }
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+# ---------------------------------------------------------------- I/O
+
+
+async def observe_app(app_api: AppApi, spec: AppSpec, store: StateStore | None) -> Observed:
+    """Observe one mini-program: three concurrent reads, then the state store (read-only).
+
+    "No account" and "no service" are observations, not errors; anything else the API raises
+    (expired token, network, an unexpected errno) propagates for the caller to report.
+    """
+    from smartpay_apply.api.errors import BusinessError
+
+    async def account() -> tuple[int | None, str | None]:
+        try:
+            status = await app_api.get_account_audit_status()
+        except BusinessError as error:
+            if error.errno in NO_ACCOUNT_ERRNOS:
+                return None, None
+            raise
+        return int(status.status), status.verify_message
+
+    async def service() -> dict[str, Any] | None:
+        try:
+            bound = await app_api.get_bind_service()
+        except BusinessError as error:
+            if error.errno == NO_SERVICE_ERRNO:
+                return None
+            raise
+        return {name: getattr(bound, name) for name in type(bound).model_fields}
+
+    async def service_audit() -> tuple[int | None, str | None]:
+        try:
+            status = await app_api.get_payment_service_audit_status()
+        except BusinessError as error:
+            if error.errno == NO_SERVICE_ERRNO or error.errno in NO_ACCOUNT_ERRNOS:
+                return None, None
+            raise
+        return int(status.status), status.fail_reason
+
+    (account_status, verify_message), bound, (audit_status, audit_reason) = await asyncio.gather(
+        account(), service(), service_audit()
+    )
+    submissions, events = await asyncio.to_thread(read_store, store, spec.app_id)
+    return Observed(
+        account_status=account_status,
+        account_verify_message=verify_message,
+        payment_service=bound,
+        payment_audit_status=audit_status,
+        payment_audit_reason=audit_reason,
+        submissions=submissions,
+        events=events,
+    )
+
+
+def read_store(store: StateStore | None, app_id: int) -> tuple[dict[str, Submission], tuple[AuditEvent, ...]]:
+    """The last submissions of the write-only sections and the audit events received.
+
+    An absent store (None) reads as empty: plan works before anything was ever applied.
+    """
+    if store is None:
+        return {}, ()
+    from smartpay_apply.state import event_outcome
+
+    submissions: dict[str, Submission] = {}
+    for section in (*WRITE_ONLY_SECTIONS, "payment_service"):
+        record = store.get_submission(app_id, section)
+        if record is not None:
+            submissions[section] = Submission(
+                fingerprint=record.fingerprint,
+                submitted_at=record.submitted_at,
+                outcome=record.outcome,
+                reason=record.reason,
+            )
+    events: list[AuditEvent] = []
+    for event in store.list_events(app_id):
+        outcome = event_outcome(event)
+        if outcome is None:
+            continue
+        section, result = outcome
+        events.append(
+            AuditEvent(section=section, outcome=result, event_time=event.event_time, reason=event.reason)
+        )
+    return submissions, tuple(events)
+
+
+async def bounded_gather(
+    jobs: Sequence[Callable[[], Awaitable[T]]], concurrency: int
+) -> list[T | BaseException]:
+    """Run `jobs` with at most `concurrency` in flight; each result or its exception, in order.
+
+    Workers pull from a shared index instead of one task per job, so 1,000 mini-programs cost
+    `concurrency` tasks, not 1,000.
+    """
+    results: list[T | BaseException] = [None] * len(jobs)  # type: ignore[list-item]
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < len(jobs):
+            index = next_index
+            next_index += 1
+            try:
+                results[index] = await jobs[index]()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                results[index] = error
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
+    return results
