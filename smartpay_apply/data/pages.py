@@ -16,6 +16,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from dataclasses import dataclass
 from typing import Any
 
+from smartpay_apply.api.errors import PaginationError
 from smartpay_apply.data.errors import DataChangedError, PageFailedError
 from smartpay_apply.errors import SmartpayError
 
@@ -30,12 +31,17 @@ class PageResult:
     total_pages: int | None = None
 
     def pages(self, page_size: int) -> int | None:
-        """How many pages there are, from total_page or else ceil(total_count / page_size)."""
-        if self.total_pages is not None:
-            return self.total_pages
-        if self.total_count is not None:
-            return math.ceil(self.total_count / page_size)
-        return None
+        """How many pages there are: the larger of total_page and ceil(total_count / page_size).
+
+        Baidu's two totals do not always agree (the doc's own example: 101 rows, 1 page); asking
+        for a page too many costs one empty page, trusting the smaller one would lose rows.
+        """
+        known = [n for n in (self.total_pages, _ceil(self.total_count, page_size)) if n is not None]
+        return max(known) if known else None
+
+
+def _ceil(count: int | None, page_size: int) -> int | None:
+    return None if count is None else math.ceil(count / page_size)
 
 
 FetchPage = Callable[[int], Awaitable[PageResult]]
@@ -80,7 +86,8 @@ async def _walk_sequential(
 ) -> AsyncIterator[PageResult]:
     page = first
     while len(page.items) >= page_size:
-        page = await _fetch(fetch, page.number + 1, None, what)
+        previous, page = page, await _fetch(fetch, page.number + 1, None, what)
+        _check_page(first, previous, page)
         yield page
 
 
@@ -102,6 +109,7 @@ async def _walk_window(
                 return
             window.append((number, asyncio.ensure_future(one(number))))
 
+    previous = first
     try:
         fill()
         while window:
@@ -110,16 +118,27 @@ async def _walk_window(
                 page = await task
             except SmartpayError as error:
                 raise PageFailedError(number, last, error, what=what) from error
-            _check_total(first, page)
+            _check_page(first, previous, page)
+            if not page.items:  # past the real end (totals overstated): nothing more to read
+                yield page
+                return
             fill()
             yield page
+            previous = page
     finally:
         for _, task in window:
             task.cancel()
         await asyncio.gather(*(task for _, task in window), return_exceptions=True)
 
 
-def _check_total(first: PageResult, page: PageResult) -> None:
+def _check_page(first: PageResult, previous: PageResult, page: PageResult) -> None:
+    """Refuse pages that cannot be right: a moved total, or a repeat of the previous page."""
+    if page.items and list(page.items) == list(previous.items):
+        raise PaginationError(
+            "",
+            None,
+            f"page {page.number} repeats page {previous.number}: the server ignores paging",
+        )
     if first.total_count is not None and page.total_count is not None and page.total_count != first.total_count:
         raise DataChangedError(
             f"the data changed during the export: page {first.number} reported "

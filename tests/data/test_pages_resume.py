@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from smartpay_apply.api.errors import TransportError
+from smartpay_apply.api.errors import PaginationError, TransportError
 from smartpay_apply.data.columns import Column, header
 from smartpay_apply.data.errors import DataChangedError, PageFailedError
 from smartpay_apply.data.export import AppSource, ExportJob, run_export
@@ -62,7 +62,7 @@ async def test_pages_come_in_order_with_bounded_concurrency() -> None:
 
 async def test_without_totals_pages_are_walked_until_a_short_one() -> None:
     async def fetch(number: int) -> PageResult:
-        return PageResult(number, list(range(10 if number < 4 else 3)))
+        return PageResult(number, [number * 100 + n for n in range(10 if number < 4 else 3)])
 
     pages = [page.number async for page in walk_pages(fetch, page_size=10)]
     assert pages == [1, 2, 3, 4]
@@ -81,7 +81,7 @@ async def test_a_failing_page_is_named_and_stops_the_walk() -> None:
 
 async def test_a_total_that_moves_mid_walk_is_an_error() -> None:
     async def fetch(number: int) -> PageResult:
-        return PageResult(number, list(range(10)), 100 if number < 5 else 101, 10)
+        return PageResult(number, [number * 100 + n for n in range(10)], 100 if number < 5 else 101, 10)
 
     with pytest.raises(DataChangedError, match="page 1 reported 100 rows, page 5 reports 101"):
         async for _ in walk_pages(fetch, page_size=10):
@@ -190,3 +190,27 @@ async def test_stream_output_gets_header_and_every_row() -> None:
     assert result.total_rows == 21
     assert stream.getvalue().splitlines()[:2] == ["n,square", "0,0"]
     assert len(stream.getvalue().splitlines()) == 22
+
+
+async def test_totals_that_disagree_walk_the_larger_and_stop_at_an_empty_page() -> None:
+    async def fetch(number: int) -> PageResult:  # like the doc: 101 rows, "1 page"
+        first = (number - 1) * 10
+        return PageResult(number, list(range(first, min(first + 10, 101))), 101, 1)
+
+    rows = [n async for page in walk_pages(fetch, page_size=10) for n in page.items]
+    assert rows == list(range(101))
+
+
+async def test_a_server_ignoring_paging_is_caught() -> None:
+    async def fetch(number: int) -> PageResult:
+        return PageResult(number, list(range(10)), 50, 5)
+
+    with pytest.raises(PaginationError, match="page 2 repeats page 1"):
+        async for _ in walk_pages(fetch, page_size=10):
+            pass
+
+
+async def test_an_empty_export_is_just_the_header(tmp_path: Path) -> None:
+    target = tmp_path / "none.csv"
+    await _export(target, [FakeSource(0, 10)])
+    assert target.read_text() == "n,square\n"

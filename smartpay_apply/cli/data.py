@@ -1,0 +1,274 @@
+"""`smartpay-apply data ...`: export payment data (orders, income, expenses, payouts).
+
+Parse, call, print: the export itself lives in `smartpay_apply.data`. Every subcommand takes
+APP (a spec's app name or app_id) or `--all-apps`, `--format csv|jsonl|table`, `-o FILE`
+(written as FILE.partial and renamed on success; a re-run resumes) and `--page-size`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from smartpay_apply.cli.context import CliContext, pass_cli
+from smartpay_apply.data.kinds import COLUMNS, ORDER_STATUSES, Query
+from smartpay_apply.data.writers import FORMATS
+from smartpay_apply.errors import UsageError
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.data.export import ExportResult
+    from smartpay_apply.spec.models import AppSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@click.group()
+def data() -> None:
+    """Export payment data (支付数据) as csv, jsonl or an aligned table.
+
+    \b
+    Money is exact, with its unit in the column name (_fen for orders, _yuan for finance);
+    times are ISO 8601 in Asia/Shanghai (+08:00). Dates are Beijing days, both ends included.
+    With -o FILE the export is written to FILE.partial and renamed when complete; running the
+    same command again after an interruption resumes it. Exit codes: 0 done, 1 error
+    (a page that kept failing is named; no FILE is written).
+    """
+
+
+def _common(command: F) -> F:
+    """The options every export shares."""
+    for option in reversed(
+        [
+            click.option("--all-apps", is_flag=True, help="Export for every mini-program in the specs (adds an `app` column)."),
+            click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True, help="Output format."),
+            click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (resumable) instead of stdout."),
+            click.option("--page-size", type=click.IntRange(min=1, max=1000), default=100, show_default=True, help="Rows per request."),
+            click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Pages fetched at once (default: `concurrency` of smartpay.yaml)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _range_options(command: F) -> F:
+    command = click.option("--to", "end", type=DAY, required=True, help="Last day (YYYY-MM-DD, Beijing time, included).")(command)
+    return click.option("--from", "start", type=DAY, required=True, help="First day (YYYY-MM-DD, Beijing time, included).")(command)
+
+
+APP_ARGUMENT = click.argument("app", required=False)
+
+
+@data.command("orders")
+@APP_ARGUMENT
+@_range_options
+@click.option("--status", type=click.Choice(ORDER_STATUSES), default="all", show_default=True,
+              help="Orders whose current status is this: 1 unpaid, 2 paid, 3 consumed, 4 refunding, "
+                   "5 refunded, 6 refund failed, 7 cancelled.")
+@_common
+@pass_cli
+def orders(cli: CliContext, app: str | None, start: datetime, end: datetime, status: str, **options: Any) -> None:
+    """Orders created in a date range (orderlist; amounts in fen)."""
+    _run(cli, "orders", app, Query(start=_day(start), end=_day(end), status=status), **options)
+
+
+@data.command("income")
+@APP_ARGUMENT
+@_range_options
+@_common
+@pass_cli
+def income(cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any) -> None:
+    """Income per day (financebalance; yuan)."""
+    _run(cli, "income", app, Query(start=_day(start), end=_day(end)), **options)
+
+
+@data.command("income-detail")
+@APP_ARGUMENT
+@click.option("--day", type=DAY, required=True, help="The day (YYYY-MM-DD, Beijing time).")
+@_common
+@pass_cli
+def income_detail(cli: CliContext, app: str | None, day: datetime, **options: Any) -> None:
+    """The income items of one day (financebalance/incomedetail; yuan)."""
+    _run(cli, "income-detail", app, Query(day=day.date()), **options)
+
+
+@data.command("other-detail")
+@APP_ARGUMENT
+@_range_options
+@_common
+@pass_cli
+def other_detail(cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any) -> None:
+    """Other items: commission, rebates, marketing (financebalance/otherdetail; yuan)."""
+    _run(cli, "other-detail", app, Query(start=_day(start), end=_day(end)), **options)
+
+
+@data.command("expenses")
+@APP_ARGUMENT
+@_range_options
+@_common
+@pass_cli
+def expenses(cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any) -> None:
+    """Expenses: payouts to the bank account and other debits (financeexpense; yuan)."""
+    _run(cli, "expenses", app, Query(start=_day(start), end=_day(end)), **options)
+
+
+@data.command("payout")
+@click.argument("args", nargs=-1, metavar="APP TASK_ID")
+@_common
+@pass_cli
+def payout(cli: CliContext, args: tuple[str, ...], **options: Any) -> None:
+    """The payout of one expense (paydetail; yuan). TASK_ID comes from `data expenses`."""
+    wanted = 1 if options["all_apps"] else 2
+    if len(args) != wanted:
+        raise UsageError("usage: data payout APP TASK_ID  (or: data payout --all-apps TASK_ID)")
+    app, task = (None, args[0]) if options["all_apps"] else (args[0], args[1])
+    if not task.isdigit():
+        raise UsageError(f"TASK_ID must be a number (the task_id column of `data expenses`), not {task!r}")
+    _run(cli, "payout", app, Query(task_id=int(task)), **options)
+
+
+def _day(value: datetime) -> date:
+    return value.date()
+
+
+def _run(
+    cli: CliContext,
+    what: str,
+    app: str | None,
+    query: Query,
+    *,
+    all_apps: bool,
+    fmt: str,
+    output: Path | None,
+    page_size: int,
+    concurrency: int | None,
+) -> None:
+    """Pick the mini-programs, then export; summary and notices go to stderr."""
+    if query.start and query.end and query.end < query.start:
+        raise UsageError(f"--to {query.end} is before --from {query.start}")
+    config = cli.project()
+    specs = _select(config, app, all_apps)
+    result = asyncio.run(
+        _export(config, specs, what, query, fmt=fmt, output=output, page_size=page_size,
+                concurrency=concurrency or config.concurrency, with_app=all_apps)
+    )
+    if output is not None:
+        click.echo(f"Wrote {output}: {result.total_rows} rows" + (" (resumed)" if result.resumed_from else ""), err=True)
+
+
+def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppSpec]:
+    """The specs to export: every one (--all-apps) or the one named by app name or app_id."""
+    from smartpay_apply.spec.loader import load_specs
+
+    if all_apps and app:
+        raise UsageError(f"give APP ({app}) or --all-apps, not both")
+    if not all_apps and not app:
+        raise UsageError("name a mini-program (APP: its app name or app_id) or use --all-apps")
+    specs = load_specs(config)
+    if all_apps:
+        if not specs:
+            raise UsageError(f"--all-apps: no specs found (specs: {', '.join(config.specs)})")
+        return specs
+    for spec in specs:
+        if app in (spec.app, str(spec.app_id)):
+            return [spec]
+    known = ", ".join(spec.app for spec in specs) or "none"
+    raise UsageError(f"no mini-program {app!r} in the specs (known: {known})")
+
+
+async def _export(
+    config: ProjectConfig,
+    specs: list[AppSpec],
+    what: str,
+    query: Query,
+    *,
+    fmt: str,
+    output: Path | None,
+    page_size: int,
+    concurrency: int,
+    with_app: bool,
+) -> ExportResult:
+    from smartpay_apply.credentials import token_source_for
+    from smartpay_apply.data.columns import APP_WIDTH, header
+    from smartpay_apply.data.export import AppSource, ExportJob, NoProgress, run_export
+    from smartpay_apply.data.kinds import page_fetcher
+    from smartpay_apply.data.output import Output, PartialFileOutput, StreamOutput
+    from smartpay_apply.data.writers import make_writer
+    from smartpay_apply.runtime import open_api
+
+    columns = COLUMNS[what]
+    names = header(columns, with_app=with_app)
+    widths = ([APP_WIDTH] if with_app else []) + [column.width for column in columns]
+    params = {
+        "export": what,
+        "endpoint": config.endpoint,
+        "apps": [spec.app for spec in specs],
+        "app_ids": [spec.app_id for spec in specs],
+        **query.as_params(),
+        "page_size": page_size,
+        "format": fmt,
+        "columns": list(names),
+    }
+    sink: Output = PartialFileOutput(output, params, notify=_notice) if output else StreamOutput(sys.stdout)
+    async with open_api(config, max_concurrency=concurrency) as api:
+        sources = [
+            AppSource(spec.app, page_fetcher(what, api.app(token_source_for(spec, config, api=api)), query, page_size))
+            for spec in specs
+        ]
+        job = ExportJob(what, columns, sources, page_size, concurrency, with_app)
+        writer = make_writer(fmt, names, widths)
+        if not sys.stderr.isatty():
+            return await run_export(job, sink, writer, progress=NoProgress(), notify=_notice)
+        with _TtyProgress(what) as progress:
+            return await run_export(job, sink, writer, progress=progress, notify=_notice)
+
+
+def _notice(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class _TtyProgress:
+    """A rich progress bar on stderr, one line per mini-program (only used on a TTY)."""
+
+    def __init__(self, what: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.what = what
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("pages · {task.fields[rows]} rows"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _TtyProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def app_started(self, name: str, total_pages: int | None, done_pages: int) -> None:
+        self.task = self.bar.add_task(f"{self.what} {name}", total=total_pages, completed=done_pages, rows=0)
+
+    def page_written(self, rows: int) -> None:
+        task = self.bar.tasks[-1]
+        self.bar.update(self.task, advance=1, rows=task.fields["rows"] + rows)
