@@ -99,14 +99,19 @@ def locate(tree: Tree | None, parts: tuple[str | int, ...]) -> tuple[Location | 
 
 
 def field_positions(tree: Tree | None, prefix: str = "") -> dict[str, Location]:
-    """Every field path of a mapping tree -> the position of its key (for SpecSource.fields)."""
+    """Every field path of a mapping tree -> a position (for SpecSource.fields).
+
+    A plain value's position is the value's own (where an editor puts the cursor to fix it);
+    a section's is its key (`payment_service:`).
+    """
     positions: dict[str, Location] = {}
     if isinstance(tree, MapNode):
         for key, entry in tree.entries.items():
             path = f"{prefix}{key}"
-            positions[path] = entry.key_loc
-            if isinstance(entry.value, MapNode):
-                positions.update(field_positions(entry.value, path + "."))
+            value = entry.value
+            positions[path] = value.loc if isinstance(value, Scalar) else entry.key_loc
+            if isinstance(value, MapNode):
+                positions.update(field_positions(value, path + "."))
     return positions
 
 

@@ -67,7 +67,7 @@ def load_report(
         report.specs.extend(specs)
         report.problems.extend(problems)
         report.warnings.extend(warnings)
-    report.problems.extend(duplicate_problems(report.specs))
+    report.problems.extend(duplicate_problems(loader.identities))
     report.specs.sort(key=lambda spec: spec.app)
     report.problems = sorted(set(report.problems))
     return report
@@ -133,6 +133,8 @@ class _Loader:
         )
         #: display path -> directory that relative references in that file start from
         self.base_dirs: dict[Path, Path] = {display_path(config.path, cwd): config.root}
+        #: every document's app/app_id, valid or not, for the duplicate check
+        self.identities: list[Identity] = []
 
     def load_file(self, path: Path) -> tuple[list[AppSpec], list[Problem], list[str]]:
         display = display_path(path, self.cwd)
@@ -157,6 +159,7 @@ class _Loader:
             message = "a spec must be a mapping with app:, app_id: and the sections to manage"
             return None, [Problem.at(document.loc, display, "", message)]
         problems: list[Problem] = []
+        self.identities.append(identity_of(document))
         merged = _merge(self.defaults, document) if self.defaults is not None else document
         tree = self._resolve(merged, (), problems)
         assert isinstance(tree, MapNode)
@@ -236,30 +239,49 @@ def _tree_from_plain(data: Any, loc: Location) -> MapNode | None:
     return built if isinstance(built, MapNode) else None
 
 
-def duplicate_problems(specs: Sequence[AppSpec]) -> list[Problem]:
+@dataclass(frozen=True)
+class Identity:
+    """What names a spec (`app`, `app_id`) and where, read before validation so that two
+    files claiming one mini-program are reported even when one of them has other problems."""
+
+    app: object
+    app_loc: Location | None
+    app_id: object
+    app_id_loc: Location | None
+
+
+def identity_of(tree: MapNode) -> Identity:
+    """The raw `app` and `app_id` of a document (app_id as text: 12 and "12" are one id)."""
+
+    def value(name: str) -> tuple[object, Location | None]:
+        entry = tree.entries.get(name)
+        if entry is None or not isinstance(entry.value, Scalar) or entry.value.value is None:
+            return None, None
+        scalar = entry.value
+        text = scalar.text.strip() if isinstance(scalar.value, str | int) else None
+        return text or None, scalar.loc
+
+    app, app_loc = value("app")
+    app_id, app_id_loc = value("app_id")
+    return Identity(app, app_loc, app_id, app_id_loc)
+
+
+def duplicate_problems(identities: Sequence[Identity]) -> list[Problem]:
     """An `app` name or `app_id` used twice: a problem at each later use, naming the first."""
     problems: list[Problem] = []
     for attribute in ("app", "app_id"):
-        first: dict[object, AppSpec] = {}
-        for spec in sorted(specs, key=_position):
-            value = getattr(spec, attribute)
+        first: dict[object, Location] = {}
+        located = [
+            (getattr(ident, attribute), getattr(ident, f"{attribute}_loc")) for ident in identities
+        ]
+        for value, where in sorted(
+            ((v, w) for v, w in located if v is not None and w is not None),
+            key=lambda pair: (str(pair[1].path), pair[1].line, pair[1].column),
+        ):
             if value not in first:
-                first[value] = spec
+                first[value] = where
                 continue
-            here = _locate(spec, attribute)
-            there = _locate(first[value], attribute)
-            problems.append(
-                Problem.at(here, here.path if here else "", attribute, f"{value} is also used at {there}")
-            )
+            shown = repr(value) if attribute == "app" else str(value)
+            message = f"{shown} is also used at {first[value]} (each mini-program needs exactly one spec)"
+            problems.append(Problem.at(where, where.path, attribute, message))
     return problems
-
-
-def _position(spec: AppSpec) -> tuple[str, int, int]:
-    source = spec.source
-    if source is None:
-        return ("", 0, 0)
-    return (str(source.document.path), source.document.line, source.document.column)
-
-
-def _locate(spec: AppSpec, field_path: str) -> Location | None:
-    return spec.source.locate(field_path) if spec.source is not None else None

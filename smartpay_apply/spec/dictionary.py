@@ -1,0 +1,233 @@
+"""The payment data dictionary, cached on disk, and the spec checks that use it.
+
+bank_name, open_province/open_city, payment_days and commission_rate must be values from
+Baidu's `paymentservice/dict`. `smartpay-apply dict --refresh` fetches it once into
+`<root>/.smartpay/dict.json`; `validate` then checks specs against it offline (a pre-commit
+hook has no token and no network) and suggests the nearest names for a typo.
+
+This module does not import the API client: `validate` stays fast. `refresh` imports it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smartpay_apply.errors import SmartpayError
+from smartpay_apply.spec.errors import Problem
+from smartpay_apply.spec.models import AppSpec
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import ProjectConfig
+
+CACHE_NAME = "dict.json"
+FORMAT_VERSION = 1
+MISSING_HINT = "dictionary checks skipped: run `smartpay-apply dict --refresh`"
+
+
+class DictionaryError(SmartpayError):
+    """The dictionary cache cannot be read or written, or the refresh failed."""
+
+
+@dataclass
+class PaymentDictData:
+    """The dictionary as the checks need it: plain names and numbers, JSON-able."""
+
+    provinces: dict[str, list[str]] = field(default_factory=dict)
+    banks: list[str] = field(default_factory=list)
+    commission_rates: dict[int, str] = field(default_factory=dict)
+    payment_days: dict[int, str] = field(default_factory=dict)
+    fetched_at: str = ""
+    endpoint: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The cache file's content (and `dict --format json`)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "fetched_at": self.fetched_at,
+            "endpoint": self.endpoint,
+            "provinces": self.provinces,
+            "banks": self.banks,
+            "commission_rates": {str(k): v for k, v in sorted(self.commission_rates.items())},
+            "payment_days": {str(k): v for k, v in sorted(self.payment_days.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PaymentDictData:
+        """Parse a cache file; ValueError if it is not one this version wrote."""
+        if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+            raise ValueError("not a dictionary cache of this version")
+        provinces = data.get("provinces")
+        banks = data.get("banks")
+        if not isinstance(provinces, dict) or not isinstance(banks, list):
+            raise ValueError("provinces or banks missing")
+        return cls(
+            provinces={str(k): [str(c) for c in v] for k, v in provinces.items() if isinstance(v, list)},
+            banks=[str(b) for b in banks],
+            commission_rates=_int_keys(data.get("commission_rates")),
+            payment_days=_int_keys(data.get("payment_days")),
+            fetched_at=str(data.get("fetched_at", "")),
+            endpoint=str(data.get("endpoint", "")),
+        )
+
+    @classmethod
+    def from_api(cls, answer: Any, endpoint: str) -> PaymentDictData:
+        """From the API client's `PaymentDict` answer."""
+        from smartpay_apply.timeutil import SHANGHAI, now
+
+        return cls(
+            provinces=dict(answer.provinces),
+            banks=list(answer.bank_names),
+            commission_rates=dict(answer.commission_rates),
+            payment_days=dict(answer.payment_day_options),
+            fetched_at=now().astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            endpoint=endpoint,
+        )
+
+
+def _int_keys(value: Any) -> dict[int, str]:
+    if not isinstance(value, dict):
+        return {}
+    return {int(k): str(v) for k, v in value.items() if str(k).strip().isdigit()}
+
+
+class DictCache:
+    """`<root>/.smartpay/dict.json`: written atomically, read leniently (a bad file is a warning)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def for_config(cls, config: ProjectConfig) -> DictCache:
+        return cls(config.root / ".smartpay" / CACHE_NAME)
+
+    def load(self) -> PaymentDictData | None:
+        """The cached dictionary; None if there is none. DictionaryError if unreadable."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise DictionaryError(f"{self.path}: cannot read the dictionary cache ({error})") from None
+        try:
+            return PaymentDictData.from_json(json.loads(text))
+        except (ValueError, TypeError) as error:
+            raise DictionaryError(
+                f"{self.path}: not a valid dictionary cache ({error}); run `smartpay-apply dict --refresh`"
+            ) from None
+
+    def save(self, data: PaymentDictData) -> None:
+        """Write the cache atomically (a crash never leaves half a file)."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=".dict-", dir=self.path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(data.to_json(), out, ensure_ascii=False, indent=2)
+                out.write("\n")
+            os.replace(temp, self.path)
+        except OSError as error:
+            raise DictionaryError(f"{self.path}: cannot write the dictionary cache ({error})") from None
+
+
+def load_cached(config: ProjectConfig) -> PaymentDictData | None:
+    """The cached dictionary of this project, or None when `dict --refresh` never ran."""
+    return DictCache.for_config(config).load()
+
+
+async def refresh(config: ProjectConfig, specs: Sequence[AppSpec]) -> PaymentDictData:
+    """Fetch the dictionary with the first spec's credentials and store it in the cache."""
+    from smartpay_apply.runtime import open_api
+
+    if not specs:
+        raise DictionaryError(
+            "no spec to take credentials from: the dict endpoint needs a mini-program's access token"
+        )
+    spec = specs[0]
+    async with open_api(config) as api:
+        answer = await api.app(_token_source(spec, config, api)).get_dict()
+    data = PaymentDictData.from_api(answer, config.endpoint)
+    DictCache.for_config(config).save(data)
+    return data
+
+
+def _token_source(spec: AppSpec, config: ProjectConfig, api: Any) -> Any:
+    """The credentials module when present; else the spec's static access token."""
+    try:
+        from smartpay_apply.credentials import token_source_for
+    except ImportError:  # pragma: no cover - the credentials area ships with the tool
+        if spec.credentials is None or spec.credentials.access_token is None:
+            raise DictionaryError(f"{spec.app}: no credentials.access_token to call the dict endpoint") from None
+        return spec.credentials.access_token.get_secret_value()
+    return token_source_for(spec, config, api=api)
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def check_specs(specs: Sequence[AppSpec], data: PaymentDictData) -> list[Problem]:
+    """Every payment-service value that the dictionary does not list, with suggestions."""
+    problems: list[Problem] = []
+    for spec in specs:
+        payment = spec.payment_service
+        if payment is None:
+            continue
+        for field_name, message in _payment_problems(payment, data):
+            path = f"payment_service.{field_name}"
+            where = spec.source.locate(path) if spec.source is not None else None
+            problems.append(Problem.at(where, f"spec {spec.app}", path, message))
+    return problems
+
+
+def _payment_problems(payment: Any, data: PaymentDictData) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if data.banks and payment.bank_name not in data.banks:
+        found.append(("bank_name", _unknown("bank", payment.bank_name, data.banks)))
+    if data.provinces:
+        if payment.open_province not in data.provinces:
+            found.append(("open_province", _unknown("province", payment.open_province, list(data.provinces))))
+        else:
+            cities = data.provinces[payment.open_province]
+            if payment.open_city not in cities:
+                found.append(("open_city", _unknown_city(payment.open_city, payment.open_province, data)))
+    if data.payment_days and payment.payment_days not in data.payment_days:
+        allowed = ", ".join(str(day) for day in sorted(data.payment_days))
+        found.append(("payment_days", f"{payment.payment_days} is not in the dictionary (allowed: {allowed})"))
+    if data.commission_rates and payment.commission_rate not in data.commission_rates:
+        allowed = ", ".join(str(rate) for rate in sorted(data.commission_rates))
+        found.append(
+            ("commission_rate", f"{payment.commission_rate} is not in the dictionary (allowed: {allowed})")
+        )
+    return found
+
+
+def suggest(name: str, choices: Sequence[str], count: int = 3) -> list[str]:
+    """The nearest valid names to `name` (difflib), best first; substrings count as near."""
+    close = difflib.get_close_matches(name, choices, n=count, cutoff=0.5)
+    if len(close) < count and name:
+        for choice in choices:
+            if choice not in close and (name in choice or choice in name):
+                close.append(choice)
+            if len(close) >= count:
+                break
+    return close
+
+
+def _unknown(kind: str, name: str, choices: Sequence[str]) -> str:
+    near = suggest(name, choices)
+    hint = f" (did you mean: {', '.join(near)}?)" if near else " (see `smartpay-apply dict`)"
+    return f"unknown {kind} {name!r}{hint}"
+
+
+def _unknown_city(city: str, province: str, data: PaymentDictData) -> str:
+    elsewhere = [p for p, cities in data.provinces.items() if city in cities]
+    if elsewhere:
+        return f"{city!r} is a city of {', '.join(elsewhere)}, not of {province}"
+    near = suggest(city, data.provinces[province])
+    hint = f" (did you mean: {', '.join(near)}?)" if near else f" (see `smartpay-apply dict` for {province})"
+    return f"unknown city {city!r} in {province!r}{hint}"
