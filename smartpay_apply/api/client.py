@@ -295,8 +295,8 @@ class OpenApi:
         return OutcomeUnknownError(
             endpoint.name,
             None,
-            f"{error.msg or 'no answer'}; the request may or may not have taken effect: it is "
-            "not repeated blindly (read the current state before trying again)",
+            f"outcome unknown ({error.msg or 'no answer'}): the request may or may not have "
+            "taken effect; it is not repeated blindly (read the current state before trying again)",
             request_id=error.request_id,
             http_status=error.http_status,
         )
@@ -369,7 +369,7 @@ class OpenApi:
                 if errno in RATE_LIMIT_CODES:
                     limited = RateLimitError(endpoint.name, errno, msg, request_id=rid)
                     raise _Retryable(limited, maybe_sent=False)
-                if errno == endpoint.duplicate_errno:
+                if errno in endpoint.duplicate_errnos:
                     raise AlreadyExistsError(
                         endpoint.name,
                         errno,

@@ -33,7 +33,8 @@ class Endpoint:
     method: str
     path: str
     policy: Policy
-    duplicate_errno: int | None = None
+    #: errnos meaning "it already exists" (a create's duplicate is recognisable by them).
+    duplicate_errnos: frozenset[int] = frozenset()
     #: Answers without the {errno,msg,data} envelope are accepted (dict example, oauth/token).
     bare_ok: bool = False
 
@@ -52,7 +53,11 @@ UPLOAD_IMAGE = Endpoint(
     "upload/image", "POST", "/file/2.0/smartapp/upload/image", Policy.REPEATABLE
 )
 ACCOUNT_CREATE = Endpoint(
-    "account/create", "POST", f"{PAY}/account/create", Policy.CREATE, duplicate_errno=60012
+    "account/create",
+    "POST",
+    f"{PAY}/account/create",
+    Policy.CREATE,
+    duplicate_errnos=frozenset({60012, 60017}),
 )
 ACCOUNT_AUDIT = Endpoint("account/auditstatus", "GET", f"{PAY}/account/auditstatus", Policy.READ)
 DEVELOPER_CONFIG = Endpoint(
@@ -63,7 +68,7 @@ SERVICE_CREATE = Endpoint(
     "POST",
     f"{PAY}/paymentservice/create",
     Policy.CREATE,
-    duplicate_errno=60009,
+    duplicate_errnos=frozenset({60009}),
 )
 SERVICE_AUDIT = Endpoint(
     "paymentservice/auditstatus", "GET", f"{PAY}/paymentservice/auditstatus", Policy.READ
