@@ -18,7 +18,7 @@ class PageFailedError(ExportError):
         self.cause = cause
         of = f" of {total_pages}" if total_pages else ""
         prefix = f"{what}: " if what else ""
-        super().__init__(f"{prefix}page {page}{of} failed after retries: {cause}")
+        super().__init__(f"{prefix}page {page}{of} failed: {cause}")
 
 
 class DataChangedError(ExportError):

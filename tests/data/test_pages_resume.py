@@ -71,7 +71,7 @@ async def test_without_totals_pages_are_walked_until_a_short_one() -> None:
 async def test_a_failing_page_is_named_and_stops_the_walk() -> None:
     source = FakeSource(total=500, page_size=10, fail_pages={17})
     seen: list[int] = []
-    with pytest.raises(PageFailedError, match=r"orders: page 17 of 50 failed after retries: .*503"):
+    with pytest.raises(PageFailedError, match=r"orders: page 17 of 50 failed: .*503"):
         async for page in walk_pages(source, page_size=10, concurrency=4, what="orders"):
             seen.append(page.number)
     assert seen == list(range(1, 17))
