@@ -1,0 +1,314 @@
+"""The state store's interface and records, shared by plan, apply, events and credentials.
+
+Two things cannot be read back from Baidu — what was submitted for the account and for the
+developer config — and several pipelines may run at once. The store remembers, per mini-program:
+salted fingerprints of the last submissions and their audit outcome, the audit events Baidu
+pushed, uploaded image URLs, a run history, locks, and encrypted credentials.
+
+Every method is synchronous and thread-safe; async callers use `asyncio.to_thread`. Anything a
+user can cause (unreachable, corrupt, newer store, missing SMARTPAY_STATE_KEY) is a StateError.
+Nothing secret is stored in clear: sections only as fingerprints, credentials and id-card URLs
+encrypted (see crypto.py).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from smartpay_apply.state.fingerprint import section_fingerprint
+from smartpay_apply.state.locks import HeldLock, LockInfo, LockKey, LockOwner
+from smartpay_apply.timeutil import SHANGHAI, now
+
+__all__ = [
+    "EVENT_OUTCOMES",
+    "OUTCOMES",
+    "SECTIONS",
+    "AuditEvent",
+    "LockInfo",
+    "LockKey",
+    "LockOwner",
+    "RunRecord",
+    "RunStep",
+    "StateStore",
+    "Submission",
+    "event_outcome",
+]
+
+#: The sections Baidu audits. account and developer_config are write-only (fingerprinted).
+SECTIONS = ("account", "developer_config", "payment_service")
+#: A submission's audit outcome.
+OUTCOMES = ("pending", "approved", "rejected")
+
+#: The six pushed payment audit events -> (section, outcome).
+EVENT_OUTCOMES: dict[str, tuple[str, str]] = {
+    "APP_PAYMENT_CREATE_ACCOUNT_PASS": ("account", "approved"),
+    "APP_PAYMENT_CREATE_ACCOUNT_FAIL": ("account", "rejected"),
+    "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS": ("developer_config", "approved"),
+    "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL": ("developer_config", "rejected"),
+    "APP_PAYMENT_CREATE_PAYMENT_PASS": ("payment_service", "approved"),
+    "APP_PAYMENT_CREATE_PAYMENT_FAIL": ("payment_service", "rejected"),
+}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The last submission of a section for one mini-program, and what Baidu said about it."""
+
+    app_id: int
+    section: str
+    fingerprint: str
+    submitted_at: datetime
+    outcome: str = "pending"  # pending | approved | rejected
+    reason: str | None = None
+    outcome_at: datetime | None = None
+    app: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An event Baidu pushed, as the receiver decoded it.
+
+    `event_time` is Baidu's wall-clock time (Asia/Shanghai); it must be zone-aware and is kept
+    in Asia/Shanghai. `received_at` is when the receiver got it (defaults to now).
+    """
+
+    app_id: int
+    tp_app_id: int | None
+    event: str
+    event_time: datetime
+    reason: str | None = None
+    received_at: datetime = field(default_factory=now)
+
+    def __post_init__(self) -> None:
+        if self.event_time.tzinfo is None or self.received_at.tzinfo is None:
+            raise ValueError("AuditEvent times must carry their zone (Baidu's are Asia/Shanghai)")
+        object.__setattr__(self, "event_time", self.event_time.astimezone(SHANGHAI))
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as plain JSON data (for `events list --json` and `--on-event`)."""
+        return {
+            "app_id": self.app_id,
+            "tp_app_id": self.tp_app_id,
+            "event": self.event,
+            "event_time": self.event_time.isoformat(),
+            "reason": self.reason,
+            "received_at": self.received_at.isoformat(),
+        }
+
+
+def event_outcome(event: AuditEvent | str) -> tuple[str, str] | None:
+    """(section, outcome) of a payment audit event, e.g. ("account", "approved"); None otherwise."""
+    name = event.event if isinstance(event, AuditEvent) else event
+    return EVENT_OUTCOMES.get(name)
+
+
+@dataclass(frozen=True)
+class RunStep:
+    """One step of a run and its result, in the order they were recorded."""
+
+    seq: int
+    app_id: int
+    app: str
+    action: str
+    section: str
+    result: str
+    detail: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """Who ran what and when, with which plan, and each step's result."""
+
+    run_id: str
+    command: str
+    user: str
+    host: str
+    plan_checksum: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    status: str  # running | whatever finish_run was given (e.g. succeeded, failed, pending)
+    steps: tuple[RunStep, ...] = ()
+
+
+class StateStore(abc.ABC):
+    """The store plan, apply, the event receiver and credentials share (SQLite or PostgreSQL)."""
+
+    #: Where the store is, for messages (a path, or a URL with the password masked).
+    name: str = "state store"
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close the connection. The store is unusable afterwards; closing twice is harmless."""
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- fingerprints and submissions --------------------------------------------------
+
+    @abc.abstractmethod
+    def salt(self) -> bytes:
+        """The store's random fingerprint salt (created with the schema, never changes)."""
+
+    def fingerprint(self, section: str, values: Mapping[str, Any]) -> str:
+        """HMAC-SHA256 over the canonical JSON of the whole section, keyed by the store's salt.
+
+        Stable for equal values (Decimal normalised, SecretStr unwrapped for hashing only),
+        different per store, and never reversible to the values (see fingerprint.py).
+        """
+        return section_fingerprint(self.salt(), section, values)
+
+    @abc.abstractmethod
+    def get_submission(self, app_id: int, section: str) -> Submission | None:
+        """The last submission of `section` for `app_id`, or None if never submitted."""
+
+    @abc.abstractmethod
+    def record_submission(self, app_id: int, section: str, fingerprint: str, *, app: str, at: datetime) -> None:
+        """Remember that `section` was submitted at `at`: replaces the last one, outcome pending."""
+
+    @abc.abstractmethod
+    def record_outcome(
+        self, app_id: int, section: str, outcome: str, *, reason: str | None, at: datetime
+    ) -> None:
+        """Set the audit outcome of the last submission, as observed at `at`.
+
+        Ignored when there is no submission, when `at` is older than the submission (it is the
+        outcome of an earlier one; compared at whole seconds, Baidu's precision), or when a
+        newer outcome is already recorded.
+        """
+
+    @abc.abstractmethod
+    def list_submissions(self, app_id: int | None = None) -> list[Submission]:
+        """Every recorded submission (of one mini-program), by app_id then section."""
+
+    # -- audit events ------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def record_event(self, event: AuditEvent) -> bool:
+        """Store a pushed event; False if it is a redelivery (same app_id, event, event_time).
+
+        Atomic and safe under concurrent deliveries: exactly one of several identical inserts
+        returns True. A PASS/FAIL event also sets the matching submission's outcome, by the rule
+        of `record_outcome` with `at = event_time` (an event older than the submission belongs
+        to an earlier submission and leaves the current one pending).
+        """
+
+    @abc.abstractmethod
+    def list_events(self, app_id: int | None = None, *, since: datetime | None = None) -> list[AuditEvent]:
+        """Stored events (of one mini-program, with event_time >= since), oldest first."""
+
+    # -- uploaded images ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_image_url(self, sha256: str) -> str | None:
+        """The upload service's URL for an image with this SHA-256, if one was recorded."""
+
+    @abc.abstractmethod
+    def record_image(self, sha256: str, url: str) -> None:
+        """Remember an uploaded image's URL, encrypted (it grants access to an id card).
+
+        Without SMARTPAY_STATE_KEY nothing is stored (never a URL in clear): the image is
+        simply uploaded again next time.
+        """
+
+    # -- run history -------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def start_run(self, *, command: str, user: str, host: str, plan_checksum: str | None) -> str:
+        """Record the start of a run; returns its id ("r-<UTC time>-<random>")."""
+
+    @abc.abstractmethod
+    def record_step(
+        self,
+        run_id: str,
+        *,
+        app_id: int,
+        app: str,
+        action: str,
+        section: str,
+        result: str,
+        detail: str | None = None,
+    ) -> None:
+        """Append a step's result to a run (secrets in `detail` are masked as query strings)."""
+
+    @abc.abstractmethod
+    def finish_run(self, run_id: str, status: str) -> None:
+        """Mark a run finished with `status` (e.g. "succeeded", "failed", "pending")."""
+
+    @abc.abstractmethod
+    def list_runs(self, app_id: int | None = None, limit: int = 50) -> list[RunRecord]:
+        """The latest runs, newest first, with their steps (only that app's steps if given)."""
+
+    # -- locks ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def acquire_lock(self, app_id: LockKey, owner: LockOwner, ttl: float) -> bool:
+        """Take the lock if it is free or expired; True if `owner` now holds it for `ttl` s.
+
+        Not re-entrant: a lock held (unexpired) by anyone, `owner` included, is refused.
+        """
+
+    @abc.abstractmethod
+    def renew_lock(self, app_id: LockKey, owner: LockOwner, ttl: float) -> bool:
+        """Extend `owner`'s lock to now + ttl; False if `owner` no longer holds it."""
+
+    @abc.abstractmethod
+    def release_lock(self, app_id: LockKey, owner: LockOwner) -> None:
+        """Release the lock if `owner` holds it (someone else's lock is left alone)."""
+
+    @abc.abstractmethod
+    def list_locks(self) -> list[LockInfo]:
+        """Every lock row, expired ones included (flagged), by name."""
+
+    @abc.abstractmethod
+    def force_unlock(self, app_id: LockKey) -> bool:
+        """Remove a lock whoever holds it (`smartpay-apply unlock`); False if there was none."""
+
+    def lock(self, app_id: LockKey, owner: LockOwner, *, ttl: float = 300, wait: float = 0) -> HeldLock:
+        """`with store.lock(app_id, owner):` — hold the lock for the block, renewed every ttl/3.
+
+        Waits up to `wait` seconds for a held lock, then raises LockHeldError naming the holder.
+        `app_id` may also be a free-form name (e.g. "credentials/123").
+        """
+        return HeldLock(self, app_id, owner, ttl, wait)
+
+    # -- encrypted secrets ---------------------------------------------------------------
+
+    @abc.abstractmethod
+    def put_secret(self, key: str, value: str) -> None:
+        """Store `value` under `key`, encrypted with SMARTPAY_STATE_KEY (StateError without it)."""
+
+    @abc.abstractmethod
+    def get_secret(self, key: str) -> str | None:
+        """The decrypted value under `key`, or None. StateError if it exists but the key is missing or wrong."""
+
+    @abc.abstractmethod
+    def delete_secret(self, key: str) -> None:
+        """Forget `key` (no error if absent)."""
+
+    @abc.abstractmethod
+    def list_secret_keys(self, prefix: str = "") -> list[str]:
+        """The names of stored secrets starting with `prefix`, sorted (names are not secret)."""
+
+    @abc.abstractmethod
+    def replace_secret(self, key: str, expected_old: str | None, new: str) -> bool:
+        """Compare-and-swap: store `new` only if the current value is `expected_old`.
+
+        `expected_old=None` means "only if absent". Returns False (and changes nothing) when
+        another writer got there first — how refresh-token rotation stays safe.
+        """

@@ -1,0 +1,103 @@
+"""The SQLite backend: one file, created on first use (default `.smartpay/state.db`).
+
+Concurrency between processes comes from SQLite's own locking: every write transaction starts
+with BEGIN IMMEDIATE (it takes the write lock up front, so a read-then-write such as a lock
+upsert or a compare-and-swap cannot interleave with another writer), with a 30 s busy timeout.
+WAL mode lets readers (plan, `state show`) run while the event receiver writes;
+synchronous=FULL makes a committed event durable before the receiver answers `success`.
+Within a process, one connection is shared by all threads behind a mutex.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from smartpay_apply.errors import StateError
+from smartpay_apply.state.backend import Backend, Tx
+
+BUSY_TIMEOUT_S = 30.0
+
+
+def _describe(error: sqlite3.Error) -> str:
+    text = str(error) or type(error).__name__
+    if "not a database" in text or "malformed" in text:
+        return f"{text} (the file is corrupt or not a smartpay-apply state store)"
+    if "locked" in text:
+        return f"{text} (another process kept it locked for {BUSY_TIMEOUT_S:.0f} s)"
+    return text
+
+
+class SqliteBackend(Backend):
+    """A SQLite file as a state store."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = str(path)
+        self._mutex = threading.RLock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StateError(f"state store {self.name}: cannot create its directory: {error.strerror}") from None
+        try:
+            self._conn: sqlite3.Connection | None = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise StateError(f"state store {self.name}: {_describe(error)}") from None
+        try:
+            self._configure(self._conn)
+        except sqlite3.Error as error:
+            self._conn.close()
+            raise StateError(f"state store {self.name}: {_describe(error)}") from None
+
+    @staticmethod
+    def _configure(conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        # Switching to WAL needs a moment of exclusive access; a new store opened by several
+        # processes at once may see "locked" here despite the busy timeout, so retry briefly.
+        for attempt in range(50):
+            try:
+                conn.execute("PRAGMA journal_mode = WAL").fetchall()
+                break
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == 49:
+                    raise
+                time.sleep(0.05)
+        conn.execute("PRAGMA synchronous = FULL")
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Tx]:
+        with self._mutex:
+            conn = self._conn
+            if conn is None:
+                raise StateError(f"state store {self.name} is closed")
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield Tx(conn.cursor(), pyformat=False)
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StateError(f"state store {self.name}: {_describe(error)}") from None
+
+    def now_us(self, tx: Tx) -> int:
+        return time.time_ns() // 1000
+
+    def meta_exists(self, tx: Tx) -> bool:
+        row = tx.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'smartpay_meta'").one()
+        return row is not None
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
