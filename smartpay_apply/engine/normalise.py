@@ -116,6 +116,16 @@ def diff(old: Mapping[str, object], new: Mapping[str, object], fields: Iterable[
     names = [name for name in (list(new) if fields is None else list(fields)) if name not in REMOTE_ONLY_FIELDS]
     left = normalise_mapping(old, names)
     right = normalise_mapping(new, names)
+    if left == right:  # the common case (in sync), and deepdiff costs milliseconds per call
+        return ()
+    changed = _changed_fields(left, right)
+    return tuple(change(name, old.get(name), new.get(name)) for name in names if name in changed)
+
+
+def _changed_fields(left: dict[str, str | None], right: dict[str, str | None]) -> set[str]:
+    """The top-level keys deepdiff reports as different (a creation needs no comparison)."""
+    if not any(value is not None for value in left.values()):
+        return {name for name, value in right.items() if value is not None}
     found = DeepDiff(left, right, view="tree")
     changed: set[str] = set()
     for report in found.values():
@@ -123,17 +133,21 @@ def diff(old: Mapping[str, object], new: Mapping[str, object], fields: Iterable[
             path = item.path(output_format="list")
             if path:
                 changed.add(str(path[0]))
-    return tuple(change(name, old.get(name), new.get(name)) for name in names if name in changed)
+    return changed
 
 
 def change(field: str, old: object, new: object) -> Change:
-    """A Change in display form: sensitive values masked, the rest as canonical text."""
+    """A Change in display form: sensitive values masked, the rest as canonical text.
+
+    `payout` marks a payout field whose value existed before: that redirects money. Setting it
+    for the first time (creating the payment service) sends nothing elsewhere.
+    """
     return Change(
         field=field,
         old=display_value(field, old),
         new=display_value(field, new),
         sensitive=sensitive.is_sensitive(field),
-        payout=field in PAYOUT_FIELDS,
+        payout=field in PAYOUT_FIELDS and old is not None,
     )
 
 

@@ -266,3 +266,11 @@ def test_a_field_getbindservice_never_returns_is_noted_not_diffed() -> None:
     plan = decide(spec, onboarded(payment_service=remote_service(bank_phone_number="13900139001")), FINGERPRINTS)
     assert [(c.field, c.old, c.new) for s in plan.steps for c in s.changes] == [
         ("bank_phone_number", "13900139001", "13900139000")]
+
+
+def test_creating_the_payment_service_is_not_a_payout_change() -> None:
+    plan = decide(make_spec(), onboarded(payment_service=None, payment_audit_status=None), FINGERPRINTS)
+    (step,) = plan.steps
+    assert step.action is Action.CREATE_PAYMENT_SERVICE
+    assert {c.field for c in step.changes} >= {"bank_card", "bank_name"}
+    assert not plan.payout_change
