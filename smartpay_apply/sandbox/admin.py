@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from smartpay_apply.sandbox import auth
+from smartpay_apply.sandbox import auth, tp
 from smartpay_apply.sandbox.config import AUDIT_POLICIES, SECTIONS
 from smartpay_apply.sandbox.faults import FAULT_FIELDS, current_faults
 from smartpay_apply.sandbox.store import empty_state
@@ -240,6 +240,44 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             with sandbox.world() as state:
                 state["faults"] = {}
         return current_faults(sandbox)
+
+    def _auth_push(events: list[dict[str, Any]]) -> None:
+        config = sandbox.config
+        sandbox.pusher.push(events, url=config.auth_webhook or config.webhook)
+
+    @route("/_sandbox/tp/ticket", ["POST"])
+    async def tp_ticket(request: Request) -> Any:
+        with sandbox.world() as state:
+            now = sandbox.clock()
+            ticket = tp.issue_ticket(state, sandbox.config, now)
+        _auth_push([tp.ticket_push(sandbox.config, ticket, now)])
+        return {"ticket": ticket, "expires_in": int(sandbox.config.ticket_ttl)}
+
+    @route("/_sandbox/tp/token", ["POST"])
+    async def tp_token(request: Request) -> Any:
+        with sandbox.world() as state:
+            token = tp.issue_tp_token(state, sandbox.config, sandbox.clock())
+        return {"access_token": token, "expires_in": int(sandbox.config.tp_token_ttl)}
+
+    @route("/_sandbox/tp/authorize", ["POST"])
+    async def tp_authorize(request: Request) -> Any:
+        body = await _json(request)
+        app_id = _int(body.get("app_id"), "app_id")
+        with sandbox.world() as state:
+            now = sandbox.clock()
+            code = tp.authorize(state, sandbox.config, app_id, now)
+        _auth_push([tp.auth_event(sandbox.config, app_id, "AUTHORIZED", now, code)])
+        return {"app_id": app_id, "authorization_code": code, "expires_in": int(sandbox.config.code_ttl)}
+
+    @route("/_sandbox/tp/unauthorize", ["POST"])
+    async def tp_unauthorize(request: Request) -> Any:
+        body = await _json(request)
+        app_id = _int(body.get("app_id"), "app_id")
+        with sandbox.world() as state:
+            now = sandbox.clock()
+            tp.unauthorize(state, sandbox.config, app_id)
+        _auth_push([tp.auth_event(sandbox.config, app_id, "UNAUTHORIZED", now, None)])
+        return {"app_id": app_id, "authorized": False}
 
     @route("/_sandbox/reset", ["POST"])
     async def reset(request: Request) -> Any:

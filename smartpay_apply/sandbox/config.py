@@ -68,9 +68,14 @@ class SandboxConfig:
     token_ttl: float = 3600
     #: Lifetime of TP tokens (seconds), as documented: 30 days.
     tp_token_ttl: float = 2592000
+    #: Lifetime of tickets and of authorization codes (seconds).
+    ticket_ttl: float = 3600
+    code_ttl: float = 600
     #: Generated orders per day per app, and how many days back the data reaches.
     orders_per_day: int = 20
     data_days: int = 90
+    #: Last day (YYYY-MM-DD, Beijing) with generated data; None: yesterday.
+    data_end: str | None = None
     #: How many call-log entries are kept (oldest dropped first).
     call_log_limit: int = 20000
 

@@ -1,0 +1,104 @@
+"""Shared helpers of the sandbox tests: an in-process client and the documented payloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from smartpay_apply.sandbox.app import create_app
+from smartpay_apply.sandbox.config import SandboxConfig
+
+PAY = "/rest/2.0/smartapp/pay"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+class Clock:
+    """A clock the test moves by hand (audits and token expiry are decided by it)."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def client(clock: Clock | None = None, **overrides: Any) -> httpx.AsyncClient:
+    """An httpx client over an in-memory sandbox (ASGITransport)."""
+    config = SandboxConfig().with_overrides(**overrides)
+    app = create_app(config, clock=clock) if clock else create_app(config)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox.test")
+
+
+def token(app_id: int) -> dict[str, str]:
+    return {"access_token": f"sandbox-{app_id}"}
+
+
+async def upload(http: httpx.AsyncClient, app_id: int, content: bytes = PNG) -> str:
+    response = await http.post(
+        "/file/2.0/smartapp/upload/image",
+        params=token(app_id),
+        files={"multipartFile": ("id.png", content, "image/png")},
+        data={"type": "2"},
+    )
+    body = response.json()
+    assert body["errno"] == 0, body
+    return str(body["data"])
+
+
+async def account_form(http: httpx.AsyncClient, app_id: int, **changes: str) -> dict[str, str]:
+    front = await upload(http, app_id, PNG + b"front")
+    back = await upload(http, app_id, PNG + b"back")
+    form = {
+        "business_scope": "计算机软件开发;技术服务",
+        "business_province": "北京市",
+        "business_city": "海淀区",
+        "business_detail_address": "上地十街10号",
+        "legal_person": "张三",
+        "legal_id": "11010519491231002X",
+        "id_card_front_url": front,
+        "id_card_back_url": back,
+    }
+    form.update(changes)
+    return form
+
+
+DEVELOPER = {
+    "tp_public_key": "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC",
+    "pay_notify_url": "https://tp.example.com/pay/notify",
+    "refund_audit_url": "https://tp.example.com/pay/refund-audit",
+    "refund_succ_url": "https://tp.example.com/pay/refund-done",
+}
+
+SERVICE = {
+    "app_name": "测试",
+    "service_phone": "13514310000",
+    "bank_account": "北京百度网讯科技有限公司",
+    "bank_card": "110902160610510",
+    "bank_name": "招商银行",
+    "bank_branch": "招商银行股份有限公司北京双榆树支行",
+    "open_province": "北京市",
+    "open_city": "海淀区",
+    "payment_days": "1",
+    "commission_rate": "6",
+    "pool_cash_pledge": "1",
+    "day_max_frozen_amount": "10000",
+}
+
+
+async def call(http: httpx.AsyncClient, method: str, path: str, app_id: int, data: Any = None, **params: Any) -> Any:
+    """One API call with the app's automatic token; returns the JSON body."""
+    response = await http.request(method, f"{PAY}/{path}", params={**token(app_id), **params}, data=data)
+    return response.json()
+
+
+async def onboard(http: httpx.AsyncClient, app_id: int, clock: Clock | None = None) -> None:
+    """Account, developer config and payment service, each approved (audit_delay 0 assumed)."""
+    assert (await call(http, "POST", "account/create", app_id, await account_form(http, app_id)))["errno"] == 0
+    assert (await call(http, "POST", "developconfig/submit", app_id, DEVELOPER))["errno"] == 0
+    assert (await call(http, "GET", "account/auditstatus", app_id))["data"]["status"] == 4
+    assert (await call(http, "POST", "paymentservice/create", app_id, SERVICE))["errno"] == 0
+    assert (await call(http, "GET", "paymentservice/auditstatus", app_id))["data"]["status"] == 2
