@@ -136,6 +136,7 @@ class AppPlan:
     error: str | None = None  # observation failed: this app could not be planned
     observed_checksum: str | None = None  # what was observed, for refusing stale saved plans
     status: dict[str, str] = field(default_factory=dict)  # section -> human status line
+    desired_checksum: str | None = None  # the spec's section fingerprints: a changed spec is stale too
 
     @property
     def pending(self) -> bool:
@@ -154,6 +155,7 @@ class AppPlan:
             "notes": list(self.notes),
             "error": self.error,
             "observed_checksum": self.observed_checksum,
+            "desired_checksum": self.desired_checksum,
             "status": dict(sorted(self.status.items())),
         }
 
@@ -167,6 +169,7 @@ class AppPlan:
             error=data.get("error"),
             observed_checksum=data.get("observed_checksum"),
             status=dict(data.get("status", {})),
+            desired_checksum=data.get("desired_checksum"),
         )
 
 
@@ -201,6 +204,11 @@ class Plan:
             for step in app.steps:
                 counts[step.action.value] += 1
         return counts
+
+    @classmethod
+    def from_json(cls, data: dict[str, JsonValue]) -> Plan:
+        """The Plan of a `to_json` document (the caller checks `format_version` first)."""
+        return cls(apps=tuple(AppPlan.from_json(app) for app in data.get("apps", [])))
 
     def to_json(self) -> dict[str, JsonValue]:
         return {
