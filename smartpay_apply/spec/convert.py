@@ -83,7 +83,10 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def locate(tree: Tree | None, parts: tuple[str | int, ...]) -> tuple[Location | None, Location | None]:
-    """(key position, value position) of a field path in the tree; the nearest parent if absent."""
+    """(key position, value position) of a field path in the tree; the nearest parent if absent.
+
+    The value position is None for a mapping (its key is the better place).
+    """
     key_loc: Location | None = None
     node = tree
     for part in parts:
@@ -95,6 +98,8 @@ def locate(tree: Tree | None, parts: tuple[str | int, ...]) -> tuple[Location | 
             key_loc = node.loc
         else:
             return key_loc or (node.loc if node is not None else None), None
+    if isinstance(node, MapNode) and key_loc is not None:
+        return key_loc, None  # a section: point at its key, where the reader looks
     return key_loc, (node.loc if node is not None else None)
 
 
@@ -198,6 +203,20 @@ def unknown_field_message(field: str, model: type[BaseModel] | None, parts: tupl
     return "unknown field"
 
 
+def _suggested_fields(errors: list[Any], model: type[BaseModel]) -> set[tuple[Any, ...]]:
+    """Field paths that an unknown key's did-you-mean names."""
+    found: set[tuple[Any, ...]] = set()
+    for item in errors:
+        if item["type"] != "extra_forbidden":
+            continue
+        parent = tuple(item["loc"][:-1])
+        name = str(item["loc"][-1])
+        close = difflib.get_close_matches(name, allowed_fields(model, parent), n=1, cutoff=0.6)
+        if close:
+            found.add((*parent, close[0]))
+    return found
+
+
 def problems_from(
     error: ValidationError,
     tree: Tree | None,
@@ -205,9 +224,17 @@ def problems_from(
     display: Path,
     prefix: tuple[str | int, ...] = (),
 ) -> list[Problem]:
-    """Every error of a failed validation, each at the position of its field."""
+    """Every error of a failed validation, each at the position of its field.
+
+    A misspelt field shows up twice in pydantic (unknown `bank_nmae`, missing `bank_name`);
+    the user sees one problem: the unknown field, with its did-you-mean.
+    """
     problems = []
-    for item in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    suggested = _suggested_fields(errors, model)
+    for item in errors:
+        if item["type"] == "missing" and tuple(item["loc"]) in suggested:
+            continue
         parts = tuple(part for part in item["loc"] if not isinstance(part, str) or "[" not in part)
         full = (*prefix, *parts)
         field = ".".join(str(part) for part in full)

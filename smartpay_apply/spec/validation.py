@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from smartpay_apply.config import ProjectConfig
@@ -10,13 +10,18 @@ from smartpay_apply.spec.dictionary import MISSING_HINT, DictionaryError, check_
 from smartpay_apply.spec.loader import LoadReport, load_report
 
 
-def validate_project(config: ProjectConfig, paths: Sequence[Path] | None = None) -> LoadReport:
+def validate_project(
+    config: ProjectConfig,
+    paths: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> LoadReport:
     """Load the specs and check payment-service names against the cached dictionary.
 
     A missing or unreadable cache is a warning, not a problem: validate must work in a fresh
     clone and in a pre-commit hook, where nobody has fetched the dictionary yet.
     """
-    report = load_report(config, paths)
+    report = load_report(config, paths, environ=environ, cwd=cwd)
     try:
         data = load_cached(config)
     except DictionaryError as error:

@@ -1,0 +1,129 @@
+"""smartpay.yaml: discovery from the working directory upward, validation, env overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smartpay_apply.config import load_project_config
+from smartpay_apply.errors import ConfigError
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_found_from_a_subdirectory_with_defaults_filled(tmp_path: Path) -> None:
+    write(tmp_path / "smartpay.yaml", "endpoint: sandbox\n")
+    (tmp_path / "specs" / "deep").mkdir(parents=True)
+    config = load_project_config(tmp_path / "specs" / "deep", None, environ={})
+    assert config.root == tmp_path.resolve()
+    assert config.path == (tmp_path / "smartpay.yaml").resolve()
+    assert config.endpoint == "sandbox"
+    assert config.state == ".smartpay/state.db"
+    assert config.specs == ["specs/**/*.yaml"]
+    assert config.concurrency == 16
+    assert config.timeout == 10
+    assert config.apply.payout_change_max_share == 0.25
+    assert config.apply.wait_timeout == "30m"
+    assert config.events.allow_plaintext is False
+    assert config.credentials is None
+
+
+def test_missing_config_names_the_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == (
+        f"no smartpay.yaml found in {tmp_path.resolve()} or any parent; create one or pass --config"
+    )
+
+
+def test_explicit_config_file_is_used(tmp_path: Path) -> None:
+    path = write(tmp_path / "conf" / "prod.yaml", "endpoint: https://openapi.example.com/\nconcurrency: 4\n")
+    config = load_project_config(tmp_path, path, environ={})
+    assert config.root == (tmp_path / "conf").resolve()
+    assert config.endpoint == "https://openapi.example.com"
+    assert config.concurrency == 4
+
+
+def test_explicit_config_that_does_not_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, tmp_path / "nope.yaml", environ={})
+    assert str(caught.value) == "nope.yaml: no such file; create it or fix --config"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("endpoint: ftp://x\n", "smartpay.yaml:1:11: endpoint: must be 'sandbox' or an http(s) URL (got 'ftp://x')"),
+        ("concurency: 4\n", "smartpay.yaml:1:1: concurency: unknown field (did you mean 'concurrency'?)"),
+        ("concurrency: 0\n", "smartpay.yaml:1:14: concurrency: must be greater than or equal to 1"),
+        ("version: 2\n", "smartpay.yaml:1:10: version: unsupported version 2 (allowed: 1)"),
+        ("apply:\n  payout_change_max_shar: 0.5\n", "smartpay.yaml:2:3: apply.payout_change_max_shar: unknown field (did you mean 'payout_change_max_share'?)"),
+        ("events:\n  port: 99999\n", "smartpay.yaml:2:9: events.port: must be less than or equal to 65535"),
+        ("specs: []\n", 'smartpay.yaml:1:8: specs: must list at least one glob pattern, e.g. ["specs/**/*.yaml"]'),
+        ("root: /etc\n", "smartpay.yaml:1:1: root: unknown field (set by the tool)"),
+        ("endpoint: [\n", "smartpay.yaml:2:1: invalid YAML: while parsing a flow node did not find expected node content"),
+        ("events:\n  token: ${env:EVENTS_TOKEN}\n", "smartpay.yaml:2:10: events.token: environment variable EVENTS_TOKEN is not set (used as ${env:EVENTS_TOKEN}; set it or give a default: ${env:EVENTS_TOKEN:-value})"),
+    ],
+)
+def test_config_problems_name_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
+    write(tmp_path / "smartpay.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == "invalid project config:\n" + expected
+
+
+def test_env_references_work_in_the_config(tmp_path: Path) -> None:
+    write(tmp_path / "smartpay.yaml", "events:\n  token: ${env:EVENTS_TOKEN}\n  tp_client_id: ${env:TP_ID:-tp-1}\n")
+    config = load_project_config(tmp_path, None, environ={"EVENTS_TOKEN": "s3cret"})
+    assert config.events.token is not None
+    assert config.events.token.get_secret_value() == "s3cret"
+    assert config.events.tp_client_id == "tp-1"
+    assert "s3cret" not in repr(config)
+
+
+def test_environment_overrides(tmp_path: Path) -> None:
+    write(tmp_path / "smartpay.yaml", "endpoint: sandbox\nconcurrency: 2\n")
+    env = {
+        "SMARTPAY_ENDPOINT": "https://openapi.baidu.com",
+        "SMARTPAY_STATE": "postgresql://db.internal/smartpay",
+        "SMARTPAY_CONCURRENCY": "32",
+    }
+    config = load_project_config(tmp_path, None, environ=env)
+    assert (config.endpoint, config.state, config.concurrency) == (
+        "https://openapi.baidu.com",
+        "postgresql://db.internal/smartpay",
+        32,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("SMARTPAY_CONCURRENCY", "many", "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got 'many')"),
+        ("SMARTPAY_CONCURRENCY", "0", "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '0')"),
+        ("SMARTPAY_ENDPOINT", "openapi.baidu.com", "SMARTPAY_ENDPOINT: must be 'sandbox' or an http(s) URL (got 'openapi.baidu.com')"),
+    ],
+)
+def test_bad_environment_override_names_the_variable(tmp_path: Path, name: str, value: str, expected: str) -> None:
+    write(tmp_path / "smartpay.yaml", "endpoint: sandbox\n")
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={name: value})
+    assert str(caught.value) == expected
+
+
+def test_defaults_keep_their_references_for_the_specs(tmp_path: Path) -> None:
+    write(tmp_path / "smartpay.yaml", "defaults:\n  credentials:\n    access_token: ${env:NOT_SET_HERE}\n")
+    config = load_project_config(tmp_path, None, environ={})
+    assert config.defaults == {"credentials": {"access_token": "${env:NOT_SET_HERE}"}}
+
+
+def test_project_credentials_default_has_the_spec_shape(tmp_path: Path) -> None:
+    write(tmp_path / "smartpay.yaml", "credentials:\n  token_command: ./get-token.sh\n")
+    config = load_project_config(tmp_path, None, environ={})
+    assert config.credentials is not None
+    assert config.credentials.token_command == "./get-token.sh"
