@@ -1,0 +1,59 @@
+"""The receiver's settings from the project config and the environment (env wins).
+
+SMARTPAY_EVENTS_TOKEN and SMARTPAY_EVENTS_AES_KEY let a deployment keep both secrets out of
+smartpay.yaml; SMARTPAY_EVENTS_TP_CLIENT_ID likewise for the client id. Neither secret is ever
+logged or printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from smartpay_apply.errors import ConfigError, SmartpayError
+from smartpay_apply.events.app import MAX_BODY, ReceiverSettings
+from smartpay_apply.events.crypto import aes_key
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import EventsConfig
+
+TOKEN_ENV = "SMARTPAY_EVENTS_TOKEN"
+AES_KEY_ENV = "SMARTPAY_EVENTS_AES_KEY"
+CLIENT_ID_ENV = "SMARTPAY_EVENTS_TP_CLIENT_ID"
+
+
+def receiver_settings(
+    events: EventsConfig,
+    *,
+    allow_plaintext: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> ReceiverSettings:
+    """Settings for `events serve`; ConfigError if encrypted pushes cannot be verified."""
+    env = os.environ if environ is None else environ
+    token = env.get(TOKEN_ENV) or (events.token.get_secret_value() if events.token else None)
+    key_text = env.get(AES_KEY_ENV) or (
+        events.encoding_aes_key.get_secret_value() if events.encoding_aes_key else None
+    )
+    client_id = env.get(CLIENT_ID_ENV) or events.tp_client_id
+    plaintext = allow_plaintext or events.allow_plaintext
+    if not plaintext and not (token and key_text):
+        raise ConfigError(
+            "events serve needs the message token and EncodingAESKey: set events.token and "
+            f"events.encoding_aes_key in smartpay.yaml, or {TOKEN_ENV} and {AES_KEY_ENV} "
+            "(or pass --allow-plaintext to accept unencrypted JSON only)"
+        )
+    key = None
+    if key_text:
+        try:
+            key = aes_key(key_text.strip())
+        except SmartpayError:
+            source = AES_KEY_ENV if env.get(AES_KEY_ENV) else "events.encoding_aes_key"
+            raise ConfigError(f"{source}: must be 43 characters of [A-Za-z0-9]") from None
+    return ReceiverSettings(
+        token=token.strip() if token else None,
+        key=key,
+        client_id=client_id.strip() if client_id else None,
+        allow_plaintext=plaintext,
+        max_body=MAX_BODY,
+    )
