@@ -166,7 +166,7 @@ async def observe_app(app_api: AppApi, spec: AppSpec, store: StateStore | None) 
             if error.errno == NO_SERVICE_ERRNO:
                 return None
             raise
-        return {name: getattr(bound, name) for name in type(bound).model_fields}
+        return dict(bound)  # documented fields and any Baidu added later (extra="allow")
 
     async def service_audit() -> tuple[int | None, str | None]:
         try:

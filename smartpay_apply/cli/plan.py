@@ -1,0 +1,100 @@
+"""`smartpay-apply plan`: what apply would do, for a terminal, a pull request or a pipeline.
+
+Parse, call the planner, print — the logic lives in smartpay_apply.engine (see docs/plan.md).
+Exit codes: 0 success; 1 error (including any mini-program that could not be observed, after
+the others are printed); 2 with --detailed-exitcode when any step or marker is pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from smartpay_apply.cli.context import CliContext, pass_cli
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.engine.steps import Plan
+    from smartpay_apply.spec.models import AppSpec
+
+#: Exit code of `--detailed-exitcode` when something is pending (Terraform's convention).
+EXIT_PENDING = 2
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--app", "apps", multiple=True, metavar="NAME",
+              help="Plan only this mini-program (name or app_id); repeat for more.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="text for terminals, markdown for pull requests, json for pipelines.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Save the plan for `smartpay-apply apply FILE` (no secrets in it).")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when anything is pending (steps, waits, blocked, manual); 0 when in sync.")
+@pass_cli
+def plan(cli: CliContext, paths: tuple[Path, ...], apps: tuple[str, ...], fmt: str, out: Path | None,
+         detailed_exitcode: bool) -> None:
+    """Show what apply would do: observe Baidu and the state store, compare with the specs.
+
+    \b
+    Only read calls are made. Exit codes: 0 success; 1 error (a mini-program that could not
+    be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
+    step or marker is pending. Errors win over 2.
+    """
+    from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.spec.loader import load_specs
+
+    config = cli.project()
+    specs = select_apps(load_specs(config, list(paths) or None), apps)
+    result = asyncio.run(run_plan(config, specs))
+    click.echo(render(result, fmt), nl=False)
+    if result.errors:
+        names = ", ".join(app.app for app in result.errors)
+        if out is not None:
+            click.echo(f"Plan not saved to {out}: it is incomplete.", err=True)
+        click.echo(f"Error: {len(result.errors)} mini-program(s) could not be observed: {names}", err=True)
+        raise click.exceptions.Exit(1)
+    if out is not None:
+        save(result, out)
+    if detailed_exitcode and result.pending:
+        raise click.exceptions.Exit(EXIT_PENDING)
+
+
+async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> Plan:
+    """Open the store and the API client, plan every spec, close both."""
+    from smartpay_apply.engine.planner import build_plan
+    from smartpay_apply.runtime import open_api, open_state
+
+    with open_state(config) as store:
+        async with open_api(config) as api:
+            result, _ = await build_plan(config, specs, api, store)
+    return result
+
+
+def render(result: Plan, fmt: str) -> str:
+    """The plan in `fmt`; colour only for text on a terminal without NO_COLOR."""
+    from smartpay_apply.render import render_json, render_markdown, render_text
+
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "markdown":
+        return render_markdown(result)
+    return render_text(result, color=use_color())
+
+
+def use_color() -> bool:
+    """https://no-color.org: any non-empty NO_COLOR turns colour off; so does a pipe or file."""
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+def save(result: Plan, out: Path) -> None:
+    from smartpay_apply.engine.planfile import save_plan
+    from smartpay_apply.timeutil import now
+
+    save_plan(out, result, created_at=now())
+    click.echo(f"Saved the plan to {out}: apply it with `smartpay-apply apply {out}`.", err=True)
