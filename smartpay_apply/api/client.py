@@ -197,6 +197,8 @@ class OpenApi:
         return AppApi(self, source)
 
     # ------------------------------------------------------------------ TP level
+    # These take the TP token as a string; a 110/111 answer is a TokenError (a GatewayError
+    # with .error_code) for the credentials area to handle: the client does not refresh it.
 
     async def tp_token(self, client_id: str, ticket: str) -> TpToken:
         """The TP's own access token (30 days) from the latest pushed ticket."""
@@ -205,22 +207,33 @@ class OpenApi:
 
     async def exchange_authorization_code(self, tp_access_token: str, code: str) -> OAuthToken:
         """A mini-program's access + refresh token for its authorization code (single use)."""
-        params = {"code": code, "grant_type": "app_to_tp_authorization_code"}
-        data = await self.call(ep.OAUTH_EXCHANGE, StaticToken(tp_access_token), params=params)
+        params = {
+            "access_token": tp_access_token,
+            "code": code,
+            "grant_type": "app_to_tp_authorization_code",
+        }
+        data = await self.call(ep.OAUTH_EXCHANGE, None, params=params)
         return self.parse(ep.OAUTH_EXCHANGE, OAuthToken, data)
 
     async def refresh_app_token(self, tp_access_token: str, refresh_token: str) -> OAuthToken:
         """A new access + refresh token. Never repeated after an unknown outcome: the refresh
         token is single use, so a lost answer is OutcomeUnknownError, not a blind retry."""
-        params = {"refresh_token": refresh_token, "grant_type": "app_to_tp_refresh_token"}
-        data = await self.call(ep.OAUTH_REFRESH, StaticToken(tp_access_token), params=params)
+        params = {
+            "access_token": tp_access_token,
+            "refresh_token": refresh_token,
+            "grant_type": "app_to_tp_refresh_token",
+        }
+        data = await self.call(ep.OAUTH_REFRESH, None, params=params)
         return self.parse(ep.OAUTH_REFRESH, OAuthToken, data)
 
     async def retrieve_authorization_code(self, tp_access_token: str, app_id: int | str) -> str:
         """A new authorization code for a mini-program that authorized the TP (errno 50032 if
         it did not)."""
         data = await self.call(
-            ep.RETRIEVE_CODE, StaticToken(tp_access_token), form={"app_id": str(app_id)}
+            ep.RETRIEVE_CODE,
+            None,
+            params={"access_token": tp_access_token},
+            form={"app_id": str(app_id)},
         )
         if isinstance(data, Mapping):
             data = data.get("authorization_code") or data.get("code")

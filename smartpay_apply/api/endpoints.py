@@ -68,7 +68,7 @@ SERVICE_CREATE = Endpoint(
     "POST",
     f"{PAY}/paymentservice/create",
     Policy.CREATE,
-    duplicate_errnos=frozenset({60009}),
+    duplicate_errnos=frozenset({60009, 60019}),
 )
 SERVICE_AUDIT = Endpoint(
     "paymentservice/auditstatus", "GET", f"{PAY}/paymentservice/auditstatus", Policy.READ

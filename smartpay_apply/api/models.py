@@ -86,11 +86,7 @@ class _Request(BaseModel):
     def to_form(self) -> dict[str, str]:
         """The form fields to send: secrets revealed, Decimals as plain strings, bools 0/1."""
         form: dict[str, str] = {}
-        for name, value in self:
-            text = form_value(value)
-            if text is not None:
-                form[name] = text
-        for name, value in (self.__pydantic_extra__ or {}).items():
+        for name, value in self:  # declared fields, then the extra ones
             text = form_value(value)
             if text is not None:
                 form[name] = text

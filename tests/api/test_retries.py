@@ -199,3 +199,15 @@ def test_not_sent_classification_looks_through_httpx_aiohttp_mapping() -> None:
         OSError(111, "refused"),
     )
     assert certainly_not_sent(refused)
+
+
+async def test_payment_service_create_retried_into_in_audit_is_already_exists(
+    fake: FakeBaidu,
+) -> None:
+    """After a lost create the service is under audit: a repeat is answered 60019."""
+    path = f"{PAY}/paymentservice/create"
+    fake.queue(path, read_timeout, {"errno": 60019, "msg": "支付服务审核中,无法再次修改"})
+    async with make_api(fake) as api:
+        with pytest.raises(AlreadyExistsError) as caught:
+            await api.app("tok").create_payment_service(SERVICE)
+    assert (caught.value.errno, caught.value.after_retry) == (60019, True)

@@ -100,3 +100,16 @@ async def test_each_call_gets_its_own_single_refresh(fake: FakeBaidu, api: OpenA
     await app.get_account_audit_status()
     await app.get_account_audit_status()
     assert source.rejected == ["tok-0", "tok-1"]
+
+
+async def test_tp_level_calls_report_token_rejection_without_refreshing(
+    fake: FakeBaidu, api: OpenApi
+) -> None:
+    fake.always("/rest/2.0/oauth/token", EXPIRED)
+    with pytest.raises(TokenError) as caught:
+        await api.refresh_app_token("tp-token", "refresh-1")
+    assert caught.value.error_code == 111
+    assert str(caught.value) == (
+        "oauth/token (refresh): error_code 111 Access token expired (access token expired)"
+    )
+    assert len(fake.requests) == 1
