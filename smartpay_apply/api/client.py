@@ -76,14 +76,20 @@ def default_transport(max_connections: int) -> httpx.AsyncBaseTransport:
     """The transport used when none is given: aiohttp under the httpx API.
 
     bench/bench_client.py measured it at a fraction of httpx's own transport's CPU per request
-    (see bench/README.md); at concurrency 32 on 2 cores that decides the wall time.
+    (see bench/README.md); at concurrency 32 on 2 cores that decides the wall time. The aiohttp
+    session is made on first use (inside the running loop) and, like httpx, honours the
+    HTTPS_PROXY/NO_PROXY environment.
     """
+    import aiohttp
     from httpx_aiohttp import AiohttpTransport
 
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
-    )
-    return AiohttpTransport(limits=limits)
+    ssl_context = httpx.create_ssl_context()
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=max_connections, ssl=ssl_context)
+        return aiohttp.ClientSession(connector=connector, trust_env=True)
+
+    return AiohttpTransport(client=session)
 
 
 def certainly_not_sent(exc: Exception) -> bool:
@@ -162,6 +168,8 @@ class OpenApi:
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if timeout <= 0 or connect_timeout <= 0:
+            raise ValueError("timeouts must be positive: every call has one")
         self.base_url = base_url.rstrip("/")
         self.retries = max(0, retries)
         self.backoff_base = backoff_base
