@@ -60,6 +60,8 @@ class Sandbox:
         self.store = Store(config.state_file)
         self.pusher = Pusher(config)
         self.clock = clock
+        #: Set by running_server: faults then act on real connections.
+        self.served = False
 
     @contextlib.contextmanager
     def world(self) -> Any:

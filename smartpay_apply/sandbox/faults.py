@@ -64,7 +64,13 @@ class FaultMiddleware:
             await _respond(send, status, body)
             return
         if faults["drop_rate"] > 0 and self.rng.random() < faults["drop_rate"]:
-            await self.app(scope, receive, _dropping(send))
+            try:
+                await self.app(scope, receive, _dropping(send))
+            except ConnectionDropped:
+                # A real server closes the connection when the app returns mid-body (one log
+                # line, no traceback); in process the exception itself is the drop.
+                if not self.sandbox.served:
+                    raise
             return
         if faults["slow_body_ms"] > 0:
             await self.app(scope, receive, _slow(send, faults["slow_body_ms"] / 1000))

@@ -35,9 +35,9 @@ def running_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0
     """Serve `config` on host:port (0 = free port) in a thread; yields "http://host:port"."""
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), log_level="warning", access_log=False, lifespan="on")
-    )
+    app = create_app(config)
+    app.state.sandbox.served = True
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -1,0 +1,71 @@
+"""One world in one file: separate app instances and separate processes share it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
+from tests.sandbox.helpers import DEVELOPER, Clock, account_form, call, client
+
+
+async def test_two_app_instances_on_one_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "world.json"
+    clock = Clock()
+    async with client(clock, state_file=state, audit_delay=5) as first:
+        await call(first, "POST", "account/create", 31, await account_form(first, 31))
+        assert (await call(first, "GET", "account/auditstatus", 31))["data"]["status"] == 2
+    clock.advance(5)
+    # A new instance decides the audit lazily, by the clock, on its first request.
+    async with client(clock, state_file=state, audit_delay=5) as second:
+        assert (await call(second, "GET", "account/auditstatus", 31))["data"]["status"] == 4
+        assert (await call(second, "POST", "developconfig/submit", 31, DEVELOPER))["errno"] == 0
+        calls = (await second.get("/_sandbox/calls", params={"app_id": 31})).json()["calls"]
+    assert [c["path"].rsplit("/", 2)[-2:] for c in calls][-2:] == [["account", "auditstatus"], ["developconfig", "submit"]]
+    saved = json.loads(state.read_text())
+    assert saved["apps"]["31"]["account"]["status"] == 4
+    # Secrets are not kept in clear: no legal_id, no id-card URL, no token.
+    text = state.read_text()
+    assert "11010519491231002X" not in text and "sandbox-31" not in text and "bdstatic" not in text
+
+
+async def test_embedded_transport_persists_under_its_directory(tmp_path: Path) -> None:
+    for expected in (0, 2):
+        transport = embedded_transport(tmp_path / ".smartpay", audit_policy="manual")
+        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
+            status = (await call(http, "GET", "account/auditstatus", 32))["data"]["status"]
+            assert status == expected
+            if expected == 0:
+                await call(http, "POST", "account/create", 32, await account_form(http, 32))
+    assert (tmp_path / ".smartpay" / "sandbox.json").exists()
+
+
+WRITER = """
+import asyncio, sys
+import httpx
+from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
+
+async def main(directory, first):
+    transport = embedded_transport(directory, audit_policy="manual")
+    async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
+        for app_id in range(first, first + 25):
+            r = await http.get("/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": f"sandbox-{app_id}"})
+            assert r.json()["errno"] == 0
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+"""
+
+
+def test_concurrent_processes_do_not_lose_each_others_writes(tmp_path: Path) -> None:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(first)])
+        for first in (1000, 2000)
+    ]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    saved = json.loads((tmp_path / "sandbox.json").read_text())
+    assert len(saved["apps"]) == 50
+    assert len(saved["calls"]) == 50
