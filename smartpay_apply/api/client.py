@@ -390,7 +390,9 @@ class OpenApi:
                 if errno in RATE_LIMIT_CODES:
                     limited = RateLimitError(endpoint.name, errno, msg, request_id=rid)
                     raise _Retryable(limited, maybe_sent=False)
-                if errno in endpoint.duplicate_errnos:
+                if errno in endpoint.duplicate_errnos or (
+                    after_retry and errno in endpoint.in_review_errnos
+                ):
                     raise AlreadyExistsError(
                         endpoint.name,
                         errno,

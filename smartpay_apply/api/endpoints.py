@@ -35,6 +35,10 @@ class Endpoint:
     policy: Policy
     #: errnos meaning "it already exists" (a create's duplicate is recognisable by them).
     duplicate_errnos: frozenset[int] = frozenset()
+    #: errnos meaning "it exists and is under audit": after an attempt that may have reached
+    #: Baidu they most likely report our own create (AlreadyExistsError(after_retry=True));
+    #: on a first attempt they stay plain BusinessErrors ("in review").
+    in_review_errnos: frozenset[int] = frozenset()
     #: Answers without the {errno,msg,data} envelope are accepted (dict example, oauth/token).
     bare_ok: bool = False
 
@@ -57,7 +61,8 @@ ACCOUNT_CREATE = Endpoint(
     "POST",
     f"{PAY}/account/create",
     Policy.CREATE,
-    duplicate_errnos=frozenset({60012, 60017}),
+    duplicate_errnos=frozenset({60012}),
+    in_review_errnos=frozenset({60017}),
 )
 ACCOUNT_AUDIT = Endpoint("account/auditstatus", "GET", f"{PAY}/account/auditstatus", Policy.READ)
 DEVELOPER_CONFIG = Endpoint(
@@ -68,7 +73,8 @@ SERVICE_CREATE = Endpoint(
     "POST",
     f"{PAY}/paymentservice/create",
     Policy.CREATE,
-    duplicate_errnos=frozenset({60009, 60019}),
+    duplicate_errnos=frozenset({60009}),
+    in_review_errnos=frozenset({60019}),
 )
 SERVICE_AUDIT = Endpoint(
     "paymentservice/auditstatus", "GET", f"{PAY}/paymentservice/auditstatus", Policy.READ

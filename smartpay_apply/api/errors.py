@@ -215,8 +215,8 @@ class BusinessError(ApiError):
 
 
 class AlreadyExistsError(BusinessError):
-    """A create answered "already exists": 60009 (payment service), 60012 or 60017 (account
-    exists / account under audit, "cannot create again").
+    """A create answered "already exists": 60009 (payment service) or 60012 (account); after a
+    possibly-delivered earlier attempt also 60019 / 60017 ("under audit, cannot create again").
 
     `after_retry` is True when an earlier attempt of the same call may have reached Baidu: then
     the object may well be the one this call created. Either way, confirm with a read.

@@ -8,6 +8,7 @@ import pytest
 from smartpay_apply.api.client import certainly_not_sent
 from smartpay_apply.api.errors import (
     AlreadyExistsError,
+    BusinessError,
     OutcomeUnknownError,
     TransportError,
 )
@@ -211,3 +212,25 @@ async def test_payment_service_create_retried_into_in_audit_is_already_exists(
         with pytest.raises(AlreadyExistsError) as caught:
             await api.app("tok").create_payment_service(SERVICE)
     assert (caught.value.errno, caught.value.after_retry) == (60019, True)
+
+
+async def test_in_review_on_a_first_create_is_a_plain_business_error(fake: FakeBaidu) -> None:
+    """60017 on a first attempt: someone else's submission is in review, not ours."""
+    path = f"{PAY}/account/create"
+    fake.queue(path, {"errno": 60017, "msg": "支付账号审核中,无法再次创建"})
+    async with make_api(fake) as api:
+        with pytest.raises(BusinessError) as caught:
+            await api.app("tok").create_account(ACCOUNT)
+    assert not isinstance(caught.value, AlreadyExistsError)
+    assert caught.value.errno == 60017
+
+
+async def test_in_review_after_a_lost_create_is_already_exists(fake: FakeBaidu) -> None:
+    path = f"{PAY}/account/create"
+    fake.queue(
+        path, httpx.Response(502, text=""), {"errno": 60017, "msg": "支付账号审核中,无法再次创建"}
+    )
+    async with make_api(fake) as api:
+        with pytest.raises(AlreadyExistsError) as caught:
+            await api.app("tok").create_account(ACCOUNT)
+    assert (caught.value.errno, caught.value.after_retry) == (60017, True)
