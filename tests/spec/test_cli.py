@@ -1,0 +1,108 @@
+"""validate, schema and dict through the real CLI (a subprocess), on the quickstart project."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.spec.conftest import QUICKSTART
+
+
+def test_quickstart_validates_with_a_dictionary_warning(run_cli, quickstart: Path) -> None:
+    result = run_cli("validate", cwd=quickstart)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "3 specs valid\n"
+    assert result.stderr == "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`\n"
+
+
+def test_validate_lists_every_problem_and_exits_1(run_cli, quickstart: Path) -> None:
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace("  payment_days: 7", "  payment_days: 5").replace("  bank_name: 招商银行", "  bank_nme: 招商银行")
+    spec.write_text(text, encoding="utf-8")
+    result = run_cli("validate", cwd=quickstart / "specs")  # found from a subdirectory; paths relative to it
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`",
+        "shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
+        "shop-beijing.yaml:33:17: payment_service.payment_days: 5 is not a settlement period (allowed: 1, 7, 14, 28)",
+        "2 problems found in 3 file(s)",
+    ]
+
+
+def test_validate_given_paths_with_chdir_option(run_cli, quickstart: Path, tmp_path: Path) -> None:
+    result = run_cli("-C", str(quickstart), "validate", "specs/cafe-shanghai.yaml")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "1 spec valid\n"
+
+
+def test_validate_paths_without_any_smartpay_yaml(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "one.yaml").write_text("app: one\napp_id: 1\n", encoding="utf-8")
+    result = run_cli("validate", "one.yaml", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "1 spec valid\n")
+
+
+def test_validate_without_config_says_how_to_fix(run_cli, tmp_path: Path) -> None:
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: no smartpay.yaml found in {tmp_path.resolve()} or any parent; create one or pass --config\n"
+    )
+
+
+def test_validate_binary_and_directory_inputs(run_cli, quickstart: Path) -> None:
+    (quickstart / "specs" / "photo.yaml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    result = run_cli("validate", "specs/photo.yaml", "specs/images", cwd=quickstart)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: specs/images: no .yaml files in this directory",
+        "specs/photo.yaml:1:1: not a text file (binary data)",
+        "1 problem found in 1 file(s)",
+    ]
+
+
+def test_schema_is_json_schema_and_matches_the_shipped_copy(run_cli, tmp_path: Path) -> None:
+    result = run_cli("schema")
+    assert result.returncode == 0, result.stderr
+    schema = json.loads(result.stdout)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["required"] == ["app", "app_id"]
+    payment = schema["$defs"]["PaymentServiceSpec"]
+    assert payment["properties"]["payment_days"]["anyOf"][0]["enum"] == [1, 7, 14, 28]
+    assert payment["additionalProperties"] is False
+    shipped = json.loads((QUICKSTART / "smartpay-spec.schema.json").read_text(encoding="utf-8"))
+    assert shipped == schema, "examples/quickstart/smartpay-spec.schema.json is stale: regenerate it"
+
+
+def test_dict_without_cache_says_how_to_get_one(run_cli, quickstart: Path) -> None:
+    result = run_cli("dict", cwd=quickstart)
+    assert result.returncode == 1
+    assert result.stderr == "Error: no dictionary cache yet: run `smartpay-apply dict --refresh`\n"
+
+
+def test_dict_refresh_from_sandbox_over_http_then_validate_uses_it(run_cli, quickstart: Path, sandbox) -> None:
+    env = {"SMARTPAY_ENDPOINT": sandbox.base_url}
+    refreshed = run_cli("dict", "--refresh", "--format", "json", cwd=quickstart, env=env)
+    assert refreshed.returncode == 0, refreshed.stderr
+    data = json.loads(refreshed.stdout)
+    assert data["endpoint"] == sandbox.base_url
+    assert "招商银行" in data["banks"]
+    assert "海淀区" in data["provinces"]["北京市"]
+    assert data["payment_days"] == {"1": "T+1", "7": "T+7", "14": "T+14", "28": "T+28"}
+    assert sandbox.calls(path="/rest/2.0/smartapp/pay/paymentservice/dict")
+    cached = json.loads((quickstart / ".smartpay" / "dict.json").read_text(encoding="utf-8"))
+    assert cached == data
+
+    shown = run_cli("dict", cwd=quickstart)
+    assert shown.returncode == 0
+    assert "payment_days: 1 (T+1), 7 (T+7), 14 (T+14), 28 (T+28)" in shown.stdout.splitlines()
+
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("open_city: 海淀区", "open_city: 海定区"), encoding="utf-8")
+    result = run_cli("validate", cwd=quickstart)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        "specs/shop-beijing.yaml:32:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)"
+    )

@@ -1,0 +1,118 @@
+"""Property-based fuzzing: whatever a spec file holds, validate answers with problems, never a crash.
+
+In-process properties run many examples quickly (the loader is where a crash would come from);
+a smaller set goes through the real CLI in a subprocess and checks exit code and stderr.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from smartpay_apply.config import ProjectConfig
+from smartpay_apply.spec.validation import validate_project
+from tests.spec.conftest import VALID_SPEC, public_key_pem, tiny_png
+
+SECRET = "SECRET9876543210"
+PROBLEM_LINE = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
+
+FIELD_NAMES = [
+    "app", "app_id", "credentials", "account", "developer_config", "payment_service", "access_token",
+    "business_scope", "legal_person", "legal_id", "id_card_front", "id_card_front_url", "tp_public_key",
+    "pay_notify_url", "service_phone", "bank_card", "bank_name", "payment_days", "commission_rate",
+    "pool_cash_pledge", "day_max_frozen_amount", "<<", "", "x",
+]
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.text(max_size=30),
+    st.sampled_from(["${env:X}", "${file:../../etc/passwd}", "${file:images}", "$${env:X}", "${", "~", "2024-02-30", "0x1F", "1e400", SECRET]),
+)
+structures = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(FIELD_NAMES), children, max_size=6),
+    ),
+    max_leaves=25,
+)
+
+
+def _project() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="spec-fuzz-"))
+    (root / "specs" / "images").mkdir(parents=True)
+    (root / "specs" / "keys").mkdir()
+    (root / "specs" / "keys" / "tp.pem").write_bytes(public_key_pem())
+    (root / "specs" / "images" / "front.png").write_bytes(tiny_png())
+    (root / "specs" / "images" / "back.png").write_bytes(tiny_png())
+    (root / "smartpay.yaml").write_text("endpoint: sandbox\n", encoding="utf-8")
+    return root
+
+
+ROOT = _project()
+CONFIG = ProjectConfig(root=ROOT, path=ROOT / "smartpay.yaml")
+
+
+def _check(content: bytes) -> str:
+    (ROOT / "specs" / "app.yaml").write_bytes(content)
+    report = validate_project(CONFIG, environ={"X": "x"}, cwd=ROOT)
+    lines = [str(problem) for problem in report.problems]
+    for line in lines:
+        assert PROBLEM_LINE.match(line), line
+    assert SECRET not in "\n".join(lines)
+    return "\n".join(lines)
+
+
+def _dump(data: object) -> bytes:
+    out = io.StringIO()
+    YAML(typ="safe", pure=True).dump(data, out)
+    return out.getvalue().encode("utf-8")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_random_bytes_never_crash(content: bytes) -> None:
+    _check(content)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list(":-[]{}&*!|>'\"%@`#,? \n\tabc1é北\x00\x85\ufeff$")), max_size=120))
+def test_yaml_like_text_never_crashes(text: str) -> None:
+    _check(text.encode("utf-8", "surrogatepass"))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(structures)
+def test_random_structures_never_crash_or_leak(data: object) -> None:
+    _check(_dump(data))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=VALID_SPEC.count("\n") - 1), scalars)
+def test_one_value_of_a_valid_spec_replaced_never_crashes(line_number: int, value: object) -> None:
+    lines = VALID_SPEC.splitlines()
+    key, sep, _ = lines[line_number].partition(":")
+    rendered = _dump({"v": value}).decode("utf-8").split(":", 1)[1].strip() if value is not None else ""
+    lines[line_number] = f"{key}{sep} {rendered}" if sep else lines[line_number]
+    if "legal_id" in key or "bank_card" in key:
+        lines[line_number] = f"{key}: {SECRET}"
+    _check(("\n".join(lines) + "\n").encode("utf-8"))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.binary(max_size=200), structures.map(_dump)))
+def test_cli_never_shows_a_traceback(run_cli, content: bytes) -> None:
+    (ROOT / "specs" / "app.yaml").write_bytes(content)
+    result = run_cli("validate", cwd=ROOT)
+    assert result.returncode in (0, 1)
+    assert "Traceback" not in result.stderr
+    assert "Internal error" not in result.stderr
