@@ -1,0 +1,231 @@
+"""`smartpay-apply apply`: run the plan — in order, recorded, resumable — from a terminal or a pipeline.
+
+Parse, call `engine.apply.run_apply`, print (docs/apply.md). Exit codes: 0 all done; 2 done but
+audits still in review; 1 failures (API errors, rejections, stale plans, locks held, money-guard
+refusals, a cancelled confirmation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from smartpay_apply.cli.context import CliContext, pass_cli
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.engine.apply import ApplyOptions, ApplyRequest, ApplyResult
+    from smartpay_apply.engine.money_guard import PayoutChange
+    from smartpay_apply.engine.steps import Plan
+    from smartpay_apply.engine.waiting import Progress
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+RESULT_SYMBOLS = {"done": "✓", "in_review": "…", "failed": "✗", "refused": "✋"}
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--app", "apps", multiple=True, metavar="NAME",
+              help="Apply only this mini-program (name or app_id); repeat for more.")
+@click.option("--auto-approve", is_flag=True,
+              help="Do not ask for confirmation (pipelines). Payout changes still need --allow-payout-change.")
+@click.option("--wait", is_flag=True,
+              help="Wait for audits and go on with the next steps in the same run.")
+@click.option("--wait-timeout", metavar="DURATION", default=None,
+              help="How long --wait waits in all, e.g. 90s, 10m, 1h (default: apply.wait_timeout, 30m).")
+@click.option("--allow-payout-change", "allow_payout_change", multiple=True, metavar="APP",
+              help="Consent to APP's change of bank_card/bank_account/bank_name/bank_branch/"
+                   "open_province/open_city (name or app_id); repeat for more.")
+@click.option("--force", is_flag=True,
+              help="Apply even when more than apply.payout_change_max_share of the mini-programs change payouts.")
+@click.option("--lock-timeout", metavar="DURATION", default="0s", show_default=True,
+              help="How long to wait for a mini-program locked by another run.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people; json (versioned) for pipelines.")
+@pass_cli
+def apply(
+    cli: CliContext,
+    paths: tuple[Path, ...],
+    apps: tuple[str, ...],
+    auto_approve: bool,
+    wait: bool,
+    wait_timeout: str | None,
+    allow_payout_change: tuple[str, ...],
+    force: bool,
+    lock_timeout: str,
+    fmt: str,
+) -> None:
+    """Apply the specs (or a plan saved with `plan --out FILE`) to Baidu.
+
+    \b
+    Takes each mini-program's lock, plans under it, shows the plan, asks for confirmation on a
+    terminal (--auto-approve in pipelines; a saved plan is applied without asking, and refused
+    per mini-program once stale), then runs the steps. Exit codes: 0 all done; 2 done but
+    audits still in review; 1 failures (API errors, rejections, stale plans, locks held,
+    money-guard refusals).
+    """
+    from smartpay_apply.engine.waiting import parse_duration
+    from smartpay_apply.errors import UsageError
+
+    config = cli.project()
+    interactive = sys.stdin.isatty()
+    planfile = _planfile(paths)
+    if planfile is None and not auto_approve and not interactive:
+        raise UsageError(
+            "apply needs a confirmation and stdin is not a terminal: pass --auto-approve "
+            "(pipelines), or apply a saved plan (`plan --out FILE`, then `apply FILE`)"
+        )
+    options = _options(config, wait, parse_duration(wait_timeout or config.apply.wait_timeout),
+                       parse_duration(lock_timeout))
+    request = _request(config, paths, planfile, apps, allow_payout_change, force, auto_approve)
+    ui = CliInteraction(fmt=fmt, interactive=interactive)
+    result = asyncio.run(_run(config, request, ui, options))
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_result(result), nl=False)
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+def _planfile(paths: tuple[Path, ...]) -> Path | None:
+    """A single argument that is a file but not a spec (YAML) is a saved plan."""
+    if len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SPEC_SUFFIXES:
+        return paths[0]
+    return None
+
+
+def _options(config: ProjectConfig, wait: bool, wait_timeout: float, lock_wait: float) -> ApplyOptions:
+    from smartpay_apply.engine.apply import ApplyOptions
+
+    events = config.events
+    return ApplyOptions(
+        wait=wait,
+        wait_timeout=wait_timeout,
+        lock_wait=lock_wait,
+        concurrency=config.concurrency,
+        events_configured=bool(events.encoding_aes_key or events.token or events.allow_plaintext),
+    )
+
+
+def _request(
+    config: ProjectConfig,
+    paths: tuple[Path, ...],
+    planfile: Path | None,
+    apps: tuple[str, ...],
+    allow: tuple[str, ...],
+    force: bool,
+    auto_approve: bool,
+) -> ApplyRequest:
+    """The specs to apply: the selected ones, or those of the saved plan."""
+    from smartpay_apply.engine.apply import ApplyRequest
+    from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.spec.loader import load_specs
+
+    if planfile is None:
+        managed = load_specs(config)
+        chosen = load_specs(config, list(paths)) if paths else managed
+        return ApplyRequest(
+            specs=select_apps(chosen, apps), managed=len(managed),
+            allow_payout_change=allow, force=force, auto_approve=auto_approve,
+        )
+    from smartpay_apply.engine.planfile import load_plan
+    from smartpay_apply.errors import UsageError
+
+    saved = load_plan(planfile)
+    managed = load_specs(config)
+    planned = {app.app_id for app in saved.plan.apps}
+    specs = [spec for spec in select_apps(managed, apps) if spec.app_id in planned]
+    missing = sorted(app.app for app in saved.plan.apps if app.app_id not in {s.app_id for s in managed})
+    if missing:
+        raise UsageError(f"{planfile}: no spec any more for {', '.join(missing)}: run plan again")
+    return ApplyRequest(
+        specs=specs, managed=len(managed), saved=saved.plan, saved_checksum=saved.checksum,
+        allow_payout_change=allow, force=force, auto_approve=True,
+    )
+
+
+async def _run(config: ProjectConfig, request: ApplyRequest, ui: CliInteraction, options: ApplyOptions) -> ApplyResult:
+    from smartpay_apply.engine.apply import run_apply
+    from smartpay_apply.runtime import open_api, open_state
+
+    with open_state(config) as store:
+        async with open_api(config) as api:
+            try:
+                return await run_apply(config, request, api, store, ui, options)
+            finally:
+                ui.progress.close()
+
+
+class CliInteraction:
+    """Prompts and messages on the terminal; plans on stdout in text mode."""
+
+    def __init__(self, *, fmt: str, interactive: bool) -> None:
+        from smartpay_apply.engine.waiting import Progress
+
+        self.fmt = fmt
+        self.interactive = interactive
+        interval = float(os.environ.get("SMARTPAY_PROGRESS_INTERVAL", "10") or 10)
+        self.progress: Progress = Progress(sys.stderr, live=sys.stderr.isatty(), interval=interval)
+
+    def show_plan(self, plan: Plan) -> None:
+        if self.fmt != "text":
+            return
+        from smartpay_apply.render import render_text
+
+        color = not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+        click.echo(render_text(plan, color=color), nl=False)
+
+    def warn(self, message: str) -> None:
+        click.echo(message, err=True)
+
+    def ask_payout(self, change: PayoutChange) -> bool:
+        click.echo(
+            f"\n{change.app} (app_id {change.app_id}) changes where payouts go: {', '.join(change.fields)}.",
+            err=True,
+        )
+        typed = click.prompt(f"  Type the mini-program's name ({change.app}) to allow it", default="",
+                             show_default=False, err=True)
+        return str(typed).strip() == change.app
+
+    def confirm(self, plan: Plan) -> bool:
+        click.echo("\nDo you want to perform these actions? Only 'yes' will be accepted.", err=True)
+        answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
+        return str(answer).strip() == "yes"
+
+
+def render_result(result: ApplyResult) -> str:
+    """The final summary: one block per mini-program (done, in review, failed and why)."""
+    lines = ["", "Apply:"]
+    for app in result.apps:
+        symbol = RESULT_SYMBOLS.get(app.status.value, "?")
+        lines.append(f"{symbol} {app.app} (app_id {app.app_id}): {app.status.value.replace('_', ' ')}")
+        for step in app.steps:
+            where = f" ({step.endpoint})" if step.endpoint else ""
+            lines.append(f"    {step.action}{where}: {step.result.replace('_', ' ')}"
+                         + (f" — {step.detail}" if step.detail else ""))
+        lines.extend(f"    in review: {pending['detail']}" for pending in app.pending)
+        lines.extend(f"    note: {note}" for note in _unique(app.notes))
+        lines.extend(f"    error: {error}" for error in app.errors)
+    counts = result.summary()
+    lines.append("")
+    lines.append(
+        f"Apply complete: {counts['apps']} mini-program(s): {counts['done']} done, "
+        f"{counts['in_review']} in review, {counts['failed']} failed, {counts['refused']} refused."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen

@@ -1,0 +1,96 @@
+"""Id-card images given as local files: uploaded once, their URL remembered.
+
+account/create only takes id-card URLs that Baidu's upload service issued (errno 60011
+otherwise). A spec may name a local file instead (`id_card_front: ids/front.png`); apply uploads
+it before the account step and keeps the URL in the state store (encrypted: it grants access to
+an id card) under the file's SHA-256, so the same file is not uploaded again by a later run, by
+another mini-program, or after a crash. Without SMARTPAY_STATE_KEY the store keeps nothing and
+the image is simply uploaded again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+
+from smartpay_apply.errors import UsageError
+
+if TYPE_CHECKING:
+    from smartpay_apply.api.client import AppApi
+    from smartpay_apply.spec.models import AccountSpec, AppSpec
+    from smartpay_apply.state.base import StateStore
+
+#: (local-file field, URL field) pairs of the account section.
+IMAGE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("id_card_front", "id_card_front_url"),
+    ("id_card_back", "id_card_back_url"),
+)
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    """How one id-card image reached a URL: uploaded now, or reused from an earlier upload."""
+
+    field: str
+    uploaded: bool
+
+
+def _resolve(spec: AppSpec, path: Path) -> Path:
+    """A relative image path is relative to the spec file that names it."""
+    if path.is_absolute():
+        return path
+    source = spec.source
+    if source is not None:
+        return Path(source.document.path).parent / path
+    return path
+
+
+def read_image(spec: AppSpec, field: str, path: Path) -> bytes:
+    """The file's bytes, or a clear error naming the spec position and the file."""
+    full = _resolve(spec, path)
+    try:
+        return full.read_bytes()
+    except OSError as error:
+        where = spec.source.locate(f"account.{field}") if spec.source else spec.app
+        raise UsageError(f"{where}: account.{field}: cannot read {full}: {error.strerror or error}") from None
+
+
+async def image_urls(
+    spec: AppSpec, app_api: AppApi, store: StateStore | None
+) -> tuple[dict[str, SecretStr], list[ImageUse]]:
+    """The id-card URLs account/create needs: given ones as they are, local files uploaded.
+
+    Returns the URL field -> URL mapping and, per local file, whether it was uploaded now.
+    """
+    account: AccountSpec | None = spec.account
+    urls: dict[str, SecretStr] = {}
+    uses: list[ImageUse] = []
+    if account is None:
+        return urls, uses
+    for file_field, url_field in IMAGE_FIELDS:
+        given: SecretStr | None = getattr(account, url_field)
+        path: Path | None = getattr(account, file_field)
+        if given is not None:
+            urls[url_field] = given
+            continue
+        if path is None:
+            where = spec.source.locate("account") if spec.source else spec.app
+            raise UsageError(f"{where}: account: give {url_field} or {file_field} (a local image file)")
+        content = await asyncio.to_thread(read_image, spec, file_field, path)
+        digest = hashlib.sha256(content).hexdigest()
+        known = await asyncio.to_thread(store.get_image_url, digest) if store is not None else None
+        if known:
+            urls[url_field] = SecretStr(known)
+            uses.append(ImageUse(file_field, uploaded=False))
+            continue
+        url = await app_api.upload_image(content, path.name, image_type=2)
+        if store is not None:
+            await asyncio.to_thread(store.record_image, digest, url)
+        urls[url_field] = SecretStr(url)
+        uses.append(ImageUse(file_field, uploaded=True))
+    return urls, uses
