@@ -222,7 +222,7 @@ async def _export(
             AppSource(spec.app, page_fetcher(what, api.app(token_source_for(spec, config, api=api)), query, page_size))
             for spec in specs
         ]
-        job = ExportJob(what, columns, sources, page_size, concurrency, with_app)
+        job = ExportJob(what, sources, page_size, concurrency, with_app)
         writer = make_writer(fmt, names, widths)
         if not sys.stderr.isatty():
             return await run_export(job, sink, writer, progress=NoProgress(), notify=_notice)

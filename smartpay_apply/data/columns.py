@@ -1,133 +1,165 @@
-"""The columns of every export, in their documented, stable order, and how a value is printed.
+"""The columns of every export, in their documented, stable order, and how a wire value is printed.
 
-Why a table of columns instead of dumping the API models: the order and names of the columns
-are a public contract (spreadsheets and scripts index them), money carries its unit in the
-name (`_fen` for orderlist amounts, `_yuan` for finance amounts), and every value is printed
-one way only: exact decimal strings, ISO 8601 times with +08:00 (Asia/Shanghai), ISO dates.
-docs/data.md lists the same tables; a test keeps the two in step.
+Why a table of columns: the order and names of the columns are a public contract (spreadsheets
+and scripts index them), money carries its unit in the name (`_fen` for orderlist amounts,
+`_yuan` for finance amounts), and every value is printed one way only: exact decimal strings,
+ISO 8601 times with +08:00 (Asia/Shanghai), ISO dates. docs/data.md lists the same tables; a
+test keeps the two in step.
+
+Why rows are converted straight from the wire (the JSON of a page) and not from the client's
+pydantic models: an export of 100,000 orders spends more CPU validating models (mostly
+strptime) than the whole I/O budget of the export (bench/README.md). The converters here are
+just as strict — a value that is not an amount, a time or a date stops the export with an
+error naming the page, row and field — but take a fast path for the canonical forms Baidu
+sends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
-from pydantic import SecretStr
-
+from smartpay_apply.money import parse_amount
 from smartpay_apply.sensitive import display
-from smartpay_apply.timeutil import SHANGHAI
+from smartpay_apply.timeutil import SHANGHAI, parse_baidu_time
 
 #: One formatted row: a text per column, None where the source has no value.
 Row = tuple[str | None, ...]
+Convert = Callable[[Any], str | None]
+
+_CANONICAL_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_BAIDU_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
+_MISSING = (None, "", "-")
+_canonical_amount = _CANONICAL_AMOUNT.fullmatch
+_baidu_time = _BAIDU_TIME.fullmatch
+
+
+def text(value: Any) -> str | None:
+    """Text as sent (numbers Baidu sends for ids become their digits)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"not a text or id: {value!r}")
+    return value if isinstance(value, str) else str(value)
+
+
+def amount(value: Any) -> str | None:
+    """An amount, exactly: "0.10" stays "0.10", "-0.01" keeps its sign, "-"/null -> None."""
+    if value.__class__ is str and _canonical_amount(value):
+        return value
+    parsed = parse_amount(value)
+    return None if parsed is None else format(parsed, "f")
+
+
+def baidu_time(value: Any) -> str | None:
+    """"2019-05-30 21:37:53" (Beijing) -> "2019-05-30T21:37:53+08:00"."""
+    if value in _MISSING:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a time: {value!r}")
+    if _baidu_time(value):
+        datetime.fromisoformat(value)  # a real date and time, or ValueError
+        return f"{value[:10]}T{value[11:]}+08:00"
+    return parse_baidu_time(value).astimezone(SHANGHAI).isoformat()
+
+
+def baidu_date(value: Any) -> str | None:
+    """"2019-06-11" (or a date-time: its day) -> "2019-06-11"."""
+    if value in _MISSING:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    return date.fromisoformat(value.strip()[:10]).isoformat()
+
+
+def masked(field: str) -> Convert:
+    """A sensitive value (a bank card) shown as `smartpay_apply.sensitive` says: `****4964`."""
+
+    def convert(value: Any) -> str | None:
+        shown = display(field, text(value))
+        return None if shown is None else str(shown)
+
+    return convert
 
 
 @dataclass(frozen=True)
 class Column:
-    """One output column: its header, where its value comes from, and a width for `table`."""
+    """One output column: its header, the wire field it reads, how, and a width for `table`."""
 
     name: str
-    get: Callable[[Any], str | None]
+    source: str
+    convert: Convert = text
     width: int = 12
 
 
-def format_value(value: object, field: str = "") -> str | None:
-    """One value as printed in every format; None stays None (empty in csv, null in jsonl)."""
-    if value is None:
-        return None
-    if isinstance(value, SecretStr):
-        shown = display(field, value.get_secret_value())
-        return None if shown is None else str(shown)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: times must carry their zone")
-        return value.astimezone(SHANGHAI).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _field(name: str) -> Callable[[Any], str | None]:
-    """A getter for attribute `name` that also masks it if `name` is sensitive."""
-
-    def get(item: Any) -> str | None:
-        return format_value(getattr(item, name, None), name)
-
-    get.__name__ = f"get_{name}"
-    return get
-
-
-def col(name: str, source: str | None = None, width: int = 12) -> Column:
-    """A column named `name` reading attribute `source` (default: the same name)."""
-    return Column(name, _field(source or name), width)
-
-
 ORDERS: tuple[Column, ...] = (
-    col("order_id", width=16),
-    col("id", width=16),
-    col("tp_order_id", width=22),
-    col("deal_id", width=12),
-    col("deal_title", width=24),
-    col("phone", width=12),
-    col("sub_status", width=10),
-    col("create_time", width=25),
-    col("update_time", width=25),
-    col("total_money_fen", "total_money"),
-    col("pay_money_fen", "pay_money"),
-    col("segment_refunded_money_fen", "segment_refunded_money"),
-    col("channel", width=10),
+    Column("order_id", "order_id", text, 16),
+    Column("id", "id", text, 16),
+    Column("tp_order_id", "tp_order_id", text, 22),
+    Column("deal_id", "deal_id", text, 12),
+    Column("deal_title", "deal_title", text, 24),
+    Column("phone", "phone", text, 12),
+    Column("sub_status", "sub_status", text, 10),
+    Column("create_time", "create_time", baidu_time, 25),
+    Column("update_time", "update_time", baidu_time, 25),
+    Column("total_money_fen", "total_money", amount, 15),
+    Column("pay_money_fen", "pay_money", amount, 13),
+    Column("segment_refunded_money_fen", "segment_refunded_money", amount, 26),
+    Column("channel", "channel", text, 10),
 )
 
 INCOME: tuple[Column, ...] = (
-    col("operate_date", "operate_time", width=10),
-    col("income_yuan", "income"),
-    col("adjust_amount_yuan", "adjust_amount"),
-    col("others_yuan", "others"),
+    Column("operate_date", "operate_time", baidu_date, 12),
+    Column("income_yuan", "income", amount),
+    Column("adjust_amount_yuan", "adjust_amount", amount, 18),
+    Column("others_yuan", "others", amount),
 )
 
 INCOME_DETAIL: tuple[Column, ...] = (
-    col("operate_time", width=25),
-    col("opt_type", width=8),
-    col("order_id", width=16),
-    col("third_order_id", width=22),
-    col("money_yuan", "money"),
+    Column("operate_time", "operate_time", baidu_time, 25),
+    Column("opt_type", "opt_type", text, 8),
+    Column("order_id", "order_id", text, 16),
+    Column("third_order_id", "third_order_id", text, 22),
+    Column("money_yuan", "money", amount),
 )
 
 OTHER_DETAIL: tuple[Column, ...] = (
-    col("operate_time", width=25),
-    col("opt_type", width=8),
-    col("order_id", width=16),
-    col("third_order_id", width=22),
-    col("ref_money_yuan", "ref_money"),
+    Column("operate_time", "operate_time", baidu_time, 25),
+    Column("opt_type", "opt_type", text, 8),
+    Column("order_id", "order_id", text, 16),
+    Column("third_order_id", "third_order_id", text, 22),
+    Column("ref_money_yuan", "ref_money", amount, 14),
 )
 
 EXPENSES: tuple[Column, ...] = (
-    col("task_id", width=14),
-    col("type_id", width=10),
-    col("pay_status", width=10),
-    col("operate_time", width=25),
-    col("start_time", width=25),
-    col("end_time", width=25),
-    col("money_yuan", "money"),
+    Column("task_id", "task_id", text, 14),
+    Column("type_id", "type_id", text, 10),
+    Column("pay_status", "pay_status", text, 10),
+    Column("operate_time", "operate_time", baidu_time, 25),
+    Column("start_time", "start_time", baidu_time, 25),
+    Column("end_time", "end_time", baidu_time, 25),
+    Column("money_yuan", "money", amount),
 )
 
 PAYOUT: tuple[Column, ...] = (
-    col("task_id", width=14),
-    col("payment_status", width=10),
-    col("paid_money_yuan", "paid_money"),
-    col("paid_account", width=10),
-    col("receive_user", width=10),
-    col("remark", width=24),
+    Column("task_id", "task_id", text, 14),
+    Column("payment_status", "payment_status", text, 14),
+    Column("paid_money_yuan", "paid_money", amount, 15),
+    Column("paid_account", "paid_account", masked("paid_account"), 12),
+    Column("receive_user", "receive_user", text, 12),
+    Column("remark", "remark", text, 24),
 )
 
 #: Width of the `app` column that `--all-apps` puts first (table format).
 APP_WIDTH = 16
+
+
+class RowError(ValueError):
+    """A wire row whose value cannot be what its column says (names the row and field)."""
 
 
 def header(columns: Sequence[Column], *, with_app: bool) -> tuple[str, ...]:
@@ -136,7 +168,63 @@ def header(columns: Sequence[Column], *, with_app: bool) -> tuple[str, ...]:
     return ("app", *names) if with_app else names
 
 
-def format_row(columns: Sequence[Column], item: object, app: str | None = None) -> Row:
-    """One source item -> one output row in column order (`app` first if given)."""
-    values = tuple(column.get(item) for column in columns)
-    return (app, *values) if app is not None else values
+def format_rows(columns: Sequence[Column], items: Sequence[Any]) -> list[Row]:
+    """Wire rows (JSON objects) -> output rows in column order; RowError names what is wrong."""
+    convert = _row_converter(tuple(columns))
+    try:
+        return convert(items)
+    except (ValueError, TypeError, ArithmeticError, AttributeError):
+        pass
+    for index, item in enumerate(items, 1):  # the slow path only to say which row and field
+        if not isinstance(item, Mapping):
+            raise RowError(f"row {index} is not an object")
+        try:
+            convert([item])
+        except (ValueError, TypeError, ArithmeticError):
+            raise RowError(_explain(columns, item, index)) from None
+    raise RowError("unreadable rows")  # pragma: no cover - the loop above finds the row
+
+
+@functools.cache
+def _row_converter(columns: tuple[Column, ...]) -> Callable[[Sequence[Any]], list[Row]]:
+    """A function converting a page of wire rows, generated once per column set.
+
+    Why generated: this is the hot loop of a large export (13 fields x 100,000 rows); one
+    tuple display per row with text fields inlined (`v if v.__class__ is str`) costs a
+    fraction of a generic loop over the columns. The code is built from the column table only
+    (names are `repr`-quoted), never from data.
+    """
+    namespace: dict[str, Any] = {"text": text}
+    fields = []
+    for index, column in enumerate(columns):
+        key = repr(column.source)
+        if column.convert is text:
+            fields.append(f"(_v if (_v := get({key})).__class__ is str or _v is None else text(_v))")
+        else:
+            namespace[f"c{index}"] = column.convert
+            fields.append(f"c{index}(get({key}))")
+    source = (
+        "def convert(items):\n"
+        "    out = []\n"
+        "    append = out.append\n"
+        "    for item in items:\n"
+        "        get = item.get\n"
+        f"        append(({', '.join(fields)},))\n"
+        "    return out\n"
+    )
+    exec(source, namespace)  # generated from the column table only, see the docstring
+    convert: Callable[[Sequence[Any]], list[Row]] = namespace["convert"]
+    return convert
+
+
+def _explain(columns: Sequence[Column], item: Mapping[str, Any], index: int) -> str:
+    """Which field of row `index` failed, and why (values are not shown: they may be sensitive)."""
+    for column in columns:
+        source, convert = column.source, column.convert
+        try:
+            convert(item.get(source))
+        except (ValueError, TypeError, ArithmeticError) as error:
+            kind = getattr(convert, "__name__", "value").replace("_", " ")
+            return f"row {index}: field {source}: not a valid {kind} ({type(error).__name__})"
+    return f"row {index}: unreadable"
+

@@ -1,7 +1,7 @@
 """The export loop: for each mini-program, every page, formatted and committed in order.
 
-It only ties the parts together: pages come from `pages.walk_pages`, rows from
-`columns.format_row`, text from a `writers.Writer`, and each complete page is committed to an
+It only ties the parts together: pages of formatted rows come from `pages.walk_pages` (over a
+fetcher from `kinds`), text from a `writers.Writer`, and each complete page is committed to an
 `output.Output` with the cursor that lets a re-run resume after it.
 """
 
@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from smartpay_apply.data.columns import Column, format_row
 from smartpay_apply.data.output import Cursor, Output
 from smartpay_apply.data.pages import FetchPage, PageResult, walk_pages
 from smartpay_apply.data.writers import Writer
@@ -29,10 +28,9 @@ class AppSource:
 
 @dataclass(frozen=True)
 class ExportJob:
-    """What to export: the columns, the mini-programs, paging and concurrency."""
+    """What to export (for messages), the mini-programs, paging and concurrency."""
 
     what: str
-    columns: Sequence[Column]
     sources: Sequence[AppSource]
     page_size: int
     concurrency: int = 8
@@ -140,8 +138,10 @@ async def _export_from(
 def _commit(
     job: ExportJob, output: Output, writer: Writer, index: int, source: AppSource, page: PageResult
 ) -> None:
-    app = source.name if job.with_app else None
-    text = writer.rows(format_row(job.columns, item, app) for item in page.items)
+    rows = page.items
+    if job.with_app:
+        rows = [(source.name, *row) for row in rows]
+    text = writer.rows(rows)
     output.commit(text, Cursor(app_index=index, page=page.number, total_count=page.total_count))
 
 

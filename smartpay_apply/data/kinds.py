@@ -5,15 +5,21 @@ Asia/Shanghai, both included. The finance endpoints take those days as they are;
 takes unix timestamps, so a range becomes [00:00:00 of --from, 23:59:59 of --to] Beijing time.
 The order status filter is passed to orderlist as is: `all`, or one sub_status 1..7, which
 Baidu matches against each order's current status.
+
+Pages are fetched through the shared client's `call` (retries, token refresh, concurrency cap
+and rate limit all apply) and converted straight from the wire by `columns.format_rows`; see
+there for why not through the client's per-endpoint models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from smartpay_apply.api import endpoints as ep
+from smartpay_apply.api.errors import ResponseError
 from smartpay_apply.data.columns import (
     EXPENSES,
     INCOME,
@@ -22,6 +28,8 @@ from smartpay_apply.data.columns import (
     OTHER_DETAIL,
     PAYOUT,
     Column,
+    RowError,
+    format_rows,
 )
 from smartpay_apply.data.pages import FetchPage, PageResult
 from smartpay_apply.timeutil import day_start_timestamp
@@ -33,15 +41,26 @@ if TYPE_CHECKING:
 #: 6 refund failed, 7 cancelled.
 ORDER_STATUSES: tuple[str, ...] = ("all", "1", "2", "3", "4", "5", "6", "7")
 
-#: Export name -> its columns, in the documented order.
-COLUMNS: dict[str, tuple[Column, ...]] = {
-    "orders": ORDERS,
-    "income": INCOME,
-    "income-detail": INCOME_DETAIL,
-    "other-detail": OTHER_DETAIL,
-    "expenses": EXPENSES,
-    "payout": PAYOUT,
+
+@dataclass(frozen=True)
+class Kind:
+    """One export: its endpoint and columns."""
+
+    endpoint: ep.Endpoint
+    columns: tuple[Column, ...]
+
+
+KINDS: dict[str, Kind] = {
+    "orders": Kind(ep.ORDER_LIST, ORDERS),
+    "income": Kind(ep.FINANCE_BALANCE, INCOME),
+    "income-detail": Kind(ep.INCOME_DETAIL, INCOME_DETAIL),
+    "other-detail": Kind(ep.OTHER_DETAIL, OTHER_DETAIL),
+    "expenses": Kind(ep.FINANCE_EXPENSE, EXPENSES),
+    "payout": Kind(ep.PAY_DETAIL, PAYOUT),
 }
+
+#: Export name -> its columns, in the documented order.
+COLUMNS: dict[str, tuple[Column, ...]] = {name: kind.columns for name, kind in KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -70,94 +89,69 @@ def order_time_range(start: date, end: date) -> tuple[int, int]:
     return day_start_timestamp(start), day_start_timestamp(end + timedelta(days=1)) - 1
 
 
-@dataclass(frozen=True)
-class PayoutRow:
-    """One paydetail item with the task it belongs to (paydetail rows do not carry it)."""
-
-    task_id: int
-    paid_money: object
-    paid_account: object
-    remark: object
-    receive_user: object
-    payment_status: object
+def request_params(what: str, query: Query) -> dict[str, str]:
+    """The endpoint's parameters for `query`, without the paging ones."""
+    if what == "orders":
+        start_time, end_time = order_time_range(_required(query.start, "--from"), _required(query.end, "--to"))
+        return {"status": query.status, "start_time": str(start_time), "end_time": str(end_time)}
+    if what == "income-detail":
+        return {"start_time": _required(query.day, "--day").isoformat()}
+    if what == "payout":
+        return {"task_id": str(_required(query.task_id, "TASK_ID"))}
+    start, end = _required(query.start, "--from"), _required(query.end, "--to")
+    return {"start_time": start.isoformat(), "end_time": end.isoformat()}
 
 
 def page_fetcher(what: str, app: AppApi, query: Query, page_size: int) -> FetchPage:
-    """`page number -> PageResult` for export `what` of one mini-program."""
-    if what == "orders":
-        return _orders(app, query, page_size)
+    """`page number -> PageResult` (rows already formatted) for export `what` of one mini-program."""
+    kind = KINDS[what]
+    params = request_params(what, query)
+
+    async def fetch(number: int) -> PageResult:
+        paging = {} if what == "payout" else {"current_page": str(number), "page_size": str(page_size)}
+        data = await app.api.call(kind.endpoint, app.tokens, params={**params, **paging})
+        return page_from_wire(what, number, data, task_id=query.task_id)
+
+    return fetch
+
+
+def page_from_wire(what: str, number: int, data: Any, *, task_id: int | None = None) -> PageResult:
+    """An answer's `data` -> PageResult; a shape or value that is wrong is a ResponseError."""
+    kind = KINDS[what]
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise ResponseError(kind.endpoint.name, None, "unexpected answer shape (data is not an object)")
+    items = data.get("data") or []
+    if not isinstance(items, Sequence) or isinstance(items, str):
+        raise ResponseError(kind.endpoint.name, None, "unexpected answer shape (data.data is not a list)")
     if what == "payout":
-        return _payout(app, query)
-    if what == "income-detail":
-        return _income_detail(app, query, page_size)
-    method: Callable[..., Awaitable[Any]] = {
-        "income": app.finance_balance,
-        "other-detail": app.other_detail,
-        "expenses": app.finance_expense,
-    }[what]
-    start, end = _required(query.start, "from"), _required(query.end, "to")
-
-    async def fetch(number: int) -> PageResult:
-        page = await method(start_date=start, end_date=end, current_page=number, page_size=page_size)
-        return _result(number, page.data, page)
-
-    return fetch
-
-
-def _orders(app: AppApi, query: Query, page_size: int) -> FetchPage:
-    start_time, end_time = order_time_range(_required(query.start, "from"), _required(query.end, "to"))
-
-    async def fetch(number: int) -> PageResult:
-        page = await app.order_list(
-            status=query.status,
-            start_time=start_time,
-            end_time=end_time,
-            current_page=number,
-            page_size=page_size,
-        )
-        return _result(number, page.data, page)
-
-    return fetch
-
-
-def _income_detail(app: AppApi, query: Query, page_size: int) -> FetchPage:
-    day = _required(query.day, "day")
-
-    async def fetch(number: int) -> PageResult:
-        page = await app.income_detail(day=day, current_page=number, page_size=page_size)
-        return _result(number, page.data, page)
-
-    return fetch
-
-
-def _payout(app: AppApi, query: Query) -> FetchPage:
-    task_id = _required(query.task_id, "task_id")
-
-    async def fetch(number: int) -> PageResult:
-        detail = await app.pay_detail(task_id)
-        rows = [
-            PayoutRow(
-                task_id=task_id,
-                paid_money=item.paid_money,
-                paid_account=item.paid_account,
-                remark=item.remark,
-                receive_user=item.receive_user,
-                payment_status=item.payment_status,
-            )
-            for item in detail.data
-        ]
+        items = [{**item, "task_id": task_id} if isinstance(item, Mapping) else item for item in items]
+    try:
+        rows = format_rows(kind.columns, items)
+    except RowError as error:
+        raise ResponseError(kind.endpoint.name, None, str(error)) from None
+    if what == "payout":
         return PageResult(number, rows, len(rows), 1)
-
-    return fetch
-
-
-def _result(number: int, items: Sequence[Any], page: Any) -> PageResult:
     return PageResult(
         number,
-        items,
-        getattr(page, "total_count", None),
-        getattr(page, "total_page", None),
+        rows,
+        _count(kind, data, "total_count"),
+        _count(kind, data, "total_page"),
     )
+
+
+def _count(kind: Kind, data: Mapping[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise ResponseError(kind.endpoint.name, None, f"unexpected answer shape ({key} is not a number)") from None
+    if count < 0 or isinstance(value, bool):
+        raise ResponseError(kind.endpoint.name, None, f"unexpected answer shape ({key} is {count})")
+    return count
 
 
 def _required(value: Any, name: str) -> Any:

@@ -51,7 +51,7 @@ class CsvWriter:
         return self._take()
 
     def rows(self, rows: Iterable[Row]) -> str:
-        self._csv.writerows(["" if value is None else value for value in row] for row in rows)
+        self._csv.writerows(rows)  # the csv module writes None as an empty field
         return self._take()
 
 

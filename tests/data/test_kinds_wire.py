@@ -69,7 +69,7 @@ async def _export(what: str, query: Query, page_size: int = 10, fmt: str = "csv"
     async with OpenApi("https://openapi.example", transport=httpx.MockTransport(wire), retries=0) as api:
         app = api.app("tok")
         columns = COLUMNS[what]
-        job = ExportJob(what, columns, [AppSource("shop", page_fetcher(what, app, query, page_size))], page_size, 4)
+        job = ExportJob(what, [AppSource("shop", page_fetcher(what, app, query, page_size))], page_size, 4)
         names = header(columns, with_app=False)
         await run_export(job, StreamOutput(stream), make_writer(fmt, names, [10] * len(names)))
     return stream.getvalue(), wire

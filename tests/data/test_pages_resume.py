@@ -16,14 +16,17 @@ from pathlib import Path
 import pytest
 
 from smartpay_apply.api.errors import PaginationError, TransportError
-from smartpay_apply.data.columns import Column, header
 from smartpay_apply.data.errors import DataChangedError, PageFailedError
 from smartpay_apply.data.export import AppSource, ExportJob, run_export
 from smartpay_apply.data.output import PartialFileOutput, StreamOutput
 from smartpay_apply.data.pages import PageResult, walk_pages
 from smartpay_apply.data.writers import make_writer
 
-COLUMNS = (Column("n", lambda item: str(item)), Column("square", lambda item: str(item * item)))
+NAMES = ("n", "square")
+
+
+def _row(n: int) -> tuple[str, str]:
+    return (str(n), str(n * n))
 
 
 class FakeSource:
@@ -45,7 +48,7 @@ class FakeSource:
             if number in self.fail_pages:
                 raise TransportError("paymentservice/orderlist", 503, "service unavailable")
             first = (number - 1) * self.page_size
-            items = [self.offset + n for n in range(first, min(first + self.page_size, self.total))]
+            items = [_row(self.offset + n) for n in range(first, min(first + self.page_size, self.total))]
             return PageResult(number, items, self.total, -(-self.total // self.page_size))
         finally:
             self.in_flight -= 1
@@ -92,7 +95,6 @@ def _job(sources: list[FakeSource], page_size: int, *, names: list[str] | None =
     names = names or [f"app{i}" for i in range(len(sources))]
     return ExportJob(
         what="orders",
-        columns=COLUMNS,
         sources=[AppSource(name, source) for name, source in zip(names, sources, strict=True)],
         page_size=page_size,
         concurrency=3,
@@ -106,7 +108,7 @@ def _params(**extra: object) -> dict[str, object]:
 
 async def _export(path: Path, sources: list[FakeSource], fmt: str = "csv", **params: object) -> None:
     job = _job(sources, 10)
-    names = header(job.columns, with_app=job.with_app)
+    names = ("app", *NAMES) if job.with_app else NAMES
     output = PartialFileOutput(path, _params(format=fmt, **params))
     await run_export(job, output, make_writer(fmt, names, [8] * len(names)))
 
@@ -197,7 +199,7 @@ async def test_totals_that_disagree_walk_the_larger_and_stop_at_an_empty_page() 
         first = (number - 1) * 10
         return PageResult(number, list(range(first, min(first + 10, 101))), 101, 1)
 
-    rows = [n async for page in walk_pages(fetch, page_size=10) for n in page.items]
+    rows = [n async for page in walk_pages(fetch, page_size=10) for n in page.items]  # plain ints here
     assert rows == list(range(101))
 
 
