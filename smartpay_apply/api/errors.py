@@ -8,10 +8,20 @@ English explanation, the request id when Baidu sent one — never a token or a s
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 from smartpay_apply.errors import SmartpayError
-from smartpay_apply.sensitive import mask_query
+from smartpay_apply.sensitive import mask_query, mask_tail
+
+#: Digit runs as long as a bank card or an id-card number (15-19 digits, an id may end in X):
+#: Baidu's messages may echo the input, and an error line must not carry them.
+_LONG_NUMBER = re.compile(r"(?<![\dA-Za-z])\d{15,19}[Xx]?(?![\dA-Za-z])")
+
+
+def mask_message(text: str) -> str:
+    """Baidu's message with query secrets and card/id-like numbers masked."""
+    return _LONG_NUMBER.sub(lambda m: mask_tail(m.group(0)), mask_query(text))
 
 
 class ErrorCode(IntEnum):
@@ -165,7 +175,7 @@ class ApiError(SmartpayError):
     ) -> None:
         self.endpoint = endpoint
         self.code = code
-        self.msg = mask_query(msg)
+        self.msg = mask_message(msg)
         self.request_id = request_id
         self.http_status = http_status
         self.explanation = explanation

@@ -197,3 +197,21 @@ async def test_secret_bearing_messages_are_masked(fake: FakeBaidu, api: OpenApi)
         await api.app("tok-secret-9").get_account_audit_status()
     assert "tok-secret-9" not in str(caught.value)
     assert "access_token=****" in str(caught.value)
+
+
+async def test_card_and_id_numbers_echoed_by_baidu_are_masked(
+    fake: FakeBaidu, api: OpenApi
+) -> None:
+    fake.always(
+        f"{PAY}/paymentservice/getbindservice",
+        {
+            "errno": 60000,
+            "msg": "参数错误: bank_card 6217000010001234 / 11010119900307123X / order 80048556607063",
+        },
+    )
+    with pytest.raises(BusinessError) as caught:
+        await api.app("tok").get_bind_service()
+    message = str(caught.value)
+    assert "6217000010001234" not in message and "****1234" in message
+    assert "11010119900307123X" not in message and "****123X" in message
+    assert "80048556607063" in message  # a 14-digit order id is not a secret
