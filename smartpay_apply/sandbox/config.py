@@ -8,9 +8,13 @@ per CLI invocation while the *world* (the state file) stays the same.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+
+from smartpay_apply.errors import ConfigError
 
 AuditPolicy = Literal["approve", "reject", "manual"]
 AUDIT_POLICIES: tuple[str, ...] = ("approve", "reject", "manual")
@@ -92,3 +96,77 @@ class SandboxConfig:
     def policy_for(self, app_id: int) -> AuditPolicy:
         """The configured policy of one app (the state may override it further)."""
         return self.app_policies.get(app_id, self.audit_policy)
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any], where: str = "sandbox") -> SandboxConfig:
+        """A config from user settings (smartpay.yaml `sandbox:`), checked field by field.
+
+        Raises ConfigError naming the field and what is allowed, never a TypeError.
+        """
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        values: dict[str, Any] = {}
+        for key, value in settings.items():
+            if key not in names:
+                raise ConfigError(f"{where}.{key}: unknown setting (known: {', '.join(names)})")
+            values[key] = _coerce(f"{where}.{key}", hints[key], value)
+        config = cls().with_overrides(**values)
+        config.check(where)
+        return config
+
+    def check(self, where: str = "sandbox") -> None:
+        """ConfigError for values no sandbox can run with."""
+        key = self.encoding_aes_key
+        if len(key) != 43 or not key.isascii() or not key.isalnum():
+            raise ConfigError(f"{where}.encoding_aes_key: must be 43 characters [A-Za-z0-9]")
+        for name in ("error_rate", "drop_rate"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"{where}.{name}: must be between 0 and 1")
+        for name in ("audit_delay", "latency_ms", "slow_body_ms", "token_ttl"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{where}.{name}: must not be negative")
+        if self.data_end is not None:
+            try:
+                date.fromisoformat(self.data_end)
+            except ValueError:
+                raise ConfigError(f"{where}.data_end: must be a date YYYY-MM-DD") from None
+
+
+def _coerce(where: str, hint: Any, value: Any) -> Any:
+    """`value` as the field's type, or ConfigError saying what is allowed."""
+    text = str(hint)
+    try:
+        if hint is bool:
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if hint is int:
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if hint is str:
+            return str(value)
+        if "Path" in text:
+            return None if value is None else Path(str(value))
+        if text.startswith("str | None") or text == "typing.Optional[str]":
+            return None if value is None else str(value)
+        if "AuditPolicy" in text or "Literal" in text:
+            if isinstance(value, dict):
+                return {int(k): _policy(where, v) for k, v in value.items()}
+            return _policy(where, value)
+        if text.startswith("dict[str, int]"):
+            return {str(k): int(v) for k, v in dict(value).items()}
+    except (TypeError, ValueError):
+        name = getattr(hint, "__name__", text.replace("typing.", ""))
+        raise ConfigError(f"{where}: expected {name}, got {value!r}") from None
+    return value
+
+
+def _policy(where: str, value: Any) -> str:
+    if value not in AUDIT_POLICIES:
+        raise ConfigError(f"{where}: must be one of {', '.join(AUDIT_POLICIES)} (got {value!r})")
+    return str(value)

@@ -34,6 +34,7 @@ def embedded_transport(state_dir: Path, **config_overrides: Any) -> httpx.AsyncB
     """An httpx transport over a sandbox whose world persists in state_dir/sandbox.json."""
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
-    overrides = {"state_file": state_dir / STATE_FILE_NAME, **config_overrides}
-    config = SandboxConfig().with_overrides(**overrides)
+    config = SandboxConfig.from_settings(config_overrides).with_overrides(
+        state_file=state_dir / STATE_FILE_NAME
+    )
     return EmbeddedTransport(app=create_app(config))

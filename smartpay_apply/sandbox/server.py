@@ -20,7 +20,7 @@ from smartpay_apply.sandbox.config import SandboxConfig
 STARTUP_TIMEOUT = 15.0
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free one (no race between choosing and binding)."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -33,7 +33,7 @@ def _bind(host: str, port: int) -> socket.socket:
 @contextlib.contextmanager
 def running_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve `config` on host:port (0 = free port) in a thread; yields "http://host:port"."""
-    sock = _bind(host, port)
+    sock = bind(host, port)
     actual_port = sock.getsockname()[1]
     app = create_app(config)
     app.state.sandbox.served = True

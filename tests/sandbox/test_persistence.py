@@ -69,3 +69,16 @@ def test_concurrent_processes_do_not_lose_each_others_writes(tmp_path: Path) -> 
     saved = json.loads((tmp_path / "sandbox.json").read_text())
     assert len(saved["apps"]) == 50
     assert len(saved["calls"]) == 50
+
+
+def test_embedded_settings_are_checked_like_user_input(tmp_path: Path) -> None:
+    import pytest
+
+    from smartpay_apply.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"sandbox\.audit_policy: must be one of approve, reject, manual"):
+        embedded_transport(tmp_path, audit_policy="sometimes")
+    with pytest.raises(ConfigError, match=r"sandbox\.audit_dealy: unknown setting"):
+        embedded_transport(tmp_path, audit_dealy=1)
+    with pytest.raises(ConfigError, match=r"sandbox\.audit_delay: expected float"):
+        embedded_transport(tmp_path, audit_delay="soon")
