@@ -38,7 +38,7 @@ def test_serve_prints_its_url_serves_and_stops_cleanly(tmp_path: Path) -> None:
             assert body["errno"] == 0
             assert http.get("/_sandbox/config").json()["audit_policy"] == "manual"
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
