@@ -19,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from deepdiff import DeepDiff
 from pydantic import BaseModel, SecretStr
 
 from smartpay_apply import sensitive
@@ -126,6 +125,8 @@ def _changed_fields(left: dict[str, str | None], right: dict[str, str | None]) -
     """The top-level keys deepdiff reports as different (a creation needs no comparison)."""
     if not any(value is not None for value in left.values()):
         return {name for name, value in right.items() if value is not None}
+    from deepdiff import DeepDiff  # imported when first needed: it costs ~100 ms at start-up
+
     found = DeepDiff(left, right, view="tree")
     changed: set[str] = set()
     for report in found.values():
