@@ -305,7 +305,7 @@ class OpenApi:
                 if maybe_sent and not endpoint.retries_maybe_sent:
                     raise self._unknown(endpoint, failure.error) from None
                 if attempt >= self.retries:
-                    if maybe_sent and endpoint.policy is not ep.Policy.READ:
+                    if maybe_sent and endpoint.policy is ep.Policy.CREATE:
                         raise self._unknown(endpoint, failure.error) from None
                     raise failure.error from None
             await asyncio.sleep(backoff_delay(attempt, self.backoff_base))

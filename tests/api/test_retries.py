@@ -234,3 +234,12 @@ async def test_in_review_after_a_lost_create_is_already_exists(fake: FakeBaidu) 
         with pytest.raises(AlreadyExistsError) as caught:
             await api.app("tok").create_account(ACCOUNT)
     assert (caught.value.errno, caught.value.after_retry) == (60017, True)
+
+
+async def test_upload_failing_every_time_is_a_transport_error(fake: FakeBaidu) -> None:
+    """A lost upload leaves nothing to reconcile: it is a plain transport failure."""
+    fake.always("/file/2.0/smartapp/upload/image", read_timeout)
+    async with make_api(fake, retries=1) as api:
+        with pytest.raises(TransportError, match="upload/image: ReadTimeout"):
+            await api.app("tok").upload_image(b"img", "a.png")
+    assert len(fake.requests) == 2
