@@ -83,10 +83,9 @@ def default_transport(max_connections: int) -> httpx.AsyncBaseTransport:
     import aiohttp
     from httpx_aiohttp import AiohttpTransport
 
-    ssl_context = httpx.create_ssl_context()
-
     def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=max_connections, ssl=ssl_context)
+        # certifi's CA bundle, as httpx would use; loaded on first use, not at construction
+        connector = aiohttp.TCPConnector(limit=max_connections, ssl=httpx.create_ssl_context())
         return aiohttp.ClientSession(connector=connector, trust_env=True)
 
     return AiohttpTransport(client=session)
