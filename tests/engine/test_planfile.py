@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from smartpay_apply.engine.planfile import PlanFileError, load_plan, save_plan
 from tests.engine.factory import SECRETS
 from tests.render.example import example_plan
 
-CREATED = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+CREATED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_an_unknown_format_version_is_refused(tmp_path: Path) -> None:
     document = json.loads(path.read_text())
     document["format_version"] = 99
     path.write_text(json.dumps(document))
-    with pytest.raises(PlanFileError, match="format_version 99 is not supported.*reads format_version 1"):
+    with pytest.raises(PlanFileError, match=r"format_version 99 is not supported.*reads format_version 1"):
         load_plan(path)
 
 
