@@ -1,0 +1,78 @@
+"""`smartpay-apply output APP`: the values a TP needs to integrate payments, from getbindservice.
+
+pm_app_id, pm_app_key, deal_id and platform_public_key exist only at Baidu (they are outputs,
+never part of a spec or a diff). pm_app_key is a service key: `--format json` prints it, for a
+pipeline to put in its secret store; the text format masks it, so a terminal or a CI log that
+shows the command does not show the key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from smartpay_apply.cli.context import CliContext, pass_cli
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.spec.models import AppSpec
+
+OUTPUT_FIELDS = ("pm_app_id", "pm_app_key", "deal_id", "platform_public_key")
+
+
+@click.command()
+@click.argument("app")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json prints pm_app_key in clear (for a secret store); text masks it.")
+@pass_cli
+def output(cli: CliContext, app: str, fmt: str) -> None:
+    """Print APP's payment-service outputs: pm_app_id, pm_app_key, deal_id, platform_public_key.
+
+    APP is a mini-program's name or app_id. Exit 1 if it has no payment service yet.
+    """
+    from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.spec.loader import load_specs
+
+    config = cli.project()
+    (spec,) = select_apps(load_specs(config), [app])
+    values = asyncio.run(fetch_outputs(config, spec))
+    if fmt == "json":
+        click.echo(json.dumps({"app": spec.app, "app_id": spec.app_id, **values}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{spec.app} (app_id {spec.app_id})")
+    for name in OUTPUT_FIELDS:
+        value = values[name]
+        if name == "pm_app_key" and value is not None:
+            value = "(sensitive: shown with --format json)"
+        click.echo(f"  {name:<20} {'(none)' if value is None else value}")
+
+
+async def fetch_outputs(config: ProjectConfig, spec: AppSpec) -> dict[str, Any]:
+    """getbindservice's outputs for `spec` (pm_app_key revealed: the caller decides to show it)."""
+    from pydantic import SecretStr
+
+    from smartpay_apply.api.errors import BusinessError
+    from smartpay_apply.credentials import token_source_for
+    from smartpay_apply.engine.observe import NO_SERVICE_ERRNO
+    from smartpay_apply.errors import SmartpayError
+    from smartpay_apply.runtime import open_api, open_state
+
+    with open_state(config) as store:
+        async with open_api(config) as api:
+            try:
+                bound = await api.app(token_source_for(spec, config, store, api)).get_bind_service()
+            except BusinessError as error:
+                if error.errno == NO_SERVICE_ERRNO:
+                    raise SmartpayError(
+                        f"{spec.app}: no payment service is bound yet (errno 60008); "
+                        "run `smartpay-apply apply` and wait for its audit"
+                    ) from None
+                raise
+    values: dict[str, Any] = {}
+    for name in OUTPUT_FIELDS:
+        value = getattr(bound, name, None)
+        values[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return values
