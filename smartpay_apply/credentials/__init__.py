@@ -33,6 +33,8 @@ __all__ = [
     "TpPlatform",
     "source_kind",
     "token_source_for",
+    "tp_client_id",
+    "tp_token_given",
 ]
 
 _KINDS = ("access_token", "token_command", "tp")
@@ -123,7 +125,7 @@ def _tp_source(
             from smartpay_apply.runtime import open_state
 
             store = open_state(config)
-        platform = TpPlatform(api, store, tp_client_id(tp, config), _tp_token(tp, config))
+        platform = TpPlatform(api, store, tp_client_id(tp, config), tp_token_given(tp, config))
     return TpAppToken(platform, spec.app, spec.app_id, run_id=run_id)
 
 
@@ -139,7 +141,8 @@ def tp_client_id(tp: Any, config: ProjectConfig | None) -> str | None:
     return None
 
 
-def _tp_token(tp: Any, config: ProjectConfig | None) -> str | None:
+def tp_token_given(tp: Any, config: ProjectConfig | None) -> str | None:
+    """A TP token given in the credentials (or the project default), if any."""
     for candidate in (
         getattr(tp, "tp_token", None),
         getattr(getattr(getattr(config, "credentials", None), "tp", None), "tp_token", None),

@@ -177,6 +177,11 @@ class TpAppToken:
     def __repr__(self) -> str:
         return f"TpAppToken(app={self.app!r}, app_id={self.app_id})"
 
+    @property
+    def platform(self) -> TpPlatform:
+        """The TP token holder (share it between the mini-programs of a run)."""
+        return self._platform
+
     async def token(self) -> str:
         async with self._mutex:
             if self._cached is None or not self._cached.fresh(ACCESS_MARGIN):

@@ -1,0 +1,117 @@
+"""`smartpay-apply auth add|status|refresh` end to end: the real CLI against the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smartpay_apply.credentials import vault
+from smartpay_apply.state import open_store
+from tests.credentials.conftest import CLIENT_ID, STATE_KEY
+
+ENV = {"SMARTPAY_STATE_KEY": STATE_KEY}
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Any]:
+    """smartpay.yaml with a project-wide tp default, three specs, and a pushed ticket stored."""
+    monkeypatch.setenv("SMARTPAY_STATE_KEY", STATE_KEY)
+    sandbox = sandbox_factory(tp_client_id=CLIENT_ID)
+    (tmp_path / "smartpay.yaml").write_text(
+        f"endpoint: {sandbox.base_url}\n"
+        "state: state.db\n"
+        "specs: ['specs/*.yaml']\n"
+        f"events:\n  tp_client_id: {CLIENT_ID}\n"
+        "credentials:\n  tp: {}\n"
+    )
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "shop.yaml").write_text("app: shop\napp_id: 3101\n")
+    (specs / "cafe.yaml").write_text("app: cafe\napp_id: 3102\n")
+    (specs / "static.yaml").write_text("app: static\napp_id: 3103\ncredentials:\n  access_token: literal-token\n")
+    with open_store(str(tmp_path / "state.db"), base_dir=tmp_path) as store:
+        vault.write(store, vault.TICKET_KEY, vault.Expiring(sandbox.tp_ticket(), None))
+    return tmp_path, sandbox
+
+
+def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
+    root, sandbox = project
+    outputs: list[str] = []
+
+    def cli(*args: str) -> Any:
+        result = run_cli(*args, cwd=root, env=ENV)
+        outputs.extend([result.stdout, result.stderr])
+        return result
+
+    status = cli("auth", "status", "--format", "json")
+    assert status.returncode == 1  # shop and cafe have no credentials yet
+    document = json.loads(status.stdout)
+    states = {row["app"]: row["state"] for row in document["apps"]}
+    assert states == {"shop": "missing", "cafe": "missing", "static": "static"}
+    assert document["tp"] == {"ticket": True, "tp_token_expires_at": None}
+
+    codes = [sandbox.tp_authorize(3101), sandbox.tp_authorize(3102)]
+    added = cli("auth", "add", "shop", "--authorization-code", codes[0])
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Stored credentials for shop (app_id 3101); access token valid until ")
+    added = run_cli("auth", "add", "3102", "--authorization-code", "-", cwd=root, env=ENV, input=codes[1] + "\n")
+    outputs.extend([added.stdout, added.stderr])
+    assert added.returncode == 0, added.stderr
+    assert "Stored credentials for cafe (app_id 3102)" in added.stdout
+
+    status = cli("auth", "status")
+    assert status.returncode == 0, status.stdout
+    lines = status.stdout.splitlines()
+    assert lines[0].startswith("TP: ticket received; TP token valid until ")
+    assert lines[1].split() == ["app", "app_id", "source", "state", "refresh", "token", "access", "token", "until"]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert rows["shop"][:5] == ["shop", "3101", "tp", "ok", "stored"]
+    assert rows["static"][:4] == ["static", "3103", "access_token", "static"]
+
+    sandbox.clear_calls()
+    refreshed = cli("auth", "refresh")
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert [line.split(":")[0] for line in refreshed.stdout.splitlines()] == ["shop (app_id 3101)", "cafe (app_id 3102)"]
+    assert len(sandbox.calls(path="/oauth/token")) == 2
+    one = cli("auth", "refresh", "shop")
+    assert one.returncode == 0 and one.stdout.startswith("shop (app_id 3101): refreshed; valid until ")
+
+    with open_store(str(root / "state.db"), base_dir=root) as store:
+        secrets = [
+            *codes,
+            store.get_secret(vault.refresh_token_key(3101)),
+            store.get_secret(vault.refresh_token_key(3102)),
+            vault.read(store, vault.access_token_key(3101)).value,
+            vault.read(store, vault.TP_TOKEN_KEY).value,
+            vault.read(store, vault.TICKET_KEY).value,
+        ]
+    everything = "".join(outputs)
+    raw = b"".join(p.read_bytes() for p in root.glob("state.db*"))
+    for secret in secrets:
+        assert secret and secret not in everything
+        assert secret.encode() not in raw
+
+
+def test_add_with_a_used_code_is_a_clear_error(run_cli: Any, project: tuple[Path, Any]) -> None:
+    root, sandbox = project
+    code = sandbox.tp_authorize(3101)
+    assert run_cli("auth", "add", "shop", "--authorization-code", code, cwd=root, env=ENV).returncode == 0
+    again = run_cli("auth", "add", "shop", "--authorization-code", code, cwd=root, env=ENV)
+    assert again.returncode == 1
+    assert again.stderr.startswith("Error: ")
+    assert "invalid_grant" in again.stderr
+    assert code not in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_unknown_app_and_unauthorized_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
+    root, _ = project
+    unknown = run_cli("auth", "add", "nope", "--authorization-code", "x", cwd=root, env=ENV)
+    assert unknown.returncode == 1
+    assert "no mini-program named 'nope' in the specs (known: cafe, shop, static)" in unknown.stderr
+    refresh = run_cli("auth", "refresh", "shop", cwd=root, env=ENV)
+    assert refresh.returncode == 1
+    assert "re-authorize the mini-program shop" in refresh.stderr

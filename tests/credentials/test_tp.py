@@ -1,0 +1,213 @@
+"""The TP flow against the sandbox over real HTTP: rotation, races, crashes, expiry, secrecy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from smartpay_apply.api.client import OpenApi
+from smartpay_apply.api.errors import OAuthError
+from smartpay_apply.credentials import (
+    ReauthorizeError,
+    TpAppToken,
+    TpPlatform,
+    token_source_for,
+    vault,
+)
+from smartpay_apply.spec.models import AppSpec
+from tests.conftest import REPO_ROOT
+from tests.credentials.conftest import CLIENT_ID, STATE_KEY, TpWorld
+
+APP_ID = 3101
+
+
+def source(api: OpenApi, world: TpWorld, app_id: int = APP_ID) -> TpAppToken:
+    return TpAppToken(TpPlatform(api, world.store, CLIENT_ID), f"shop-{app_id}", app_id)
+
+
+async def authorized(api: OpenApi, world: TpWorld, app_id: int = APP_ID) -> TpAppToken:
+    tokens = source(api, world, app_id)
+    await tokens.authorize(world.sandbox.tp_authorize(app_id))
+    return tokens
+
+
+async def works(api: OpenApi, tokens: TpAppToken) -> bool:
+    """A real openapi call with the source's token succeeds."""
+    status = await api.app(tokens).get_account_audit_status()
+    return status.status is not None
+
+
+async def test_token_source_for_builds_the_tp_flow_from_the_spec(tp_world: TpWorld) -> None:
+    spec = AppSpec.model_validate(
+        {"app": "shop", "app_id": APP_ID, "credentials": {"tp": {"client_id": CLIENT_ID}}}
+    )
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        tokens = token_source_for(spec, store=tp_world.store, api=api)
+        assert isinstance(tokens, TpAppToken)
+        await tokens.authorize(tp_world.sandbox.tp_authorize(APP_ID))
+        assert await works(api, tokens)
+
+
+async def test_rotation_across_many_refreshes(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        tokens = await authorized(api, tp_world)
+        seen_access, seen_refresh = set(), set()
+        for _ in range(12):
+            refresh_before = tp_world.store.get_secret(vault.refresh_token_key(APP_ID))
+            fresh = await tokens.force_refresh()
+            refresh_after = tp_world.store.get_secret(vault.refresh_token_key(APP_ID))
+            assert refresh_after != refresh_before
+            seen_access.add(fresh.value)
+            seen_refresh.add(refresh_after)
+            assert await works(api, tokens)
+        assert len(seen_access) == 12 and len(seen_refresh) == 12
+        # Every refresh token but the last is burnt on Baidu's side: rotation really happened.
+        tp_token = await tokens.platform.token()
+        with pytest.raises(OAuthError, match="invalid_grant"):
+            await api.refresh_app_token(tp_token, refresh_before)
+    # The TP token was obtained from the ticket once and reused.
+    assert len(tp_world.sandbox.calls(path="/auth/tp/token")) == 1
+
+
+async def test_a_new_process_reuses_the_stored_tokens(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        first = await authorized(api, tp_world)
+        token = await first.token()
+        tp_world.sandbox.clear_calls()
+        second = source(api, tp_world)  # a fresh source reads the store, as a new process would
+        assert await second.token() == token
+    assert tp_world.oauth_calls() == []
+    assert tp_world.sandbox.calls(path="/auth/tp/token") == []
+
+
+async def test_an_expired_token_mid_run_is_refreshed_once_transparently(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        tokens = await authorized(api, tp_world)
+        before = await tokens.token()
+        assert await works(api, tokens)
+        tp_world.sandbox.expire_token(token=before)
+        tp_world.sandbox.clear_calls()
+        assert await works(api, tokens)  # 111 -> refresh -> retried, no error surfaces
+        assert await tokens.token() != before
+    assert len(tp_world.oauth_calls()) == 1
+
+
+async def test_crash_between_refresh_and_store_is_recovered(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        tokens = await authorized(api, tp_world)
+        # A process refreshed (Baidu burnt the stored refresh token) and died before storing.
+        burnt = tp_world.store.get_secret(vault.refresh_token_key(APP_ID))
+        await api.refresh_app_token(await tokens.platform.token(), burnt)
+        tp_world.store.delete_secret(vault.access_token_key(APP_ID))
+        tp_world.sandbox.clear_calls()
+        survivor = source(api, tp_world)
+        assert await works(api, survivor)
+        assert tp_world.store.get_secret(vault.refresh_token_key(APP_ID)) != burnt
+    assert len(tp_world.retrieve_calls()) == 1  # recovered through retrieve/authorizationcode
+
+
+async def test_an_unauthorized_mini_program_is_told_to_reauthorize(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        tokens = await authorized(api, tp_world)
+        tp_world.sandbox.tp_unauthorize(APP_ID)
+        with pytest.raises(ReauthorizeError) as caught:
+            await tokens.force_refresh()
+    message = caught.value.user_message()
+    assert message.startswith(f"re-authorize the mini-program shop-{APP_ID} (refresh token no longer valid")
+    assert "auth add" in message
+
+
+async def test_no_refresh_token_and_not_authorized(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        with pytest.raises(ReauthorizeError, match="has not authorized the TP"):
+            await source(api, tp_world, 9999).token()
+
+
+async def test_missing_ticket_is_a_clear_error(tp_world: TpWorld) -> None:
+    tp_world.store.delete_secret(vault.TICKET_KEY)
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        with pytest.raises(Exception, match="no TP ticket received yet"):
+            await source(api, tp_world).token()
+
+
+async def test_a_pushed_authorization_code_is_used_before_retrieving_one(tp_world: TpWorld) -> None:
+    code = tp_world.sandbox.tp_authorize(APP_ID)
+    vault.write(tp_world.store, vault.authorization_code_key(APP_ID), vault.Expiring.lasting(code, 600))
+    tp_world.sandbox.clear_calls()
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        assert await works(api, source(api, tp_world))
+    assert tp_world.retrieve_calls() == []
+    assert tp_world.store.get_secret(vault.authorization_code_key(APP_ID)) is None  # used up
+
+
+WORKER = """
+import asyncio, hashlib, sys, time, pathlib
+from smartpay_apply.api.client import OpenApi
+from smartpay_apply.credentials import TpAppToken, TpPlatform
+from smartpay_apply.state import open_store
+
+base_url, db, app_id, rejected, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], pathlib.Path(sys.argv[5])
+
+async def main():
+    store = open_store(db, base_dir=pathlib.Path(db).parent)
+    async with OpenApi(base_url) as api:
+        tokens = TpAppToken(TpPlatform(api, store, sys.argv[6]), "shop", app_id)
+        while not go.exists():
+            time.sleep(0.005)
+        token = await tokens.refresh(rejected)
+        status = await api.app(tokens).get_account_audit_status()
+        print(hashlib.sha256(token.encode()).hexdigest(), status.status)
+    store.close()
+
+asyncio.run(main())
+"""
+
+
+async def test_two_processes_refreshing_at_once_spend_one_refresh_token(tp_world: TpWorld, tmp_path: Path) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        tokens = await authorized(api, tp_world)
+        rejected = await tokens.token()
+    tp_world.sandbox.expire_token(token=rejected)
+    tp_world.sandbox.clear_calls()
+    go = tmp_path / "go"
+    env = {**os.environ, "SMARTPAY_STATE_KEY": STATE_KEY, "PYTHONPATH": str(REPO_ROOT)}
+    argv = [sys.executable, "-c", WORKER, tp_world.sandbox.base_url, str(tp_world.db_path), str(APP_ID),
+            rejected, str(go), CLIENT_ID]
+    workers = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    time.sleep(0.5)  # both are started and waiting for the signal
+    go.touch()
+    results = [worker.communicate(timeout=60) for worker in workers]
+    for worker, (_, err) in zip(workers, results, strict=True):
+        assert worker.returncode == 0, err
+    digests = {out.split()[0] for out, _ in results}
+    assert len(digests) == 1, results  # both ended with the same, valid token
+    assert hashlib.sha256(rejected.encode()).hexdigest() not in digests
+    assert len(tp_world.oauth_calls()) == 1, (tp_world.oauth_calls(), results)  # one refresh, not two
+
+
+async def test_no_token_reaches_the_store_in_clear(tp_world: TpWorld) -> None:
+    secrets: list[str] = []
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        code = tp_world.sandbox.tp_authorize(APP_ID)
+        secrets.append(code)
+        tokens = source(api, tp_world)
+        await tokens.authorize(code)
+        for _ in range(3):
+            secrets.append(tp_world.store.get_secret(vault.refresh_token_key(APP_ID)))
+            secrets.append((await tokens.force_refresh()).value)
+        secrets.append(await tokens.platform.token())
+        secrets.append(vault.read(tp_world.store, vault.TICKET_KEY).value)
+    tp_world.store.close()
+    raw = tp_world.stored_bytes()
+    assert len(raw) > 0
+    for secret in secrets:
+        assert secret and secret.encode() not in raw
+        assert base64.b64encode(secret.encode()) not in raw  # nor merely encoded
