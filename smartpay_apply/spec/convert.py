@@ -10,6 +10,7 @@ Two jobs the loader and the project config share:
 from __future__ import annotations
 
 import difflib
+import functools
 import types
 import typing
 from decimal import Decimal
@@ -36,23 +37,31 @@ def model_input(tree: Tree | None, model: type[BaseModel] | None) -> Any:
         return [model_input(item, None) for item in tree.items]
     if model is None:
         return to_python(tree)
-    fields = model.model_fields
+    fields = _field_kinds(model)
     data: dict[str, Any] = {}
     for key, entry in tree.entries.items():
-        info = fields.get(key)
+        kind = fields.get(key)
         value = entry.value
-        if info is None:
+        if kind is None:
             data[key] = to_python(value)
             continue
-        annotation = info.annotation
-        nested = _model_of(annotation)
-        if isinstance(value, Scalar) and _is_string_type(annotation):
+        is_string, nested = kind
+        if isinstance(value, Scalar) and is_string:
             data[key] = _as_text(value)
         elif nested is not None and isinstance(value, MapNode):
             data[key] = model_input(value, nested)
         else:
             data[key] = model_input(value, None)
     return data
+
+
+@functools.cache
+def _field_kinds(model: type[BaseModel]) -> dict[str, tuple[bool, type[BaseModel] | None]]:
+    """Per field of `model`: (is it text?, its nested model if any) — computed once per model."""
+    return {
+        name: (_is_string_type(info.annotation), _model_of(info.annotation))
+        for name, info in model.model_fields.items()
+    }
 
 
 def _as_text(scalar: Scalar) -> Any:

@@ -7,6 +7,7 @@ apply (errno 47000 / 47003) into a validate error at the line that names the fil
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
 
 from smartpay_apply.spec.errors import Problem
@@ -23,8 +24,11 @@ _MAGIC = {
 }
 
 
-def check(spec: AppSpec, tree: MapNode) -> list[Problem]:
-    """A problem for each local image that is missing, too large or not an image of its kind."""
+def check(spec: AppSpec, tree: MapNode, cache: MutableMapping[Path, str | None] | None = None) -> list[Problem]:
+    """A problem for each local image that is missing, too large or not an image of its kind.
+
+    `cache` (path -> problem) checks an image shared by many specs once per run.
+    """
     if spec.account is None:
         return []
     problems: list[Problem] = []
@@ -32,7 +36,12 @@ def check(spec: AppSpec, tree: MapNode) -> list[Problem]:
         path = getattr(spec.account, name)
         if path is None:
             continue
-        message = image_problem(Path(path))
+        if cache is None:
+            message = image_problem(Path(path))
+        else:
+            if path not in cache:
+                cache[path] = image_problem(Path(path))
+            message = cache[path]
         if message is not None:
             section = tree.entries["account"].value
             assert isinstance(section, MapNode)

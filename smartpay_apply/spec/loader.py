@@ -135,6 +135,9 @@ class _Loader:
         self.base_dirs: dict[Path, Path] = {display_path(config.path, cwd): config.root}
         #: every document's app/app_id, valid or not, for the duplicate check
         self.identities: list[Identity] = []
+        #: files read through ${file:...} and image checks, once per run (shared by many specs)
+        self.file_cache: dict[str, str] = {}
+        self.image_cache: dict[Path, str | None] = {}
 
     def load_file(self, path: Path) -> tuple[list[AppSpec], list[Problem], list[str]]:
         display = display_path(path, self.cwd)
@@ -172,7 +175,7 @@ class _Loader:
             return None, problems
         if problems:
             return None, problems
-        problems.extend(images.check(spec, tree))
+        problems.extend(images.check(spec, tree, self.image_cache))
         if problems:
             return None, problems
         return spec.with_source(SpecSource(document.loc, field_positions(tree))), []
@@ -184,18 +187,24 @@ class _Loader:
                 return tree
             base = self.base_dirs.get(tree.loc.path, self.config.root)
             try:
-                text = resolve(tree.value, base, self.environ)
+                text = resolve(tree.value, base, self.environ, self.file_cache)
             except RefError as error:
                 problems.append(Problem.at(tree.loc, tree.loc.path, ".".join(parts), str(error)))
                 return tree
             return Scalar(text, text, False, tree.loc)
         if isinstance(tree, SeqNode):
-            return SeqNode([self._resolve(item, parts, problems) for item in tree.items], tree.loc)
-        entries = {
-            key: Entry(entry.key_loc, self._resolve(entry.value, (*parts, key), problems))
-            for key, entry in tree.entries.items()
-        }
-        return MapNode(entries, tree.loc)
+            items = [self._resolve(item, parts, problems) for item in tree.items]
+            changed = any(new is not old for new, old in zip(items, tree.items, strict=True))
+            return SeqNode(items, tree.loc) if changed else tree
+        entries = tree.entries
+        replaced: dict[str, Entry] | None = None
+        for key, entry in entries.items():
+            value = self._resolve(entry.value, (*parts, key), problems)
+            if value is not entry.value:
+                if replaced is None:
+                    replaced = dict(entries)
+                replaced[key] = Entry(entry.key_loc, value)
+        return tree if replaced is None else MapNode(replaced, tree.loc)
 
     def _absolute_images(self, tree: MapNode, data: Any) -> None:
         """Local image paths relative to the file that named them become absolute."""
@@ -208,7 +217,7 @@ class _Loader:
             image = entry.value.entries.get(name)
             if isinstance(value, str) and value.strip() and image is not None:
                 base = self.base_dirs.get(image.value.loc.path, self.config.root)
-                account[name] = str((base / value.strip()).resolve())
+                account[name] = os.path.abspath(base / value.strip())
 
 
 def _merge(defaults: MapNode, spec: MapNode) -> MapNode:

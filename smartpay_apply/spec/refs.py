@@ -8,8 +8,9 @@ variable or file is a `RefError` whose message names the reference but never a v
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 MAX_REFERENCED_FILE_BYTES = 1024 * 1024
@@ -28,25 +29,40 @@ def has_reference(text: str) -> bool:
     return "${" in text
 
 
-def resolve(text: str, base_dir: Path, environ: Mapping[str, str]) -> str:
-    """`text` with every reference replaced; raises RefError on the first one that fails."""
+def resolve(
+    text: str,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    file_cache: MutableMapping[str, str] | None = None,
+) -> str:
+    """`text` with every reference replaced; raises RefError on the first one that fails.
+
+    `file_cache` (path -> content) lets one run read a file shared by many specs only once.
+    """
 
     def replace(match: re.Match[str]) -> str:
         if match.group(0) == "$${":
             return "${"
-        return _resolve_one(match.group(1), base_dir, environ)
+        return _resolve_one(match.group(1), base_dir, environ, file_cache)
 
     if "${" in _REFERENCE.sub("", text):
         raise RefError(f"unclosed reference '${{' (allowed: {ALLOWED})")
     return _REFERENCE.sub(replace, text)
 
 
-def _resolve_one(body: str, base_dir: Path, environ: Mapping[str, str]) -> str:
+def _resolve_one(
+    body: str, base_dir: Path, environ: Mapping[str, str], file_cache: MutableMapping[str, str] | None
+) -> str:
     kind, _, rest = body.partition(":")
     if kind == "env":
         return _env(rest, environ)
     if kind == "file":
-        return _file(rest, base_dir)
+        if file_cache is None:
+            return _file(rest, base_dir)
+        key = os.path.join(base_dir, rest.strip())
+        if key not in file_cache:
+            file_cache[key] = _file(rest, base_dir)
+        return file_cache[key]
     raise RefError(f"unknown reference '${{{body}}}' (allowed: {ALLOWED})")
 
 
@@ -68,7 +84,7 @@ def _env(rest: str, environ: Mapping[str, str]) -> str:
 def _file(rest: str, base_dir: Path) -> str:
     if not rest.strip():
         raise RefError("'${file:}' needs a path (relative to this YAML file)")
-    path = (base_dir / rest.strip()).resolve()
+    path = Path(os.path.abspath(base_dir / rest.strip()))
     try:
         if path.is_dir():
             raise RefError(f"${{file:{rest}}}: {path} is a directory, not a file")

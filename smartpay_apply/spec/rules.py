@@ -9,6 +9,7 @@ for harmless values.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,7 @@ _LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}(?:-[0-9]{1,6})?\Z")
 _SERVICE_NUMBER = re.compile(r"[48]00-?[0-9]{3}-?[0-9]{4}\Z")
 _DIGITS = re.compile(r"[0-9]{8,30}\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_SPACE = re.compile(r"\s")
 
 PAYMENT_DAYS = (1, 7, 14, 28)
 COMMISSION_RATE = 6
@@ -118,29 +120,36 @@ def https_secret_url(value: SecretStr | None) -> SecretStr | None:
 
 def _check_https(text: str) -> None:
     parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.hostname or any(ch.isspace() for ch in text):
+    if parts.scheme != "https" or not parts.hostname or _SPACE.search(text):
         raise ValueError("must be an https:// URL")
 
 
 def rsa_public_key(value: str) -> str:
     """tp_public_key: the developer's RSA public key in PEM ("-----BEGIN PUBLIC KEY-----")."""
+    problem = _rsa_key_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+@functools.lru_cache(maxsize=64)
+def _rsa_key_problem(value: str) -> str | None:
+    """What is wrong with a PEM key, or None; cached because specs usually share one key."""
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     if "-----BEGIN" not in value:
-        raise ValueError(
+        return (
             "must be an RSA public key in PEM form (-----BEGIN PUBLIC KEY----- ...); "
             "tip: tp_public_key: ${file:keys/tp_public.pem}"
         )
     try:
         key = load_pem_public_key(value.encode())
-    except (ValueError, TypeError):
-        raise ValueError("is not a parseable PEM public key") from None
-    except Exception:  # cryptography raises its own unsupported-algorithm errors
-        raise ValueError("is not a parseable PEM public key") from None
+    except Exception:  # ValueError, TypeError, cryptography's UnsupportedAlgorithm
+        return "is not a parseable PEM public key"
     if not isinstance(key, RSAPublicKey):
-        raise ValueError("must be an RSA public key (this PEM holds another kind of key)")
-    return value
+        return "must be an RSA public key (this PEM holds another kind of key)"
+    return None
 
 
 def service_phone(value: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.tag import Tag
 
 from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import Location
@@ -50,8 +51,36 @@ _FLOAT = re.compile(
 )
 
 
+#: One shared Tag per resolved tag: ruamel wraps every tag string in a new Tag object and
+#: URI-decodes it character by character on first use, which cost more than parsing itself.
+_TAG_OBJECTS: dict[str, Tag] = {}
+
+
+def _shared_tag(name: str) -> Tag:
+    tag = _TAG_OBJECTS.get(name)
+    if tag is None:
+        tag = _TAG_OBJECTS[name] = Tag(suffix=name)
+    return tag
+
+
+def tag_of(node: Node) -> str:
+    """The node's tag as a string, without ruamel's per-node URI decoding."""
+    ctag = node.ctag
+    if ctag is None:
+        return ""
+    if ctag.handle is None and isinstance(ctag.suffix, str):
+        return ctag.suffix
+    return str(node.tag)
+
+
+#: First characters a non-string plain scalar can start with; anything else is text at once.
+_TYPED_STARTS = frozenset("0123456789+-.~nNtTfF<")
+
+
 def resolve_plain(text: str) -> str:
     """The YAML 1.2 core-schema tag of a plain (unquoted) scalar."""
+    if text and text[0] not in _TYPED_STARTS:
+        return TAG_STR
     if _NULL.match(text):
         return TAG_NULL
     if _BOOL.match(text):
@@ -181,27 +210,43 @@ def _compose_all(text: str) -> Iterator[Node | None]:
         yield from _compose_all_pure(text)
         return
 
-    class _Loader(CParser):
-        def descend_resolver(self, parent: Any, index: Any) -> None:
-            return None
-
-        def ascend_resolver(self) -> None:
-            return None
-
-        def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
-            if kind is ScalarNode:
-                if implicit[0] and value is not None:
-                    return resolve_plain(value)
-                return TAG_STR
-            return TAG_SEQ if kind is SequenceNode else TAG_MAP
-
-    loader = _Loader(text)
+    loader = _c_loader_class(CParser)(text)
     try:
         while loader.check_node():
             node = loader.get_node()
             yield _empty_to_none(node)
     finally:
         loader.dispose()
+
+
+_C_LOADER: list[type] = []
+_STR_TAG = _shared_tag(TAG_STR)
+
+
+def _c_loader_class(parser: type) -> type:
+    """A C parser that resolves tags with the small core-schema resolver above (built once)."""
+    if _C_LOADER:
+        return _C_LOADER[0]
+    str_tag, seq_tag, map_tag = _shared_tag(TAG_STR), _shared_tag(TAG_SEQ), _shared_tag(TAG_MAP)
+
+    class _Loader(parser):
+        def descend_resolver(self, parent: Any, index: Any) -> None:
+            return None
+
+        def ascend_resolver(self) -> None:
+            return None
+
+        def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> Tag:
+            if kind is ScalarNode:
+                if implicit[0] and value is not None:
+                    if value and value[0] not in _TYPED_STARTS:
+                        return str_tag
+                    return _shared_tag(resolve_plain(value))
+                return str_tag
+            return seq_tag if kind is SequenceNode else map_tag
+
+    _C_LOADER.append(_Loader)
+    return _Loader
 
 
 def _compose_all_pure(text: str) -> Iterator[Node | None]:  # pragma: no cover
@@ -213,7 +258,7 @@ def _compose_all_pure(text: str) -> Iterator[Node | None]:  # pragma: no cover
 
 def _empty_to_none(node: Node | None) -> Node | None:
     """An empty document (`---` alone, or only comments) has an empty null scalar as root."""
-    if isinstance(node, ScalarNode) and node.tag == TAG_NULL and node.value in ("", "~"):
+    if isinstance(node, ScalarNode) and tag_of(node) == TAG_NULL and node.value in ("", "~"):
         return None
     return node
 
@@ -245,11 +290,15 @@ class _Builder:
             if self.visits == MAX_NODES_PER_DOCUMENT + 1 or depth == MAX_DEPTH + 1:
                 self.problem(node, "document too large or nested too deeply (aliases expand too far)")
             return None
+        if node.__class__ is ScalarNode:
+            if node.ctag is _STR_TAG:  # the common case, kept short: most values are text
+                mark = node.start_mark
+                text = node.value
+                return Scalar(text, text, not node.style, Location(self.display, mark.line + 1, mark.column + 1))
+            return self.scalar(node)
         if id(node) in self.active:
             self.problem(node, "an alias refers to a node that contains it (recursive YAML)")
             return None
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
         self.active.add(id(node))
         try:
             if isinstance(node, MappingNode):
@@ -264,7 +313,7 @@ class _Builder:
     def scalar(self, node: ScalarNode) -> Scalar | None:
         text = node.value
         plain = node.style in (None, "")
-        tag = node.tag
+        tag = tag_of(node)
         if tag not in _KNOWN_SCALAR_TAGS:
             self.problem(node, f"unsupported YAML tag {_short(tag)} (allowed: plain values, !!str, !!int, !!float, !!bool, !!null)")
             return None
@@ -276,25 +325,28 @@ class _Builder:
         return Scalar(value, text, plain, self.loc(node))
 
     def sequence(self, node: SequenceNode, depth: int) -> SeqNode | None:
-        if node.tag != TAG_SEQ:
-            self.problem(node, f"unsupported YAML tag {_short(node.tag)}")
+        if tag_of(node) != TAG_SEQ:
+            self.problem(node, f"unsupported YAML tag {_short(tag_of(node))}")
             return None
         items = [self.build(child, depth + 1) for child in node.value]
         return SeqNode([item for item in items if item is not None], self.loc(node))
 
     def mapping(self, node: MappingNode, depth: int) -> MapNode | None:
-        if node.tag != TAG_MAP:
-            self.problem(node, f"unsupported YAML tag {_short(node.tag)}")
+        if tag_of(node) != TAG_MAP:
+            self.problem(node, f"unsupported YAML tag {_short(tag_of(node))}")
             return None
         entries: dict[str, Entry] = {}
         merged: dict[str, Entry] = {}
+        display = self.display
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag == TAG_MERGE:
-                self.merge(value_node, merged, depth)
-                continue
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in _KNOWN_SCALAR_TAGS:
-                self.problem(key_node, "a key must be a plain name, not a list or mapping")
-                continue
+            if key_node.ctag is not _STR_TAG:
+                key_tag = tag_of(key_node)
+                if isinstance(key_node, ScalarNode) and key_tag == TAG_MERGE:
+                    self.merge(value_node, merged, depth)
+                    continue
+                if not isinstance(key_node, ScalarNode) or key_tag not in _KNOWN_SCALAR_TAGS:
+                    self.problem(key_node, "a key must be a plain name, not a list or mapping")
+                    continue
             key = key_node.value
             if key in entries:
                 first = entries[key].key_loc
@@ -302,7 +354,8 @@ class _Builder:
                 continue
             value = self.build(value_node, depth + 1)
             if value is not None:  # None: a problem was recorded
-                entries[key] = Entry(self.loc(key_node), value)
+                mark = key_node.start_mark
+                entries[key] = Entry(Location(display, mark.line + 1, mark.column + 1), value)
         for key, entry in merged.items():
             entries.setdefault(key, entry)
         return MapNode(entries, self.loc(node))
