@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.apply.conftest import app_result, result_json
-from tests.apply.project import CREATES, NEW_BANK_CARD, Project, paths, writes
+from tests.apply.project import NEW_BANK_CARD, Project, paths, writes
 
 
 def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, sandbox: Any) -> None:
