@@ -71,7 +71,8 @@ def token_source_for(
         return StaticToken(value)
     if kind == "token_command":
         cwd = str(config.root) if config is not None else None
-        return CommandToken(credentials.token_command, cwd=cwd)
+        env = {"SMARTPAY_APP": spec.app, "SMARTPAY_APP_ID": str(spec.app_id)}
+        return CommandToken(credentials.token_command, cwd=cwd, env=env)
     return _tp_source(spec, credentials.tp, config, store, api, platform, run_id, where)
 
 

@@ -12,6 +12,8 @@ The command prints either a bare token on one line, or JSON:
 ExecCredential shape (`{"status": {"token": ..., "expirationTimestamp": ...}}`) works too. A
 bare token is cached for `BARE_TOKEN_TTL` seconds (a mini-program token lives one hour).
 Stderr is captured; it is shown (tail only) when the command fails, never next to a token.
+The command learns which mini-program it is asked for from SMARTPAY_APP and SMARTPAY_APP_ID in
+its environment, so one project-wide `token_command` can serve every spec.
 """
 
 from __future__ import annotations
@@ -50,7 +52,14 @@ class CachedToken:
 class CommandToken:
     """A TokenSource that runs `command` and caches what it prints until it expires."""
 
-    def __init__(self, command: str, *, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None) -> None:
+    def __init__(
+        self,
+        command: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         try:
             self._argv = shlex.split(command)
         except ValueError as error:
@@ -59,6 +68,7 @@ class CommandToken:
             raise CredentialsError("token_command is empty")
         self._timeout = timeout
         self._cwd = cwd
+        self._env = {**os.environ, **env} if env else None
         self._cached: CachedToken | None = None
         self._lock = asyncio.Lock()
         self.runs = 0  # how many times the command ran (shown by `auth status -v`, used in tests)
@@ -91,6 +101,7 @@ class CommandToken:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=self._cwd,
+                env=self._env,
             )
         except OSError as error:
             raise CredentialsError(f"token_command {self.program!r} cannot start: {error.strerror}") from None

@@ -93,6 +93,12 @@ async def test_bare_token_is_cached_until_rejected(tmp_path: Path) -> None:
     assert runs(tmp_path) == 2
 
 
+async def test_command_is_told_which_mini_program(tmp_path: Path) -> None:
+    command = token_script(tmp_path, 'import os; print(os.environ["SMARTPAY_APP"] + "-" + os.environ["SMARTPAY_APP_ID"])')
+    source = token_source_for(spec_with({"token_command": command}))
+    assert await source.token() == "shop-101"
+
+
 async def test_json_output_with_expiry_is_rerun_once_expired(tmp_path: Path) -> None:
     # expires_in 30 s is inside the 60 s safety margin: every token() call runs it again.
     command = token_script(tmp_path, 'print(json.dumps({"access_token": f"t{n}", "expires_in": 30}))')
