@@ -10,6 +10,7 @@ Within a process, one connection is shared by all threads behind a mutex.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -40,8 +41,10 @@ class SqliteBackend(Backend):
         self._mutex = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():  # owner-only from the start (SQLite's -wal/-shm files follow)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as error:
-            raise StateError(f"state store {self.name}: cannot create its directory: {error.strerror}") from None
+            raise StateError(f"state store {self.name}: cannot create it: {error.strerror}") from None
         try:
             self._conn: sqlite3.Connection | None = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,12 +15,42 @@ KEY = "test-state-key-5b0c1f7e2a9d4e60a1c3f8e7d6b5a4c3"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server_url: str) -> Iterator[str]:
+    """One database for this suite's PostgreSQL tests (each test gets its own schema in it)."""
+    import psycopg
+
+    name = f"state_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{postgres_server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=BACKENDS)
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where a fresh, empty store lives: a SQLite path, or a URL of a brand-new database."""
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a fresh, empty store lives: a SQLite path, or a PostgreSQL URL.
+
+    PostgreSQL stores are empty schemas selected with `options=-csearch_path=...` in the URL (as
+    a team sharing one database would do): creating a database per test costs over a second.
+    """
     if request.param == "sqlite":
-        return str(tmp_path / "nested" / "state.db")
-    return str(request.getfixturevalue("postgres_url"))
+        yield str(tmp_path / "nested" / "state.db")
+        return
+    yield new_postgres_schema(request.getfixturevalue("postgres_database"))
+
+
+def new_postgres_schema(database: str) -> str:
+    """A URL of a new, empty schema in `database` (selected with search_path in the URL)."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    return f"{database}?options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture

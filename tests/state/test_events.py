@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,7 @@ def test_a_redelivery_is_recognised(store):
 def test_the_same_moment_in_another_zone_is_the_same_event(store):
     event = _event()
     assert store.record_event(event) is True
-    in_utc = AuditEvent(app_id=42, tp_app_id=7, event=event.event, event_time=event.event_time.astimezone(timezone.utc))
+    in_utc = AuditEvent(app_id=42, tp_app_id=7, event=event.event, event_time=event.event_time.astimezone(UTC))
     assert store.record_event(in_utc) is False
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_the_sqlite_files_never_contain_a_secret_in_clear(tmp_path, monkeypatch)
     with open_store("state.db", base_dir=tmp_path) as store:
         store.put_secret("tp/ticket", REFRESH)
         store.record_image("ab" * 32, "https://upload.example/idcard-front-9f8e7d.png")
-        files = b"".join(open(path, "rb").read() for path in glob.glob(str(tmp_path / "state.db*")))
+        files = b"".join(Path(path).read_bytes() for path in glob.glob(str(tmp_path / "state.db*")))
     assert REFRESH.encode() not in files
     assert b"idcard-front-9f8e7d" not in files
 

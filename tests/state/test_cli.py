@@ -1,0 +1,186 @@
+"""The state commands as a user runs them: `state show`, `state history`, `lock list`, `unlock`.
+
+The commands are the same code over either backend, and each run is a subprocess (slow), so
+they run against SQLite here, plus one pass over every command against PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from smartpay_apply.state import AuditEvent, LockOwner, open_store
+from smartpay_apply.state.schema import LATEST
+from smartpay_apply.timeutil import now, parse_baidu_time
+
+from .conftest import KEY, new_postgres_schema, run_raw
+
+SECRET = "24.refresh-token-that-must-never-show"
+
+
+@pytest.fixture
+def location(tmp_path: Path) -> str:
+    """SQLite (see the module docstring); test_every_command_against_postgresql covers PostgreSQL."""
+    return str(tmp_path / "nested" / "state.db")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project whose spec names mini-program 555 `demo-shop`, its store at `location`."""
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "smartpay.yaml").write_text('version: 1\nendpoint: sandbox\nspecs: ["specs/*.yaml"]\n')
+    (tmp_path / "specs" / "demo.yaml").write_text("app: demo-shop\napp_id: 555\ncredentials:\n  access_token: x\n")
+    return tmp_path
+
+
+@pytest.fixture
+def cli(run_cli, project: Path, location: str):
+    env = {"SMARTPAY_STATE": location, "SMARTPAY_STATE_KEY": KEY}
+    return lambda *args: run_cli(*args, cwd=project, env=env)
+
+
+@pytest.fixture
+def seeded(store, project):
+    """What apply and the receiver would have left: submissions, events, a run, a lock, a secret."""
+    submitted = now() - timedelta(hours=1)
+    fingerprint = store.fingerprint("account", {"bank_card": "6217000010001234"})
+    store.record_submission(555, "account", fingerprint, app="demo-shop", at=submitted)
+    store.record_submission(777, "developer_config", "d" * 64, app="tea-house", at=submitted)
+    store.record_event(AuditEvent(app_id=555, tp_app_id=9, event="APP_PAYMENT_CREATE_ACCOUNT_FAIL",
+                                  event_time=parse_baidu_time("2030-01-14 12:45:10"), reason="证件照片模糊"))
+    run_id = store.start_run(command="apply plan.json", user="ci", host="runner-7", plan_checksum="sha256:" + "c" * 64)
+    store.record_step(run_id, app_id=555, app="demo-shop", action="create", section="account", result="submitted")
+    store.record_step(run_id, app_id=777, app="tea-house", action="update", section="developer_config", result="submitted")
+    store.finish_run(run_id, "pending")
+    store.put_secret("app/555/refresh_token", SECRET)
+    return {"fingerprint": fingerprint, "run_id": run_id}
+
+
+def test_state_show_lists_what_the_store_knows_without_secrets(cli, seeded):
+    result = cli("state", "show")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "demo-shop (555)" in out and "tea-house (777)" in out
+    assert seeded["fingerprint"][:12] in out
+    assert seeded["fingerprint"] not in out  # a prefix only
+    assert "rejected" in out and "证件照片模糊" in out
+    assert "2030-01-14 12:45:10 +08:00  APP_PAYMENT_CREATE_ACCOUNT_FAIL" in out
+    assert SECRET not in out and "6217000010001234" not in out
+
+
+def test_state_show_one_app_by_name_as_json(cli, seeded):
+    [app] = json.loads(cli("state", "show", "tea-house", "--json").stdout)
+    assert (app["app_id"], app["app"]) == (777, "tea-house")
+    assert [(s["section"], s["outcome"]) for s in app["submissions"]] == [("developer_config", "pending")]
+    assert app["events"] == []
+
+
+def test_an_unknown_app_is_a_clear_error(cli, seeded):
+    result = cli("state", "show", "no-such-shop")
+    assert result.returncode == 1
+    assert "unknown mini-program 'no-such-shop'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_state_history_shows_runs_and_steps(cli, seeded):
+    result = cli("state", "history")
+    assert result.returncode == 0, result.stderr
+    assert seeded["run_id"] in result.stdout
+    assert "ci@runner-7" in result.stdout and "apply plan.json" in result.stdout
+    assert "demo-shop (555): create account -> submitted" in result.stdout
+    [run] = json.loads(cli("state", "history", "555", "--json").stdout)
+    assert run["status"] == "pending"
+    assert [(s["app"], s["section"]) for s in run["steps"]] == [("demo-shop", "account")]
+
+
+def test_an_empty_store_says_so(cli):
+    assert cli("state", "show").stdout.strip() == "The state store has nothing recorded yet."
+    assert cli("state", "history").stdout.strip() == "No runs recorded."
+
+
+def test_lock_list_and_unlock_by_name(cli, store):
+    store.acquire_lock(555, LockOwner(host="runner-7", pid=4242, run_id="r-stuck"), ttl=600)
+    listed = cli("lock", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert "demo-shop (555)  runner-7:4242  run r-stuck" in listed.stdout and "held" in listed.stdout
+    unlocked = cli("unlock", "demo-shop")
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert "Unlocked demo-shop (555): the lock of runner-7:4242 (run r-stuck)" in unlocked.stdout
+    assert store.list_locks() == []
+    assert cli("unlock", "555").stdout.strip() == "demo-shop (555) was not locked."
+
+
+def test_unlock_a_named_lock(cli, store):
+    store.acquire_lock("credentials/555", LockOwner(host="h", pid=1, run_id="r-c"), ttl=600)
+    result = cli("unlock", "credentials/555")
+    assert result.returncode == 0 and "Unlocked credentials/555" in result.stdout
+    assert store.list_locks() == []
+
+
+def test_a_store_from_a_newer_version_is_refused_by_the_commands(cli, store, location):
+    run_raw(location, f"UPDATE smartpay_meta SET value = '{LATEST + 3}' WHERE key = 'schema_version'")
+    result = cli("state", "show")
+    assert result.returncode == 1
+    assert "written by a newer smartpay-apply" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_corrupt_sqlite_store_is_a_clear_error(run_cli, project):
+    (project / ".smartpay").mkdir()
+    (project / ".smartpay" / "state.db").write_bytes(os.urandom(8192))
+    result = run_cli("lock", "list", cwd=project)
+    assert result.returncode == 1
+    assert str(project / ".smartpay" / "state.db") in result.stderr and "corrupt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_postgresql_store_is_a_clear_error(run_cli, project):
+    from tests.conftest import free_port
+
+    url = f"postgresql://smartpay:hunter2-pw@127.0.0.1:{free_port()}/state"
+    result = run_cli("state", "history", cwd=project, env={"SMARTPAY_STATE": url})
+    assert result.returncode == 1
+    assert "cannot reach the state store postgresql://smartpay:****@127.0.0.1" in result.stderr
+    assert "hunter2-pw" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_the_default_store_is_created_in_the_project_owner_only(run_cli, project):
+    result = run_cli("state", "show", cwd=project)
+    assert result.returncode == 0, result.stderr
+    path = project / ".smartpay" / "state.db"
+    assert path.is_file()
+    assert path.stat().st_mode & 0o077 == 0
+    with open_store(str(path), base_dir=project) as store:
+        assert store.list_submissions() == []
+
+
+@pytest.mark.postgres
+def test_every_command_against_postgresql(run_cli, project, postgres_database, monkeypatch):
+    url = new_postgres_schema(postgres_database)
+    monkeypatch.setenv("SMARTPAY_STATE_KEY", KEY)
+    with open_store(url, base_dir=project) as store:
+        store.record_submission(555, "account", "e" * 64, app="demo-shop", at=now())
+        store.record_event(AuditEvent(app_id=555, tp_app_id=9, event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
+                                      event_time=parse_baidu_time("2030-01-14 12:45:10")))
+        run_id = store.start_run(command="apply", user="ci", host="runner-7", plan_checksum=None)
+        store.record_step(run_id, app_id=555, app="demo-shop", action="create", section="account", result="submitted")
+        store.finish_run(run_id, "succeeded")
+        store.acquire_lock(555, LockOwner(host="runner-7", pid=4242, run_id=run_id), ttl=600)
+        store.put_secret("app/555/refresh_token", SECRET)
+    env = {"SMARTPAY_STATE": url, "SMARTPAY_STATE_KEY": KEY}
+    show = run_cli("state", "show", "demo-shop", cwd=project, env=env)
+    assert show.returncode == 0, show.stderr
+    assert "eeeeeeeeeeee" in show.stdout and "approved" in show.stdout and SECRET not in show.stdout
+    history = run_cli("state", "history", "555", cwd=project, env=env)
+    assert f"{run_id}  succeeded" in history.stdout
+    [info] = json.loads(run_cli("lock", "list", "--json", cwd=project, env=env).stdout)
+    assert (info["app_id"], info["app"], info["pid"], info["expired"]) == (555, "demo-shop", 4242, False)
+    unlocked = run_cli("unlock", "demo-shop", cwd=project, env=env)
+    assert unlocked.returncode == 0 and "Unlocked demo-shop (555)" in unlocked.stdout
+    with open_store(url, base_dir=project) as store:
+        assert store.list_locks() == []
