@@ -42,7 +42,7 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
     outputs: list[str] = []
 
     def cli(*args: str) -> Any:
-        result = run_cli(*args, cwd=root, env=ENV)
+        result = run_cli("-vv", *args, cwd=root, env=ENV)  # debug logs are scanned for secrets too
         outputs.extend([result.stdout, result.stderr])
         return result
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 import subprocess
 import sys
@@ -193,7 +194,10 @@ async def test_two_processes_refreshing_at_once_spend_one_refresh_token(tp_world
     assert len(tp_world.oauth_calls()) == 1, (tp_world.oauth_calls(), results)  # one refresh, not two
 
 
-async def test_no_token_reaches_the_store_in_clear(tp_world: TpWorld) -> None:
+async def test_no_token_reaches_the_store_or_the_log_in_clear(
+    tp_world: TpWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="smartpay_apply")
     secrets: list[str] = []
     async with OpenApi(tp_world.sandbox.base_url) as api:
         code = tp_world.sandbox.tp_authorize(APP_ID)
@@ -205,9 +209,18 @@ async def test_no_token_reaches_the_store_in_clear(tp_world: TpWorld) -> None:
             secrets.append((await tokens.force_refresh()).value)
         secrets.append(await tokens.platform.token())
         secrets.append(vault.read(tp_world.store, vault.TICKET_KEY).value)
+        # A rejected token (111) and a burnt refresh token (recovery) log their way through too.
+        tp_world.sandbox.expire_token(token=await tokens.token())
+        assert await works(api, tokens)
+        burnt = tp_world.store.get_secret(vault.refresh_token_key(APP_ID))
+        await api.refresh_app_token(await tokens.platform.token(), burnt)
+        secrets.append(burnt)
+        assert (await tokens.force_refresh()).value
+    assert "refresh token of shop-3101 refused" in caplog.text  # the recovery was logged...
     tp_world.store.close()
     raw = tp_world.stored_bytes()
     assert len(raw) > 0
     for secret in secrets:
         assert secret and secret.encode() not in raw
         assert base64.b64encode(secret.encode()) not in raw  # nor merely encoded
+        assert secret not in caplog.text  # ...without any secret
