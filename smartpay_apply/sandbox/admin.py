@@ -199,15 +199,15 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
 
     @route("/_sandbox/calls", ["GET", "DELETE"])
     async def calls(request: Request) -> Any:
-        with sandbox.world() as state:
+        with sandbox.world():
             if request.method == "DELETE":
-                state["calls"] = []
+                sandbox.store.clear_calls()
                 return {"calls": []}
             wanted = request.query_params.get("app_id")
             path = request.query_params.get("path")
             found = [
                 call
-                for call in state["calls"]
+                for call in sandbox.store.read_calls()
                 if (wanted is None or str(call["app_id"]) == wanted)
                 and (path is None or call["path"].endswith(path))
             ]
@@ -284,6 +284,7 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
         with sandbox.store.transaction() as state:
             state.clear()
             state.update(empty_state())
+            sandbox.store.clear_calls()
         sandbox.pusher.deliveries.clear()
         return {"reset": True}
 

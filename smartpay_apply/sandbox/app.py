@@ -29,7 +29,7 @@ from smartpay_apply.sandbox.data import DATA_HANDLERS
 from smartpay_apply.sandbox.errors import ApiError, GatewayError, OAuthError
 from smartpay_apply.sandbox.faults import FaultMiddleware
 from smartpay_apply.sandbox.push import Pusher
-from smartpay_apply.sandbox.store import State, Store
+from smartpay_apply.sandbox.store import Store
 from smartpay_apply.sandbox.world import due, settle
 
 PAY = "/rest/2.0/smartapp/pay"
@@ -57,7 +57,7 @@ class Sandbox:
 
     def __init__(self, config: SandboxConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
-        self.store = Store(config.state_file)
+        self.store = Store(config.state_file, config.call_log_limit)
         self.pusher = Pusher(config)
         self.clock = clock
         #: Set by running_server: faults then act on real connections.
@@ -79,12 +79,11 @@ class Sandbox:
         with self.world():
             pass
 
-    def log_call(self, state: State, request: Request, app_id: int | None) -> None:
-        """Record the call (never its query string: it holds the token)."""
-        calls: list[dict[str, Any]] = state["calls"]
-        calls.append({"method": request.method, "path": request.url.path, "app_id": app_id, "time": self.clock()})
-        if len(calls) > self.config.call_log_limit:
-            del calls[: len(calls) - self.config.call_log_limit]
+    def log_call(self, request: Request, app_id: int | None) -> None:
+        """Record the call (never its query string: it holds the token). Inside a transaction."""
+        self.store.append_call(
+            {"method": request.method, "path": request.url.path, "app_id": app_id, "time": self.clock()}
+        )
 
 
 async def read_params(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]], bool]:
@@ -127,9 +126,9 @@ def api_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
             try:
                 app_id = authenticate(state, sandbox.config, request.query_params.get("access_token"), now)
             except GatewayError as error:
-                sandbox.log_call(state, request, None)
+                sandbox.log_call(request, None)
                 return JSONResponse(error.body())
-            sandbox.log_call(state, request, app_id)
+            sandbox.log_call(request, app_id)
             try:
                 if empty:
                     raise ApiError(60020)
@@ -145,7 +144,7 @@ def tp_endpoint(sandbox: Sandbox, handler: tp.TpHandler) -> Callable[[Request], 
     async def endpoint(request: Request) -> Response:
         params, _files, empty = await read_params(request)
         with sandbox.world() as state:
-            sandbox.log_call(state, request, None)
+            sandbox.log_call(request, None)
             try:
                 if empty:
                     raise ApiError(60020)

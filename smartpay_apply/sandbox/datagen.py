@@ -22,7 +22,7 @@ import hashlib
 from array import array
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from smartpay_apply.timeutil import day_start_timestamp
 
@@ -88,16 +88,19 @@ def day_orders(seed: int, app_id: int, day: date, count: int) -> DayOrders:
     return DayOrders(day, day_start_timestamp(day), offsets, bytes(statuses), totals, pays, delays)
 
 
+@functools.lru_cache(maxsize=1024)
+def _order_base(seed: int, app_id: int) -> int:
+    return int.from_bytes(digest_of("order", seed, app_id)[:4], "big") % 9000 + 1000
+
+
 def order_number(seed: int, app_id: int, day: date, index: int) -> int:
     """The 14-digit Baidu order id of one order (unique per app and day)."""
-    base = int.from_bytes(digest_of("order", seed, app_id)[:4], "big") % 9000 + 1000
-    return (base * 10**10) + (day.toordinal() % 100_000) * 100_000 + index
+    return (_order_base(seed, app_id) * 10**10) + (day.toordinal() % 100_000) * 100_000 + index
 
 
 def commission_fen(pay_fen: int, rate_per_mille: int) -> int:
     """One order's commission in fen: pay_money * rate / 1000, rounded half-up."""
-    exact = Decimal(pay_fen) * rate_per_mille / 1000
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return (pay_fen * rate_per_mille + 500) // 1000  # half-up, exact in integers (pay >= 0)
 
 
 def yuan(fen: int) -> str:

@@ -2,8 +2,13 @@
 
 Every request runs as one transaction: take the lock (a thread lock, plus an fcntl lock on
 `<state>.lock` when file-backed), read the document (re-parsed only when the file changed),
-let the handler mutate it, write it back atomically (temp file + rename). So `plan`, `apply`,
-`plan` in three CLI processes, or a served sandbox and a test reading the file, see one world.
+let the handler mutate it, write it back atomically (temp file + rename) if it changed. So
+`plan`, `apply`, `plan` in three CLI processes, or a served sandbox and a test reading the file,
+see one world.
+
+The call log grows with every request, so it is not part of the document: it is appended to
+`<state>.calls.jsonl` (compacted to the newest `call_log_limit` entries now and then), which
+keeps a read-only request from rewriting the world.
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ def empty_state() -> State:
         "apps": {},
         "tokens": {},
         "uploads": [],
-        "calls": [],
         "events": [],
         "faults": {},
         "tp": {"tickets": {}, "tp_tokens": {}, "codes": {}, "refresh_tokens": {}, "authorized": []},
@@ -41,12 +45,54 @@ def empty_state() -> State:
 class Store:
     """Transactions over the world document; see the module docstring."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, call_log_limit: int = 20000) -> None:
         self.path = path
+        self.call_log_limit = max(call_log_limit, 1)
         self._thread_lock = threading.RLock()
         self._memory: State = empty_state()
+        self._memory_calls: list[dict[str, Any]] = []
         self._cache: State | None = None
         self._cache_key: tuple[int, int, int] | None = None
+        self._cache_text: str | None = None
+
+    @property
+    def calls_path(self) -> Path | None:
+        return None if self.path is None else self.path.with_name(self.path.name + ".calls.jsonl")
+
+    def append_call(self, entry: dict[str, Any]) -> None:
+        """Add one call-log entry (call inside a transaction: the lock is held)."""
+        if self.calls_path is None:
+            self._memory_calls.append(entry)
+            if len(self._memory_calls) > self.call_log_limit:
+                del self._memory_calls[: len(self._memory_calls) - self.call_log_limit]
+            return
+        with open(self.calls_path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+            size = handle.tell()
+        if size > self.call_log_limit * 200:  # roughly twice the limit: keep the newest
+            calls = self.read_calls()[-self.call_log_limit :]
+            self._write_calls(calls)
+
+    def read_calls(self) -> list[dict[str, Any]]:
+        """The call log, oldest first (call inside a transaction)."""
+        if self.calls_path is None:
+            return list(self._memory_calls)
+        try:
+            with open(self.calls_path, encoding="utf-8") as handle:
+                return [json.loads(line) for line in handle if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def clear_calls(self) -> None:
+        if self.calls_path is None:
+            self._memory_calls.clear()
+        else:
+            self._write_calls([])
+
+    def _write_calls(self, calls: list[dict[str, Any]]) -> None:
+        assert self.calls_path is not None
+        text = "".join(json.dumps(c, ensure_ascii=False, separators=(",", ":")) + "\n" for c in calls)
+        self._atomic_write(self.calls_path, text)
 
     @contextlib.contextmanager
     def transaction(self, write: bool = True) -> Iterator[State]:
@@ -84,28 +130,37 @@ class Store:
         assert self.path is not None
         key = self._stat_key()
         if key is None:
-            self._cache, self._cache_key = empty_state(), None
+            self._cache, self._cache_key, self._cache_text = empty_state(), None, None
             return self._cache
         if self._cache is not None and key == self._cache_key:
             return self._cache
         with open(self.path, encoding="utf-8") as handle:
-            state = json.load(handle)
+            text = handle.read()
+        state = json.loads(text)
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             raise ValueError(f"{self.path}: not a sandbox state file (version {STATE_VERSION})")
         base = empty_state()
         base.update(state)
-        self._cache, self._cache_key = base, key
+        self._cache, self._cache_key, self._cache_text = base, key, text
         return base
 
     def _save(self, state: State) -> None:
+        """Write the world if it changed (a read-only request leaves the file alone)."""
         assert self.path is not None
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
+        text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+        if text == self._cache_text and self._stat_key() == self._cache_key:
+            return
+        self._atomic_write(self.path, text)
+        self._cache, self._cache_key, self._cache_text = state, self._stat_key(), text
+
+    @staticmethod
+    def _atomic_write(path: Path, text: str) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(state, handle, ensure_ascii=False, separators=(",", ":"))
-            os.replace(tmp, self.path)
+                handle.write(text)
+            os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        self._cache, self._cache_key = state, self._stat_key()

@@ -68,7 +68,8 @@ def test_concurrent_processes_do_not_lose_each_others_writes(tmp_path: Path) -> 
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     saved = json.loads((tmp_path / "sandbox.json").read_text())
     assert len(saved["apps"]) == 50
-    assert len(saved["calls"]) == 50
+    calls = (tmp_path / "sandbox.json.calls.jsonl").read_text().splitlines()
+    assert len(calls) == 50
 
 
 def test_embedded_settings_are_checked_like_user_input(tmp_path: Path) -> None:
