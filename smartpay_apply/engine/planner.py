@@ -11,6 +11,7 @@ successful submission so the next plan compares like with like.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -22,9 +23,11 @@ from smartpay_apply.engine.decide import decide
 from smartpay_apply.engine.normalise import section_values
 from smartpay_apply.engine.observe import (
     ObservedContext,
+    Recorded,
     bounded_gather,
     observe_app,
     observed_checksum,
+    read_store_all,
 )
 from smartpay_apply.engine.steps import AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
@@ -86,14 +89,21 @@ def secret_digest(store: StateStore) -> Callable[[str], str]:
     return lambda text: store.fingerprint("observed-secret", {"value": text})
 
 
-async def plan_app(config: ProjectConfig, spec: AppSpec, api: OpenApi, store: StateStore) -> tuple[AppPlan, ObservedContext]:
+async def plan_app(
+    config: ProjectConfig,
+    spec: AppSpec,
+    api: OpenApi,
+    store: StateStore,
+    *,
+    recorded: Recorded | None = None,
+) -> tuple[AppPlan, ObservedContext]:
     """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes the
-    AppPlan's `error`; a bug propagates."""
+    AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk."""
     from smartpay_apply.credentials import token_source_for
 
     try:
         tokens = token_source_for(spec, config, store, api)
-        observed = await observe_app(api.app(tokens), spec, store)
+        observed = await observe_app(api.app(tokens), spec, store, recorded=recorded)
         fingerprints = desired_fingerprints(spec, store)
     except SmartpayError as error:
         message = error.user_message()
@@ -122,7 +132,11 @@ async def build_plan(
 
     Returns the Plan and, per app name, what was observed (for apply's re-checks).
     """
-    jobs = [lambda spec=spec: plan_app(config, spec, api, store) for spec in specs]
+    recorded = await asyncio.to_thread(read_store_all, store, [spec.app_id for spec in specs])
+    jobs = [
+        lambda spec=spec: plan_app(config, spec, api, store, recorded=recorded[spec.app_id])
+        for spec in specs
+    ]
     results = await bounded_gather(jobs, concurrency or config.concurrency)
     apps: list[AppPlan] = []
     contexts: dict[str, ObservedContext] = {}

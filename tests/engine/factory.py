@@ -83,6 +83,7 @@ def make_spec(
     account: dict[str, Any] | bool | None = True,
     developer_config: dict[str, Any] | bool | None = True,
     payment_service: dict[str, Any] | bool | None = True,
+    token: str = ACCESS_TOKEN,
 ) -> AppSpec:
     """An AppSpec; True means the default section, a dict overrides fields, None leaves it out."""
 
@@ -94,7 +95,7 @@ def make_spec(
     return AppSpec(
         app=app,
         app_id=app_id,
-        credentials={"access_token": ACCESS_TOKEN},
+        credentials={"access_token": token},
         account=section(account, account_values),
         developer_config=section(developer_config, developer_values),
         payment_service=section(payment_service, payment_values),
