@@ -190,16 +190,27 @@ def _row_converter(columns: tuple[Column, ...]) -> Callable[[Sequence[Any]], lis
     """A function converting a page of wire rows, generated once per column set.
 
     Why generated: this is the hot loop of a large export (13 fields x 100,000 rows); one
-    tuple display per row with text fields inlined (`v if v.__class__ is str`) costs a
-    fraction of a generic loop over the columns. The code is built from the column table only
+    tuple display per row with the fast paths of `text`, `amount` and `baidu_time` inlined
+    costs a fraction of a generic loop calling a converter per field. Inlined or not, a value
+    gets exactly what its converter would give (the slow path *is* the converter). The code is built from the column table only
     (names are `repr`-quoted), never from data.
     """
-    namespace: dict[str, Any] = {"text": text}
+    namespace: dict[str, Any] = {
+        "text": text, "amount": amount, "baidu_time": baidu_time, "is_amount": _canonical_amount,
+        "is_time": _baidu_time, "check_time": datetime.fromisoformat,
+    }
     fields = []
     for index, column in enumerate(columns):
         key = repr(column.source)
         if column.convert is text:
             fields.append(f"(_v if (_v := get({key})).__class__ is str or _v is None else text(_v))")
+        elif column.convert is amount:
+            fields.append(f"(_v if (_v := get({key})).__class__ is str and is_amount(_v) else amount(_v))")
+        elif column.convert is baidu_time:
+            fields.append(
+                f"(f'{{_v[:10]}}T{{_v[11:]}}+08:00' if (_v := get({key})).__class__ is str and is_time(_v)"
+                " and check_time(_v) else baidu_time(_v))"
+            )
         else:
             namespace[f"c{index}"] = column.convert
             fields.append(f"c{index}(get({key}))")

@@ -7,15 +7,21 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smartpay_apply.data.columns import (
     EXPENSES,
     INCOME,
     ORDERS,
     PAYOUT,
+    Column,
     RowError,
+    amount,
+    baidu_time,
     format_rows,
     header,
+    text,
 )
 from smartpay_apply.data.writers import CsvWriter, JsonlWriter, TableWriter, make_writer
 
@@ -115,3 +121,32 @@ def test_table_aligns_columns_and_cuts_long_text() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="allowed: csv, jsonl, table"):
         make_writer("xml", ("a",), (1,))
+
+_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["", "-", "0", "-0.01", "0.10", "007", "1,234.5", "+3", "1e3", "NaN", "2019-05-30 21:37:53",
+                     "2019-02-30 10:00:00", "2019-05-30", "2019-05-30T21:37:53", "24:00:00", "abc"]),
+    st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,3})?", fullmatch=True),
+    st.from_regex(r"20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]", fullmatch=True),
+    st.integers(-10**6, 10**6),
+    st.text(max_size=8),
+)
+
+
+def _direct(convert, value):  # type: ignore[no-untyped-def]
+    try:
+        return ("ok", convert(value))
+    except (ValueError, TypeError, ArithmeticError):
+        return ("error", None)
+
+
+@given(_VALUES)
+def test_the_generated_fast_path_gives_exactly_what_each_converter_gives(value: object) -> None:
+    for convert in (text, amount, baidu_time):
+        columns = (Column("x", "x", convert),)
+        expected = _direct(convert, value)
+        try:
+            got = ("ok", format_rows(columns, [{"x": value}])[0][0])
+        except RowError:
+            got = ("error", None)
+        assert got == expected, (convert.__name__, value)

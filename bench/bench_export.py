@@ -1,0 +1,176 @@
+"""Export 100,000 orders from the sandbox through the real CLI (prints wall, ideal, ratio, peak MB).
+
+The sandbox (real uvicorn on 127.0.0.1, in a thread of this process, world in memory)
+generates 1,000 orders a day for 100 days for one mini-program and adds 50 ms to every request.
+The CLI runs as a child process: `data orders shop --from ... --to ... --page-size 100 -o FILE`;
+its own peak RSS and CPU come from os.wait4 (that child's rusage). The ideal is
+requests x latency / concurrency; the target is within 1.5x of it and under 150 MB.
+
+Two more figures separate the exporter from the server it talks to:
+- `floor`: the same pages fetched by a bare client (httpx + aiohttp transport, JSON decoded,
+  nothing else) at the same concurrency: what the server itself allows on this machine;
+- `--server static`: the sandbox's pages are fetched once, then served from memory by a
+  minimal aiohttp server in a child process with the same latency, so the export is measured
+  against a server that costs (almost) nothing per page.
+
+    .venv/bin/python bench/bench_export.py [--server sandbox|static] [--concurrency 16]
+        [--latency-ms 50] [--orders-per-day 1000] [--format csv|jsonl|table]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from smartpay_apply.sandbox.config import SandboxConfig  # noqa: E402
+from smartpay_apply.sandbox.server import running_server  # noqa: E402
+from tests.data.conftest import PAY, onboard, write_project  # noqa: E402
+
+END = date(2024, 3, 31)
+DAYS = 100
+APP_ID = 21
+ORDERLIST = f"{PAY}/paymentservice/orderlist"
+
+
+def _params(first: date, page: int, size: int) -> dict[str, str]:
+    beijing = ZoneInfo("Asia/Shanghai")
+    start = int(datetime(first.year, first.month, first.day, tzinfo=beijing).timestamp())
+    end = int(datetime(END.year, END.month, END.day, tzinfo=beijing).timestamp()) + 86399
+    return {"access_token": f"sandbox-{APP_ID}", "status": "all", "start_time": str(start), "end_time": str(end),
+            "current_page": str(page), "page_size": str(size)}
+
+
+async def _fetch_all(base_url: str, first: date, size: int, concurrency: int, keep: Path | None) -> tuple[float, int]:
+    """Every page with a bare client; returns (seconds, pages); with `keep`, saves each body."""
+    from httpx_aiohttp import AiohttpTransport
+
+    async with httpx.AsyncClient(transport=AiohttpTransport(), base_url=base_url, timeout=60) as client:
+        first_page = (await client.get(ORDERLIST, params=_params(first, 1, size))).json()["data"]
+        pages = int(first_page["total_page"])
+        gate = asyncio.Semaphore(concurrency)
+
+        async def one(page: int) -> None:
+            async with gate:
+                response = await client.get(ORDERLIST, params=_params(first, page, size))
+                body = response.json()
+                assert body["errno"] == 0, body
+                if keep is not None:
+                    (keep / f"{page}.json").write_bytes(response.content)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(page) for page in range(1, pages + 1)))
+        return time.perf_counter() - started, pages
+
+
+def _serve_static(pages_dir: str, port: int, latency: float) -> None:
+    """Child process: serve saved orderlist pages by current_page after `latency` seconds."""
+    from aiohttp import web
+
+    bodies = {int(p.stem): p.read_bytes() for p in Path(pages_dir).glob("*.json")}
+
+    async def orderlist(request: web.Request) -> web.Response:
+        await asyncio.sleep(latency)
+        return web.Response(body=bodies[int(request.query["current_page"])], content_type="application/json")
+
+    app = web.Application()
+    app.router.add_get(ORDERLIST, orderlist)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, backlog=1024)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _export(base_url: str, root: Path, first: date, args: argparse.Namespace) -> tuple[float, int, resource.struct_rusage]:
+    project = write_project(root / "project", base_url, [("shop", APP_ID)], concurrency=args.concurrency)
+    command = [sys.executable, "-m", "smartpay_apply", "data", "orders", "shop", "--from", first.isoformat(),
+               "--to", END.isoformat(), "--page-size", str(args.page_size), "--format", args.format, "-o", "orders.out"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the server's
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"export failed: {stderr.decode()}")
+    lines = sum(1 for _ in (project / "orders.out").open("rb"))
+    return wall, lines - {"jsonl": 0, "csv": 1, "table": 2}[args.format], usage
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--server", choices=["sandbox", "static"], default="sandbox")
+    parser.add_argument("--concurrency", type=int, default=16, help="pages in flight (smartpay.yaml concurrency)")
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--orders-per-day", type=int, default=1000)
+    parser.add_argument("--page-size", type=int, default=100)
+    parser.add_argument("--format", default="csv", choices=["csv", "jsonl", "table"])
+    args = parser.parse_args()
+
+    first = END - timedelta(days=DAYS - 1)
+    latency = args.latency_ms / 1000
+    settings = {"audit_delay": 0, "orders_per_day": args.orders_per_day, "data_days": DAYS, "data_end": END.isoformat()}
+    with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
+        root = Path(tmp)
+        with running_server(SandboxConfig().with_overrides(**settings)) as sandbox_url:
+            onboard(sandbox_url, APP_ID)
+            keep = root / "pages" if args.server == "static" else None
+            if keep:
+                keep.mkdir()
+            asyncio.run(_fetch_all(sandbox_url, first, args.page_size, args.concurrency, keep))  # warms the caches
+            httpx.put(f"{sandbox_url}/_sandbox/faults", json={"latency_ms": args.latency_ms}).raise_for_status()
+            if args.server == "sandbox":
+                floor, pages = asyncio.run(_fetch_all(sandbox_url, first, args.page_size, args.concurrency, None))
+                wall, rows, usage = _export(sandbox_url, root, first, args)
+        if args.server == "static":
+            port = _free_port()
+            server = subprocess.Popen([sys.executable, __file__, "--serve-static", str(keep), str(port), str(latency)])
+            try:
+                static_url = f"http://127.0.0.1:{port}"
+                for _ in range(200):
+                    try:
+                        httpx.get(static_url, timeout=1)
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.05)
+                floor, pages = asyncio.run(_fetch_all(static_url, first, args.page_size, args.concurrency, None))
+                wall, rows, usage = _export(static_url, root, first, args)
+            finally:
+                server.terminate()
+                server.wait()
+    ideal = math.ceil(rows / args.page_size) * latency / args.concurrency
+    print(f"server          {args.server}")
+    print(f"rows            {rows} in {pages} pages (page_size {args.page_size}, concurrency {args.concurrency}, "
+          f"latency {args.latency_ms:g} ms, format {args.format})")
+    print(f"ideal           {ideal:.2f} s (requests x latency / concurrency)")
+    print(f"floor           {floor:.2f} s (bare client, same pages: what the server allows here)")
+    print(f"wall            {wall:.2f} s (CLI start to exit)")
+    print(f"ratio           {wall / ideal:.2f} to ideal (target <= 1.5), {wall / floor:.2f} to floor")
+    print(f"exporter CPU    {usage.ru_utime + usage.ru_stime:.2f} s")
+    print(f"peak RSS        {usage.ru_maxrss / 1024:.1f} MB (the CLI process; target < 150)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--serve-static":
+        _serve_static(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    else:
+        main()
