@@ -22,7 +22,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from smartpay_apply.errors import LockHeldError
+from smartpay_apply.errors import LockHeldError, StateError
 
 if TYPE_CHECKING:
     from smartpay_apply.state.base import StateStore
@@ -153,7 +153,10 @@ class HeldLock:
         if self._renewer is not None:
             self._renewer.join()
             self._renewer = None
-        self._store.release_lock(self._key, self._owner)
+        try:
+            self._store.release_lock(self._key, self._owner)
+        except StateError as error:  # never hide the block's own outcome; the lock expires anyway
+            log.warning("could not release the lock %s (it expires in %.0f s): %s", lock_name(self._key), self._ttl, error)
 
     def _renew_loop(self) -> None:
         """Renew at a third of the ttl, so two missed renewals still leave the lock held."""
