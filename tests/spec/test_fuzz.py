@@ -116,3 +116,32 @@ def test_cli_never_shows_a_traceback(run_cli, content: bytes) -> None:
     assert result.returncode in (0, 1)
     assert "Traceback" not in result.stderr
     assert "Internal error" not in result.stderr
+
+
+CONFIG_KEYS = ["version", "endpoint", "state", "specs", "concurrency", "defaults", "events", "apply",
+               "credentials", "sandbox", "rate_limit", "timeout", "token", "port", "x"]
+config_structures = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(st.sampled_from(CONFIG_KEYS), children, max_size=5),
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.binary(max_size=200), config_structures.map(_dump)), st.sampled_from(["", "0", "x", "17", "-1", "９"]))
+def test_any_smartpay_yaml_gives_a_config_or_a_config_error(content: bytes, concurrency: str) -> None:
+    from smartpay_apply.config import load_project_config
+    from smartpay_apply.errors import ConfigError
+
+    root = Path(tempfile.mkdtemp(prefix="config-fuzz-"))
+    (root / "smartpay.yaml").write_bytes(content)
+    try:
+        config = load_project_config(root, None, environ={"SMARTPAY_CONCURRENCY": concurrency, "X": "x"})
+    except ConfigError as error:
+        assert str(error)
+        assert "Traceback" not in str(error)
+    else:
+        assert 1 <= config.concurrency <= 256
