@@ -18,10 +18,19 @@ from smartpay_apply.sandbox.faults import ConnectionDropped
 
 EMBEDDED_BASE_URL = "http://sandbox.invalid"
 STATE_FILE_NAME = "sandbox.json"
+#: How long closing the client waits for pushes still being delivered.
+PUSH_DRAIN_TIMEOUT = 10.0
 
 
 class EmbeddedTransport(httpx.ASGITransport):
-    """An ASGITransport whose injected dropped connections look like real ones to httpx."""
+    """An ASGITransport whose injected dropped connections look like real ones to httpx, and
+    which delivers pending pushes before the client closes (the process may end right after)."""
+
+    async def aclose(self) -> None:
+        sandbox = getattr(getattr(self.app, "state", None), "sandbox", None)
+        if sandbox is not None:
+            await sandbox.pusher.drain(timeout=PUSH_DRAIN_TIMEOUT)
+        await super().aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:

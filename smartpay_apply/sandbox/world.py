@@ -135,7 +135,9 @@ def settle(state: State, config: SandboxConfig, now: float) -> list[dict[str, An
         policy, reason = resolve_policy(state, config, app_id, section)
         if policy == "manual":
             continue
-        events.append(decide(state, config, app_id, section, policy == "approve", reason, now))
+        # Baidu decided when the delay ran out, even if nobody asked until later.
+        decided_at = min(now, submitted_at + config.audit_delay)
+        events.append(decide(state, config, app_id, section, policy == "approve", reason, decided_at))
     return events
 
 

@@ -83,3 +83,28 @@ def test_embedded_settings_are_checked_like_user_input(tmp_path: Path) -> None:
         embedded_transport(tmp_path, audit_dealy=1)
     with pytest.raises(ConfigError, match=r"sandbox\.audit_delay: expected float"):
         embedded_transport(tmp_path, audit_delay="soon")
+
+
+async def test_embedded_pushes_are_delivered_before_the_client_closes(tmp_path: Path) -> None:
+    from tests.sandbox.test_push import Receiver
+
+    receiver = Receiver()
+    try:
+        transport = embedded_transport(tmp_path, audit_delay=0, webhook=receiver.url, plaintext_push=True)
+        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
+            await call(http, "POST", "account/create", 33, await account_form(http, 33))
+            await call(http, "GET", "account/auditstatus", 33)
+        # Closed: the push went out before close returned, no waiting needed.
+        assert [json.loads(b)["event"] for b in receiver.bodies] == ["APP_PAYMENT_CREATE_ACCOUNT_PASS"]
+    finally:
+        receiver.close()
+
+
+async def test_event_time_is_when_the_audit_was_due(tmp_path: Path) -> None:
+    clock = Clock(start=1_700_000_000.0)  # 2023-11-15 06:13:20 Beijing
+    async with client(clock, audit_delay=60) as http:
+        await call(http, "POST", "account/create", 34, await account_form(http, 34))
+        clock.advance(3600)
+        await call(http, "GET", "account/auditstatus", 34)
+        (event,) = (await http.get("/_sandbox/apps/34")).json()["events"]
+    assert event["eventTime"] == "2023-11-15 06:14:20"
