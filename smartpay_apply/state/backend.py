@@ -75,6 +75,10 @@ class Backend(abc.ABC):
     def meta_exists(self, tx: Tx) -> bool:
         """True once the store has a schema (the meta table exists)."""
 
+    def foreign_tables(self, tx: Tx) -> list[str]:
+        """Tables that are not ours in a store without a schema (a file of another program)."""
+        return []
+
     def migration_lock(self, tx: Tx) -> None:  # noqa: B027 - optional hook
         """Serialise migrations between processes beyond what a write transaction does."""
 

@@ -105,6 +105,12 @@ class SqlStore(StateStore):
             version = self._version(tx)  # another process may have migrated meanwhile
             if version > LATEST:
                 raise self._newer(version)
+            foreign = self._db.foreign_tables(tx) if version == 0 else []
+            if foreign:
+                raise StateError(
+                    f"state store {self.name} is a database of another program (tables: "
+                    f"{', '.join(foreign[:5])}): point state: at a new file"
+                )
             for number in range(version, LATEST):
                 for statement in MIGRATIONS[number]:
                     tx.execute(statement)

@@ -99,6 +99,13 @@ class SqliteBackend(Backend):
         row = tx.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'smartpay_meta'").one()
         return row is not None
 
+    def foreign_tables(self, tx: Tx) -> list[str]:
+        rows = tx.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'smartpay%' "
+            "AND name NOT LIKE 'sqlite%' ORDER BY name"
+        ).all()
+        return [str(row[0]) for row in rows]
+
     def close(self) -> None:
         with self._mutex:
             if self._conn is not None:

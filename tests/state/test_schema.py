@@ -89,6 +89,19 @@ def test_a_corrupt_sqlite_file_is_a_clear_error_naming_it(tmp_path):
     assert "corrupt" in str(caught.value)
 
 
+def test_a_sqlite_database_of_another_program_is_left_alone(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "app.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StateError, match="a database of another program \\(tables: customers\\)"):
+        open_store(str(path), base_dir=tmp_path)
+    assert run_raw(str(path), "SELECT name FROM sqlite_master WHERE type = 'table'") == [("customers",)]
+
+
 def test_a_sqlite_path_that_is_a_directory_is_a_clear_error(tmp_path):
     (tmp_path / "state.db").mkdir()
     with pytest.raises(StateError) as caught:
