@@ -159,6 +159,10 @@ def _run(
         _export(config, specs, what, query, fmt=fmt, output=output, page_size=page_size,
                 concurrency=concurrency or config.concurrency, with_app=all_apps)
     )
+    if what == "payout":
+        for spec in specs:
+            if result.rows.get(spec.app) == 0:
+                click.echo(f"No payout with task_id {query.task_id} for {spec.app}", err=True)
     if output is not None:
         click.echo(f"Wrote {output}: {result.total_rows} rows" + (" (resumed)" if result.resumed_from else ""), err=True)
 

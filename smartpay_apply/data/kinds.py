@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from smartpay_apply.api import endpoints as ep
-from smartpay_apply.api.errors import ResponseError
+from smartpay_apply.api.errors import BusinessError, ErrorCode, ResponseError
 from smartpay_apply.data.columns import (
     EXPENSES,
     INCOME,
@@ -109,7 +109,12 @@ def page_fetcher(what: str, app: AppApi, query: Query, page_size: int) -> FetchP
 
     async def fetch(number: int) -> PageResult:
         paging = {} if what == "payout" else {"current_page": str(number), "page_size": str(page_size)}
-        data = await app.api.call(kind.endpoint, app.tokens, params={**params, **paging})
+        try:
+            data = await app.api.call(kind.endpoint, app.tokens, params={**params, **paging})
+        except BusinessError as error:
+            if error.errno != ErrorCode.NO_DATA:
+                raise
+            return PageResult(number, [], 0, 0)  # 60021 未获取到有效数据: no rows, not a failure
         return page_from_wire(what, number, data, task_id=query.task_id)
 
     return fetch

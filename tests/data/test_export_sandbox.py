@@ -155,3 +155,17 @@ async def test_totals_reconcile_orders_income_commission_payouts(world: tuple[An
     assert payout["task_id"] == task["task_id"]
     assert Decimal(payout["paid_money_yuan"]) == -Decimal(task["money_yuan"])
     assert payout["paid_account"] == "****1234"
+
+
+def test_payout_for_all_apps_finds_the_task_where_it_is(world: tuple[Any, Path], run_cli: Any) -> None:
+    handle, project = world
+    expenses, _ = raw_rows(handle.base_url, SHOP, "paymentservice/financeexpense", start_time=str(FIRST), end_time=str(END))
+    task = expenses[0]
+    result = run_cli("data", "payout", "--all-apps", str(task["task_id"]), "--format", "table", cwd=project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["app", "task_id", "payment_status", "paid_money_yuan", "paid_account", "receive_user", "remark"]
+    assert set(lines[1]) == {"-", " "}
+    assert len(lines) == 3  # only shop has this task
+    assert lines[2].split()[:5] == ["shop", str(task["task_id"]), "成功", str(-Decimal(task["money"])), "****1234"]
+    assert result.stderr == f"No payout with task_id {task['task_id']} for cafe\n"
