@@ -138,6 +138,23 @@ async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> tuple[float, 
     return wall, used, len(plan.errors), sum(1 for app in plan.apps if app.pending)
 
 
+async def baseline(base: str, requests: int, concurrency: int) -> tuple[float, float]:
+    """The same number of bare GETs through OpenApi at the same concurrency: what the client and
+    the sandbox manage on this machine right now, without any plan work (for comparison)."""
+    from smartpay_apply.api.client import OpenApi
+
+    async with OpenApi(base, max_concurrency=concurrency) as api:
+        gate = asyncio.Semaphore(concurrency * 2)
+
+        async def one(n: int) -> None:
+            async with gate:
+                await api.app(f"sandbox-{100_000 + n % 1000}").get_account_audit_status()
+
+        t0, c0 = time.perf_counter(), cpu()
+        await asyncio.gather(*(one(n) for n in range(requests)))
+        return time.perf_counter() - t0, cpu() - c0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--apps", type=int, default=1000)
@@ -164,18 +181,21 @@ def main() -> None:
                 print(f"rss before plan: {rss_mb():.0f} MB")
                 wall, used, errors, pending = asyncio.run(run_plan(config, specs))
             requests = len(admin.get("/_sandbox/calls").json()["calls"])
+            base_wall, base_cpu = asyncio.run(baseline(base, requests, args.concurrency))
     finally:
         if server.stdin:
             server.stdin.close()
         server.wait(timeout=30)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_cpu = children.ru_utime + children.ru_stime  # the whole sandbox process, onboarding included
+    server_cpu = children.ru_utime + children.ru_stime  # the whole sandbox process, all phases
     ideal = requests * args.latency_ms / 1000 / args.concurrency
     print(f"mini-programs: {args.apps} ({args.onboarded} onboarded), errors: {errors}, with pending steps: {pending}")
     print(f"requests: {requests} at {args.latency_ms:.0f} ms latency, concurrency {args.concurrency}")
     print(f"wall: {wall:.2f} s  ideal: {ideal:.2f} s  ratio: {wall / ideal:.2f}")
     print(f"client CPU: {used:.2f} s ({used / max(requests, 1) * 1000:.2f} ms per request)")
-    print(f"sandbox server CPU (whole process life, onboarding included): {server_cpu:.2f} s")
+    print(f"baseline, {requests} bare GETs through OpenApi (no plan work): wall {base_wall:.2f} s, "
+          f"ratio {base_wall / ideal:.2f}, client CPU {base_cpu / requests * 1000:.2f} ms per request")
+    print(f"sandbox server CPU (whole process life: onboarding, plan, baseline): {server_cpu:.2f} s")
     print(f"peak memory (this process, max RSS): {rss_mb():.0f} MB")
 
 
