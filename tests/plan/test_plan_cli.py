@@ -71,8 +71,6 @@ def test_payout_change_and_audited_update_against_real_remote(project: Project, 
     bind = plan["apps"][0]["steps"][1]
     assert bind["changes"] == [{"field": "bank_card", "old": "****6543", "new": "****3445",
                                 "sensitive": True, "payout": True}]
-    text = run_cli("plan", cwd=project.root).stdout
-    assert "~ bank_card: ****6543 -> ****3445  !! PAYOUT CHANGE" in text
 
 
 def test_a_failing_app_is_an_error_the_others_still_plan(project: Project, run_cli, sandbox) -> None:  # type: ignore[no-untyped-def]
@@ -144,3 +142,39 @@ def test_no_secret_in_any_format_or_plan_file(project: Project, run_cli, sandbox
     markdown = outputs[1].stdout
     assert markdown.startswith("### smartpay-apply plan\n")
     assert "<summary>shop-b (1002): 4 step(s)</summary>" in markdown
+
+
+def test_colour_only_on_a_terminal_without_no_color(tmp_path: Path) -> None:
+    """Run the CLI on a pseudo-terminal: colour by default, none with NO_COLOR (or in a pipe,
+    which every other test here is)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    project = Project(tmp_path / "project", "sandbox")  # the embedded sandbox: no server needed
+    project.write_spec(spec_document("shop-a", 1001))
+
+    def on_tty(**env: str) -> str:
+        controller, terminal = pty.openpty()
+        full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        process = subprocess.Popen([sys.executable, "-m", "smartpay_apply", "plan"], cwd=project.root,
+                                   stdin=terminal, stdout=terminal, stderr=terminal, env={**full_env, **env})
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=120)
+        os.close(controller)
+        return b"".join(chunks).decode()
+
+    coloured = on_tty()
+    assert "\x1b[" in coloured and "create_account" in coloured
+    plain = on_tty(NO_COLOR="1")
+    assert "\x1b[" not in plain and "create_account" in plain
