@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -293,13 +294,27 @@ class TpAppToken:
 
 
 class _AsyncLock:
-    """The store's synchronous lock context manager, entered and left off the event loop."""
+    """The store's synchronous lock context manager, entered and left off the event loop.
+
+    If the waiting coroutine is cancelled while a thread is still acquiring the lock, the lock
+    is released as soon as that thread gets it, so a cancelled refresh never leaves a lock
+    held (and renewed) behind.
+    """
 
     def __init__(self, manager: AbstractContextManager[Any]) -> None:
         self._manager = manager
 
     async def __aenter__(self) -> None:
-        await asyncio.to_thread(self._manager.__enter__)
+        entering = asyncio.ensure_future(asyncio.to_thread(self._manager.__enter__))
+        try:
+            await asyncio.shield(entering)
+        except asyncio.CancelledError:
+            entering.add_done_callback(self._release_if_taken)
+            raise
+
+    def _release_if_taken(self, entering: asyncio.Future[Any]) -> None:
+        if not entering.cancelled() and entering.exception() is None:
+            threading.Thread(target=self._manager.__exit__, args=(None, None, None), daemon=True).start()
 
     async def __aexit__(self, *exc: Any) -> None:
         await asyncio.to_thread(self._manager.__exit__, *exc)

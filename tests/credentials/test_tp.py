@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -224,3 +225,45 @@ async def test_no_token_reaches_the_store_or_the_log_in_clear(
         assert secret and secret.encode() not in raw
         assert base64.b64encode(secret.encode()) not in raw  # nor merely encoded
         assert secret not in caplog.text  # ...without any secret
+
+
+async def test_a_refresh_cancelled_while_waiting_for_the_lock_leaves_no_lock_behind(
+    tp_world: TpWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from smartpay_apply.state.locks import LockOwner
+
+    name = vault.credentials_lock_name(APP_ID)
+    refused, taken_late = threading.Event(), threading.Event()
+    real_acquire = tp_world.store.acquire_lock
+
+    def observed_acquire(key: object, owner: LockOwner, ttl: float) -> bool:
+        taken = real_acquire(key, owner, ttl)  # the real store call; we only watch it
+        if key == name and owner.run_id != "other-run":
+            (taken_late if taken else refused).set()
+        return taken
+
+    monkeypatch.setattr(tp_world.store, "acquire_lock", observed_acquire)
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        await authorized(api, tp_world)
+        tp_world.store.delete_secret(vault.access_token_key(APP_ID))  # the next token() must refresh
+        other = tp_world.store.lock(name, LockOwner("elsewhere", 1, "other-run"), ttl=60)
+        other.__enter__()
+        waiting = asyncio.ensure_future(source(api, tp_world).token())
+        assert await asyncio.to_thread(refused.wait, 30)  # it is now waiting for the lock
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        other.__exit__(None, None, None)
+        # The abandoned attempt still gets the lock once it is free...
+        assert await asyncio.to_thread(taken_late.wait, 30)
+
+        def held() -> bool:
+            return any(info.name == name and not info.expired for info in tp_world.store.list_locks())
+
+        deadline = time.monotonic() + 10
+        while held() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not held()  # ...and gives it straight back
+        assert await works(api, source(api, tp_world))
