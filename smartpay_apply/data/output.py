@@ -114,7 +114,7 @@ class PartialFileOutput:
     # -- the Output protocol
 
     def start(self, header: str) -> Cursor | None:
-        saved = self._saved_state()
+        saved, why_not = self._saved_state()
         if saved is not None:
             cursor, size = saved
             try:
@@ -123,11 +123,11 @@ class PartialFileOutput:
                 file.seek(size)
             except OSError as error:
                 raise ExportError(f"cannot resume {self.partial}: {error}") from error
-            self._file, self._bytes = file, size
+            self._file, self._bytes, self._cursor = file, size, cursor
             self.notify(f"Resuming {self.path} after page {cursor.page}" + self._of_app(cursor))
             return cursor
         if self.partial.exists():
-            self.notify(f"{self.partial} is from another export or unreadable: starting over")
+            self.notify(f"{self.partial} {why_not}: starting over")
         self._open_fresh(header)
         return None
 
@@ -194,19 +194,23 @@ class PartialFileOutput:
         self.commit(header, Cursor(app_index=0, page=0, total_count=None))
         self._save_state()
 
-    def _saved_state(self) -> tuple[Cursor, int] | None:
-        """The committed cursor and byte count of a resumable partial file, else None."""
+    def _saved_state(self) -> tuple[tuple[Cursor, int] | None, str]:
+        """The committed cursor and byte count of a resumable partial file, or why there is none."""
         try:
             state = json.loads(self.sidecar.read_text(encoding="utf-8"))
             if state.get("version") != STATE_VERSION or state.get("params") != self.params:
-                return None
+                return None, "is from an export with other parameters"
             cursor = Cursor(**state["cursor"])
             size = int(state["bytes"])
-            if cursor.page < 1 or not 0 <= size <= self.partial.stat().st_size:
-                return None
-            return cursor, size
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
+            if not 0 <= size <= self.partial.stat().st_size:
+                return None, "does not match its resume state"
+            if cursor.page < 1:
+                return None, "holds no complete page yet"
+            return (cursor, size), ""
+        except FileNotFoundError:
+            return None, "has no resume state"
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None, "has an unreadable resume state"
 
     def _save_state(self) -> None:
         """Record the committed cursor and byte count (atomically: a new file, then a rename)."""

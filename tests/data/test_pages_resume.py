@@ -106,10 +106,12 @@ def _params(**extra: object) -> dict[str, object]:
     return {"what": "orders", "page_size": 10, "format": "csv", **extra}
 
 
-async def _export(path: Path, sources: list[FakeSource], fmt: str = "csv", **params: object) -> None:
+async def _export(
+    path: Path, sources: list[FakeSource], fmt: str = "csv", notes: list[str] | None = None, **params: object
+) -> None:
     job = _job(sources, 10)
     names = ("app", *NAMES) if job.with_app else NAMES
-    output = PartialFileOutput(path, _params(format=fmt, **params))
+    output = PartialFileOutput(path, _params(format=fmt, **params), notify=(notes if notes is not None else []).append)
     await run_export(job, output, make_writer(fmt, names, [8] * len(names)))
 
 
@@ -130,8 +132,9 @@ async def test_failure_leaves_no_final_file_and_a_rerun_resumes_without_duplicat
     partial = tmp_path / "out.csv.partial"
     assert len(partial.read_text().splitlines()) == 1 + 50  # header + pages 1..5
 
-    healed = FakeSource(95, 10)
-    await _export(target, [healed])
+    healed, notes = FakeSource(95, 10), []
+    await _export(target, [healed], notes=notes)
+    assert notes == [f"Resuming {target} after page 5"]
     assert min(healed.calls) == 6  # resumed: pages 1-5 were not fetched again
     await _export(tmp_path / "clean.csv", [FakeSource(95, 10)])
     assert target.read_bytes() == (tmp_path / "clean.csv").read_bytes()
@@ -155,8 +158,9 @@ async def test_other_parameters_rewrite_instead_of_resuming(tmp_path: Path) -> N
     target = tmp_path / "out.csv"
     with pytest.raises(PageFailedError):
         await _export(target, [FakeSource(95, 10, fail_pages={3})], start="2019-01-01")
-    other = FakeSource(40, 10, offset=1000)
-    await _export(target, [other], start="2019-02-01")
+    other, notes = FakeSource(40, 10, offset=1000), []
+    await _export(target, [other], notes=notes, start="2019-02-01")
+    assert notes == [f"{target}.partial is from an export with other parameters: starting over"]
     assert min(other.calls) == 1
     assert [int(r[0]) for r in list(csv.reader(target.open()))[1:]] == list(range(1000, 1040))
 
