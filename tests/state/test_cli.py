@@ -97,28 +97,20 @@ def test_state_history_shows_runs_and_steps(cli, seeded):
     assert [(s["app"], s["section"]) for s in run["steps"]] == [("demo-shop", "account")]
 
 
-def test_an_empty_store_says_so(cli):
-    assert cli("state", "show").stdout.strip() == "The state store has nothing recorded yet."
-    assert cli("state", "history").stdout.strip() == "No runs recorded."
-
-
 def test_lock_list_and_unlock_by_name(cli, store):
     store.acquire_lock(555, LockOwner(host="runner-7", pid=4242, run_id="r-stuck"), ttl=600)
+    store.acquire_lock("credentials/555", LockOwner(host="h", pid=1, run_id="r-c"), ttl=600)
     listed = cli("lock", "list")
     assert listed.returncode == 0, listed.stderr
     assert "demo-shop (555)  runner-7:4242  run r-stuck" in listed.stdout and "held" in listed.stdout
+    assert "credentials/555  h:1  run r-c" in listed.stdout
+    named = cli("unlock", "credentials/555")
+    assert named.returncode == 0 and "Unlocked credentials/555" in named.stdout
     unlocked = cli("unlock", "demo-shop")
     assert unlocked.returncode == 0, unlocked.stderr
     assert "Unlocked demo-shop (555): the lock of runner-7:4242 (run r-stuck)" in unlocked.stdout
     assert store.list_locks() == []
     assert cli("unlock", "555").stdout.strip() == "demo-shop (555) was not locked."
-
-
-def test_unlock_a_named_lock(cli, store):
-    store.acquire_lock("credentials/555", LockOwner(host="h", pid=1, run_id="r-c"), ttl=600)
-    result = cli("unlock", "credentials/555")
-    assert result.returncode == 0 and "Unlocked credentials/555" in result.stdout
-    assert store.list_locks() == []
 
 
 def test_a_store_from_a_newer_version_is_refused_by_the_commands(cli, store, location):
@@ -149,14 +141,14 @@ def test_an_unreachable_postgresql_store_is_a_clear_error(run_cli, project):
     assert "Traceback" not in result.stderr
 
 
-def test_the_default_store_is_created_in_the_project_owner_only(run_cli, project):
+def test_the_default_store_is_created_in_the_project_owner_only_and_starts_empty(run_cli, project):
     result = run_cli("state", "show", cwd=project)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "The state store has nothing recorded yet."
     path = project / ".smartpay" / "state.db"
     assert path.is_file()
     assert path.stat().st_mode & 0o077 == 0
-    with open_store(str(path), base_dir=project) as store:
-        assert store.list_submissions() == []
+    assert run_cli("state", "history", cwd=project).stdout.strip() == "No runs recorded."
 
 
 @pytest.mark.postgres
