@@ -29,7 +29,7 @@ def _state(info: LockInfo) -> str:
     return "held"
 
 
-@lock.command("list")
+@lock.command("list", short_help="Every lock with its owner and expiry.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_cli
 def list_locks(obj: CliContext, as_json: bool) -> None:

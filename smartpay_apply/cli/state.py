@@ -110,7 +110,7 @@ def state() -> None:
     """Show what the state store knows (submissions, audit events, run history)."""
 
 
-@state.command("show")
+@state.command("show", short_help="What the store knows per mini-program (no secrets).")
 @click.argument("app", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_cli
@@ -171,7 +171,7 @@ def show(obj: CliContext, app: str | None, as_json: bool) -> None:
             click.echo(f"    {when(e.event_time, e.event_time.tzinfo)}  {e.event}{reason}")
 
 
-@state.command("history")
+@state.command("history", short_help="The run history, newest first.")
 @click.argument("app", required=False)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")

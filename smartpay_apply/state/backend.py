@@ -8,7 +8,7 @@ interface so `sql.SqlStore` is written once. Statements use `?` placeholders.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -47,9 +47,6 @@ class Tx:
 
     def all(self) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._cursor.fetchall()]
-
-    def rows(self) -> Iterator[tuple[Any, ...]]:
-        yield from self.all()
 
 
 class Backend(abc.ABC):
