@@ -23,7 +23,7 @@ with warnings.catch_warnings():  # starlette asks for httpx2; the httpx client w
     from starlette.testclient import TestClient
 
 from smartpay_apply.events import crypto
-from smartpay_apply.events.app import create_receiver
+from smartpay_apply.events.app import ReceiverSettings, create_receiver
 from smartpay_apply.events.hooks import CommandHook
 from tests.events.conftest import TOKEN, Receiver, ReceiverFactory
 
@@ -264,3 +264,31 @@ def test_random_bodies_over_real_http(receiver: Receiver) -> None:
             response = client.post("/", content=body, headers={"Content-Type": "application/octet-stream"})
             assert 400 <= response.status_code < 500
     assert receiver.store.list_events() == []
+
+
+@pytest.mark.postgres
+async def test_concurrent_deliveries_and_redeliveries_on_postgresql(
+    postgres_url: str, state_key: str, tmp_path: Path
+) -> None:
+    """Two receivers (replicas) share one PostgreSQL store; Baidu redelivers to both."""
+    from smartpay_apply.state import open_store
+    from tests.events.conftest import AES_KEY_TEXT, CLIENT_ID, serve_in_thread
+
+    settings = ReceiverSettings(TOKEN, crypto.aes_key(AES_KEY_TEXT), CLIENT_ID)
+    stores = [open_store(postgres_url, base_dir=tmp_path) for _ in range(2)]
+    try:
+        with serve_in_thread(create_receiver(settings, stores[0])) as first, serve_in_thread(
+            create_receiver(settings, stores[1])
+        ) as second:
+            helper = Receiver(first, stores[0], settings, tmp_path / "unused")
+            envelopes = [helper.envelope(event(app_id=5000 + i)) for i in range(100)]
+            async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+                responses = await asyncio.gather(
+                    *(client.post(url + "/", json=e) for e in envelopes for url in (first, second))
+                )
+        assert [r.text for r in responses] == ["success"] * 200
+        stored = await asyncio.to_thread(stores[0].list_events)
+        assert sorted(e.app_id for e in stored) == list(range(5000, 5100))
+    finally:
+        for store in stores:
+            store.close()
