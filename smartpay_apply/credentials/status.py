@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from smartpay_apply.credentials import vault
 from smartpay_apply.credentials.tp import ACCESS_MARGIN
+from smartpay_apply.errors import StateError
 
 if TYPE_CHECKING:
     from smartpay_apply.state.base import StateStore
@@ -54,12 +55,20 @@ def _iso(moment: float | None) -> str | None:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
 
+def _readable(store: StateStore, key: str) -> vault.Expiring | None:
+    """The stored value, or None if absent or unreadable (no SMARTPAY_STATE_KEY: expiry unknown)."""
+    if not store.list_secret_keys(key):
+        return None
+    try:
+        return vault.read(store, key)
+    except StateError:
+        return None
+
+
 def app_status(store: StateStore, app: str | None, app_id: int, source: str | None) -> AppCredentialStatus:
     """The status of one mini-program's credentials (reads the store)."""
     has_refresh = bool(store.list_secret_keys(vault.refresh_token_key(app_id)))
-    access = vault.read(store, vault.access_token_key(app_id)) if store.list_secret_keys(
-        vault.access_token_key(app_id)
-    ) else None
+    access = _readable(store, vault.access_token_key(app_id))
     expires = access.expires_at if access else None
     if source == "access_token":
         state = "static"
@@ -77,7 +86,7 @@ def app_status(store: StateStore, app: str | None, app_id: int, source: str | No
 
 
 def platform_status(store: StateStore) -> PlatformStatus:
-    tp_token = vault.read(store, vault.TP_TOKEN_KEY) if store.list_secret_keys(vault.TP_TOKEN_KEY) else None
+    tp_token = _readable(store, vault.TP_TOKEN_KEY)
     return PlatformStatus(
         ticket=bool(store.list_secret_keys(vault.TICKET_KEY)),
         tp_token_expires_at=_iso(tp_token.expires_at) if tp_token else None,

@@ -133,7 +133,13 @@ class TpPlatform:
                 "authorization-event URL (Baidu pushes a ticket every 10 minutes), or configure "
                 "credentials.tp.tp_token"
             )
-        answer = await self._api.tp_token(self._client_id, ticket.value)
+        try:
+            answer = await self._api.tp_token(self._client_id, ticket.value)
+        except BusinessError as error:
+            raise CredentialsError(
+                f"the latest pushed TP ticket was refused ({error}); check that `events serve` "
+                "still receives Baidu's ticket pushes and that the TP client id is right"
+            ) from None
         token = Expiring.lasting(_plain(answer.access_token), answer.expires_in)
         await _in_thread(vault.write, self._store, vault.TP_TOKEN_KEY, token)
         log.info("obtained a new TP token from the latest ticket")

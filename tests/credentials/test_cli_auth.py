@@ -79,6 +79,12 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
     one = cli("auth", "refresh", "shop")
     assert one.returncode == 0 and one.stdout.startswith("shop (app_id 3101): refreshed; valid until ")
 
+    # Without SMARTPAY_STATE_KEY the status still says who has a refresh token (expiry unknown).
+    keyless = run_cli("auth", "status", "--format", "json", cwd=root, env={"SMARTPAY_STATE_KEY": ""})
+    assert keyless.returncode == 0, keyless.stderr
+    rows = {row["app"]: row for row in json.loads(keyless.stdout)["apps"]}
+    assert (rows["shop"]["state"], rows["shop"]["access_token_expires_at"]) == ("refreshable", None)
+
     with open_store(str(root / "state.db"), base_dir=root) as store:
         secrets = [
             *codes,

@@ -139,6 +139,14 @@ async def test_missing_ticket_is_a_clear_error(tp_world: TpWorld) -> None:
             await source(api, tp_world).token()
 
 
+async def test_a_refused_ticket_is_a_clear_error(tp_world: TpWorld) -> None:
+    vault.write(tp_world.store, vault.TICKET_KEY, vault.Expiring("ticket.stale", None))
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        with pytest.raises(Exception, match="the latest pushed TP ticket was refused") as caught:
+            await source(api, tp_world).token()
+    assert "ticket.stale" not in str(caught.value)
+
+
 async def test_a_pushed_authorization_code_is_used_before_retrieving_one(tp_world: TpWorld) -> None:
     code = tp_world.sandbox.tp_authorize(APP_ID)
     vault.write(tp_world.store, vault.authorization_code_key(APP_ID), vault.Expiring.lasting(code, 600))
