@@ -58,7 +58,8 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
         head.append(f"> **{escape(PAYOUT_WARNING)}**: {escape(app.app)} changes where payouts go "
                     f"({fields}); apply asks for explicit consent.")
         head.append("")
-    shown = [app for app in plan.apps if app.pending or app.error or app.notes]
+    shown = [app for app in plan.apps if app.pending or app.error]
+    quiet_notes = _grouped_notes([app for app in plan.apps if not (app.pending or app.error)])
     quiet = len(plan.apps) - len(shown)
     out = "\n".join(head) + "\n"
     budget = limit - _RESERVE
@@ -75,6 +76,8 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
         out += row
     if quiet:
         out += f"\n{quiet} mini-program(s) in sync are not listed.\n"
+        for note, count in quiet_notes:
+            out += f"- note ({count} of them): {escape(note)}\n"
     details_cut = 0
     if not cut:
         for index, app in enumerate(shown):
@@ -88,6 +91,15 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
                 f"{'in the table' if cut else 'in detail'}. Run `smartpay-apply plan` (or "
                 "`--format json`) for the full plan.\n")
     return out
+
+
+def _grouped_notes(apps: list[AppPlan]) -> list[tuple[str, int]]:
+    """Notes of in-sync mini-programs, each once with how many share it (most common first)."""
+    counts: dict[str, int] = {}
+    for app in apps:
+        for note in app.notes:
+            counts[note] = counts.get(note, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _code(identifier: str) -> str:

@@ -49,12 +49,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     for app in plan.apps:
         if app.error:
             lines += _error_block(app, paint)
-        elif app.pending or app.notes:
+        elif app.pending:
             if lines and lines[-1] != "":
                 lines.append("")
             lines += _app_block(app, paint)
-        else:
+        else:  # in sync: one line (and its notes), so a thousand quiet apps stay readable
             lines.append(f"{paint('=', fg='blue')} {paint(app.app, bold=True)} (app_id {app.app_id}): in sync · {_statuses(app)}")
+            lines += [f"    note: {note}" for note in app.notes]
     if lines and lines[-1] != "":
         lines.append("")
     for app in payout_apps(plan):
@@ -90,8 +91,7 @@ def _statuses(app: AppPlan) -> str:
 
 
 def _app_block(app: AppPlan, paint: Style) -> list[str]:
-    state = "" if app.pending else ": in sync"
-    lines = [f"{paint(app.app, bold=True)} (app_id {app.app_id}){state}"]
+    lines = [f"{paint(app.app, bold=True)} (app_id {app.app_id})"]
     width = max((len(SECTION_TITLES.get(name, name)) for name in app.status), default=0)
     for name, status in app.status.items():
         lines.append(f"  {SECTION_TITLES.get(name, name):<{width}}  {status}")
