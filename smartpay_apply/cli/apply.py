@@ -88,7 +88,8 @@ def apply(
     if fmt == "json":
         import json
 
-        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        pretty = 2 if sys.stdout.isatty() else None  # indent forces json's slow pure-Python encoder
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=pretty))
     else:
         click.echo(render_result(result), nl=False)
     if result.exit_code:

@@ -194,7 +194,8 @@ class ApplyOptions:
     wait: bool = False
     wait_timeout: float = 1800.0
     lock_wait: float = 0.0
-    lock_ttl: float = 60.0
+    #: Locks are renewed every ttl/3 while held; a run killed on another host frees them after ttl.
+    lock_ttl: float = 120.0
     concurrency: int = 16
     backoff: Backoff = field(default_factory=Backoff)
     #: The event receiver is configured: a developer config's outcome can arrive, so --wait waits for it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.apply.conftest import app_result, result_json
-from tests.apply.project import NEW_BANK_CARD, Project, paths, writes
+from tests.apply.project import BANK_CARD, LEGAL_ID, NEW_BANK_CARD, Project, paths, writes
 
 
 def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, sandbox: Any) -> None:
@@ -27,6 +27,9 @@ def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, san
     # Waiting was shown on stderr, Terraform-style.
     assert "shop-a: account: in review [" in process.stderr
     assert "shop-a: payment service: approved" in process.stderr
+    # Secrets never reach the output (the plan in the JSON masks them; details name fields only).
+    for secret in (BANK_CARD, LEGAL_ID, "b.bdstatic.com", "sandbox-1001"):
+        assert secret not in process.stdout + process.stderr
 
     for app_id in (1001, 1002, 1003):
         state = sandbox.app_state(app_id)
@@ -84,8 +87,9 @@ def test_without_wait_submits_and_reports_what_is_in_review(project: Project, ap
 def test_rejection_stops_with_reason_then_resubmission(project: Project, apply_cli: Any, sandbox: Any) -> None:
     sandbox.set_policy(1001, "reject", section="account", reason="身份证照片模糊")
     document = project.add("shop-a", 1001)
+    key = {"SMARTPAY_STATE_KEY": "test-state-key-apply"}  # lets the store keep uploaded image URLs
 
-    process = apply_cli("apply", "--auto-approve", "--wait")
+    process = apply_cli("apply", "--auto-approve", "--wait", env=key)
     assert process.returncode == 1, process.stdout + process.stderr
     assert "account: rejected by Baidu: 身份证照片模糊" in process.stdout
     assert "shop-a: account: rejected: 身份证照片模糊" in process.stderr
@@ -93,18 +97,19 @@ def test_rejection_stops_with_reason_then_resubmission(project: Project, apply_c
 
     # Unchanged spec: still blocked, nothing resubmitted.
     sandbox.clear_calls()
-    assert apply_cli("apply", "--auto-approve", "--wait").returncode == 1
+    assert apply_cli("apply", "--auto-approve", "--wait", env=key).returncode == 1
     assert writes(sandbox.calls()) == []
 
-    # The spec is fixed: the account is resubmitted, approved, and onboarding completes.
+    # The spec is fixed: the account is resubmitted (the same id-card files are not uploaded
+    # again), approved, and onboarding completes. The developer config went with the first
+    # attempt and is unchanged: not sent again.
     sandbox.set_policy(1001, None, section="account")
     document["account"]["business_detail_address"] = "上地十街 10 号 2 层"
     project.write_spec(document)
-    process = apply_cli("apply", "--auto-approve", "--wait")
+    process = apply_cli("apply", "--auto-approve", "--wait", env=key)
     assert process.returncode == 0, process.stdout + process.stderr
-    # The developer config went with the first attempt and is unchanged: not sent again.
-    assert [p for p in writes(sandbox.calls()) if p != "/upload/image"] == [
-        "/account/create", "/paymentservice/create"]
+    assert writes(sandbox.calls()) == ["/account/create", "/paymentservice/create"]
+    assert "reused the earlier upload of id_card_front, id_card_back" in process.stdout
 
 
 def test_update_paths_pick_the_right_endpoint(project: Project, apply_cli: Any, sandbox: Any) -> None:

@@ -1,0 +1,117 @@
+"""apply to N mini-programs from nothing (no waiting) against the sandbox with added latency.
+
+    .venv/bin/python bench/bench_apply.py [N=500] [--latency-ms 50] [--concurrency 32]
+
+What runs: the real CLI (`smartpay-apply apply --auto-approve --format json`) in a subprocess,
+on a project of N specs with local id-card images (so each mini-program uploads two images),
+against the sandbox served by uvicorn in *another* process (so the server's CPU does not count
+against the client's), with `latency_ms` added to every request; SQLite state store.
+
+Figures printed: wall time of the whole command (process start, spec loading, locks, plan,
+the writes, the state store, output), the number of requests the sandbox served (from its call
+log), the ideal parallel time (requests x latency / concurrency) and the ratio of the two.
+The target is a ratio within 1.5. Not a test: the machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.apply.project import Project  # noqa: E402
+
+SERVER = """
+import sys, time
+from smartpay_apply.sandbox.config import SandboxConfig
+from smartpay_apply.sandbox.server import running_server
+config = SandboxConfig(state_file=None, audit_policy="manual", latency_ms=float(sys.argv[1]),
+                       call_log_limit=1_000_000)
+with running_server(config) as url:
+    print(url, flush=True)
+    sys.stdin.read()
+"""
+
+
+async def bare_requests(base_url: str, count: int, concurrency: int) -> float:
+    """Wall time of `count` account/auditstatus GETs through the real client, nothing else."""
+    from smartpay_apply.api.client import OpenApi
+
+    async with OpenApi(base_url, max_concurrency=concurrency) as api:
+        apps = [api.app(f"sandbox-{100_000 + n % 500}") for n in range(concurrency)]
+        queue = list(range(count))
+        started = time.perf_counter()
+
+        async def worker(app: object) -> None:
+            while queue:
+                queue.pop()
+                await app.get_account_audit_status()  # type: ignore[attr-defined]
+
+        await asyncio.gather(*(worker(app) for app in apps))
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("apps", nargs="?", type=int, default=500)
+    parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--state", default=".smartpay/state.db",
+                        help="state: of the project (e.g. /dev/shm/x.db to leave out disk fsyncs)")
+    args = parser.parse_args()
+
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(args.latency_ms)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        base_url = server.stdout.readline().strip()
+        with tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp:
+            root = Path(tmp)
+            project = Project(root, base_url, state=args.state)
+            text = (root / "smartpay.yaml").read_text().replace("concurrency: 8", f"concurrency: {args.concurrency}")
+            (root / "smartpay.yaml").write_text(text)
+            for number in range(args.apps):
+                project.add(f"app-{number:04d}", 100_000 + number)
+            env = {**os.environ, "NO_COLOR": "1"}
+            started = time.perf_counter()
+            process = subprocess.run(
+                [sys.executable, "-m", "smartpay_apply", "apply", "--auto-approve", "--format", "json"],
+                cwd=root, env=env, capture_output=True, text=True,
+            )
+            wall = time.perf_counter() - started
+            if process.returncode not in (0, 2):
+                sys.exit(f"apply failed ({process.returncode}):\n{process.stderr[-2000:]}")
+            result = json.loads(process.stdout)
+            requests = len(httpx.get(f"{base_url}/_sandbox/calls", timeout=30).json()["calls"])
+            baseline = asyncio.run(bare_requests(base_url, requests, args.concurrency))
+    finally:
+        if server.stdin:
+            server.stdin.close()
+        server.wait(timeout=30)
+
+    ideal = requests * args.latency_ms / 1000 / args.concurrency
+    steps = sum(len(app["steps"]) for app in result["apps"])
+    print(f"apps:            {args.apps} (from nothing, no waiting; exit {process.returncode})")
+    print(f"steps recorded:  {steps} ({result['summary']['in_review']} apps now in review)")
+    print(f"requests:        {requests} ({requests / args.apps:.1f} per app)")
+    print(f"latency:         {args.latency_ms:.0f} ms, concurrency {args.concurrency}, state {args.state}")
+    print(f"ideal parallel:  {ideal:.2f} s (requests x latency / concurrency)")
+    print(f"apply wall time: {wall:.2f} s (whole CLI process)")
+    print(f"ratio:           {wall / ideal:.2f} (target <= 1.5)")
+    print(f"baseline:        {baseline:.2f} s = ratio {baseline / ideal:.2f} "
+          "(the same number of bare GETs through OpenApi, same concurrency: the machine's floor now)")
+
+
+if __name__ == "__main__":
+    main()
