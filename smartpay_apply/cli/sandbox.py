@@ -116,3 +116,141 @@ def _serve(config: Any, host: str, port: int) -> None:
     finally:
         sock.close()
     click.echo("Sandbox stopped.", err=True)
+
+
+# ------------------------------------------------------------------ admin commands
+#
+# They steer a sandbox through its admin API: the one at --url (a `sandbox serve`), the world
+# file at --state, or else the current project's sandbox (its embedded world for
+# `endpoint: sandbox`, or its endpoint URL when that is a served sandbox).
+
+
+def _target_options(func: Any) -> Any:
+    func = click.option("--url", help="A running sandbox (`sandbox serve`) to talk to.")(func)
+    func = click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="A sandbox world file to act on directly.")(func)
+    return func
+
+
+def _admin(url: str | None, state_file: Path | None, method: str, path: str, body: Any = None,
+           params: dict[str, Any] | None = None) -> Any:
+    """One admin call to the chosen sandbox; refusals become a clear error (exit 1)."""
+    import asyncio
+
+    import httpx
+
+    transport: httpx.AsyncBaseTransport | None = None
+    if url is None and state_file is None:
+        url, transport = _project_target()
+    elif url is None:
+        from smartpay_apply.sandbox.app import create_app
+        from smartpay_apply.sandbox.config import SandboxConfig
+
+        app = create_app(SandboxConfig(state_file=state_file))
+        transport, url = httpx.ASGITransport(app=app), "http://sandbox.invalid"
+
+    async def send() -> httpx.Response:
+        async with httpx.AsyncClient(base_url=url, transport=transport, timeout=30) as http:
+            return await http.request(method, f"/_sandbox/{path}", json=body, params=params)
+
+    try:
+        response = asyncio.run(send())
+    except httpx.HTTPError as error:
+        raise UsageError(f"cannot reach the sandbox at {url}: {error}") from None
+    if response.status_code == 404 and path != "":
+        raise UsageError(f"{url} does not answer the sandbox admin API (is it a sandbox?)")
+    try:
+        answer = response.json()
+    except ValueError:
+        raise UsageError(f"{url}: not a sandbox admin answer (HTTP {response.status_code})") from None
+    if response.status_code >= 400:
+        raise UsageError(str(answer.get("error", answer)))
+    return answer
+
+
+def _project_target() -> tuple[str, Any]:
+    """The current project's sandbox: its embedded world, or its endpoint URL."""
+    import httpx
+
+    from smartpay_apply.cli.context import CliContext
+    from smartpay_apply.runtime import SANDBOX_ENDPOINT, sandbox_state_dir
+
+    ctx = click.get_current_context().find_object(CliContext) or CliContext()
+    project = ctx.project()
+    if project.endpoint != SANDBOX_ENDPOINT:
+        return project.endpoint, None
+    from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
+
+    transport = embedded_transport(sandbox_state_dir(project), **dict(project.sandbox))
+    assert isinstance(transport, httpx.AsyncBaseTransport)
+    return EMBEDDED_BASE_URL, transport
+
+
+def _echo_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+SECTION_CHOICE = click.Choice(["account", "developer_config", "payment_service"])
+
+
+@sandbox.command("show")
+@click.argument("app_id", type=int)
+@_target_options
+def show(app_id: int, url: str | None, state_file: Path | None) -> None:
+    """Print what the sandbox holds for APP_ID (JSON; secrets only as digests)."""
+    _echo_json(_admin(url, state_file, "GET", f"apps/{app_id}"))
+
+
+@sandbox.command("approve")
+@click.argument("app_id", type=int)
+@click.argument("section", type=SECTION_CHOICE)
+@_target_options
+def approve(app_id: int, section: str, url: str | None, state_file: Path | None) -> None:
+    """Approve the pending SECTION audit of APP_ID (and push its event)."""
+    event = _admin(url, state_file, "POST", f"apps/{app_id}/{section}/approve")["event"]
+    click.echo(f"{app_id}: {event['event']}")
+
+
+@sandbox.command("reject")
+@click.argument("app_id", type=int)
+@click.argument("section", type=SECTION_CHOICE)
+@click.option("--reason", required=True, help="The rejection reason Baidu gives.")
+@_target_options
+def reject(app_id: int, section: str, reason: str, url: str | None, state_file: Path | None) -> None:
+    """Reject the pending SECTION audit of APP_ID with REASON."""
+    event = _admin(url, state_file, "POST", f"apps/{app_id}/{section}/reject", {"reason": reason})["event"]
+    click.echo(f"{app_id}: {event['event']} ({event.get('reason', '')})")
+
+
+@sandbox.command("policy")
+@click.argument("app_id", type=int)
+@click.argument("policy", type=click.Choice(["approve", "reject", "manual", "default"]))
+@click.option("--section", type=SECTION_CHOICE, help="Only this section (default: the whole app).")
+@click.option("--reason", help="Reason used when this policy rejects.")
+@_target_options
+def policy(app_id: int, policy: str, section: str | None, reason: str | None, url: str | None,
+           state_file: Path | None) -> None:
+    """Decide APP_ID's audits by POLICY from now on ("default": back to the configured one)."""
+    body = {"policy": None if policy == "default" else policy, "section": section, "reason": reason}
+    _admin(url, state_file, "PUT", f"apps/{app_id}/policy", body)
+    click.echo(f"{app_id}: {section or 'all sections'} -> {policy}")
+
+
+@sandbox.command("calls")
+@click.option("--app-id", type=int, help="Only calls of this mini-program.")
+@_target_options
+def calls(app_id: int | None, url: str | None, state_file: Path | None) -> None:
+    """List the API calls the sandbox received (method, path, app, time)."""
+    params = {} if app_id is None else {"app_id": app_id}
+    for entry in _admin(url, state_file, "GET", "calls", params=params)["calls"]:
+        click.echo(f"{entry['time']:.3f} {entry['method']:4} {entry['path']} app={entry['app_id']}")
+
+
+@sandbox.command("reset")
+@_target_options
+def reset(url: str | None, state_file: Path | None) -> None:
+    """Forget everything: an empty world."""
+    _admin(url, state_file, "POST", "reset")
+    click.echo("Sandbox reset.")

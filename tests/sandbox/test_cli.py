@@ -54,3 +54,58 @@ def test_bad_settings_are_one_clear_line(run_cli: Any) -> None:
     assert "Traceback" not in result.stderr
     result = run_cli("sandbox", "serve", "--port", "0", "--token", "no-app-id")
     assert result.returncode == 1 and "TOKEN=APP_ID" in result.stderr
+
+
+def test_admin_commands_steer_the_projects_embedded_world(run_cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text(
+        "version: 1\nendpoint: sandbox\nsandbox:\n  audit_policy: manual\n", encoding="utf-8"
+    )
+    # Something to decide: an account submitted through the embedded world, as `apply` would.
+    import asyncio
+
+    import httpx
+
+    from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
+    from tests.sandbox.helpers import account_form, call
+
+    async def submit() -> None:
+        transport = embedded_transport(tmp_path / ".smartpay" / "sandbox", audit_policy="manual")
+        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
+            assert (await call(http, "POST", "account/create", 42, await account_form(http, 42)))["errno"] == 0
+
+    asyncio.run(submit())
+    shown = run_cli("sandbox", "show", "42")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["pending"] == ["account"]
+    rejected = run_cli("sandbox", "reject", "42", "account", "--reason", "照片不清晰")
+    assert rejected.returncode == 0 and "APP_PAYMENT_CREATE_ACCOUNT_FAIL (照片不清晰)" in rejected.stdout
+    again = run_cli("sandbox", "approve", "42", "account")
+    assert again.returncode == 1 and "no account audit is pending" in again.stderr
+    assert "Traceback" not in again.stderr
+    policy = run_cli("sandbox", "policy", "42", "approve", "--section", "account")
+    assert policy.returncode == 0, policy.stderr
+    listed = run_cli("sandbox", "calls", "--app-id", "42")
+    assert "POST /rest/2.0/smartapp/pay/account/create app=42" in listed.stdout
+    assert run_cli("sandbox", "reset").returncode == 0
+    assert json.loads(run_cli("sandbox", "show", "42").stdout)["account"]["status"] == 0
+
+
+def test_admin_commands_talk_to_a_served_sandbox(run_cli: Any, sandbox: Any) -> None:
+    sandbox.set_policy(43, "manual")
+    import httpx
+
+    from tests.sandbox.helpers import DEVELOPER
+
+    with httpx.Client(base_url=sandbox.base_url, params={"access_token": "sandbox-43"}) as http:
+        url = http.post("/file/2.0/smartapp/upload/image",
+                        files={"multipartFile": ("a.png", b"\x89PNG\r\n\x1a\n....", "image/png")}).json()["data"]
+        form = {"business_scope": "软件开发", "business_province": "北京市", "business_city": "海淀区",
+                "business_detail_address": "上地", "legal_person": "张三", "legal_id": "11010519491231002X",
+                "id_card_front_url": url, "id_card_back_url": url}
+        http.post("/rest/2.0/smartapp/pay/account/create", data=form)
+        http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER)
+    result = run_cli("sandbox", "approve", "43", "developer_config", "--url", sandbox.base_url)
+    assert result.returncode == 0 and "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS" in result.stdout
+    assert sandbox.app_state(43)["pending"] == ["account"]
+    unreachable = run_cli("sandbox", "show", "1", "--url", "http://127.0.0.1:9")
+    assert unreachable.returncode == 1 and "cannot reach the sandbox" in unreachable.stderr
