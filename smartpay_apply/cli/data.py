@@ -8,6 +8,7 @@ APP (a spec's app name or app_id) or `--all-apps`, `--format csv|jsonl|table`, `
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -59,8 +60,8 @@ def _common(command: F) -> F:
 
 
 def _range_options(command: F) -> F:
-    command = click.option("--to", "end", type=DAY, required=True, help="Last day (YYYY-MM-DD, Beijing time, included).")(command)
-    return click.option("--from", "start", type=DAY, required=True, help="First day (YYYY-MM-DD, Beijing time, included).")(command)
+    command = click.option("--to", "end", type=DAY, required=True, metavar="DATE", help="Last day (YYYY-MM-DD, Beijing time, included).")(command)
+    return click.option("--from", "start", type=DAY, required=True, metavar="DATE", help="First day (YYYY-MM-DD, Beijing time, included).")(command)
 
 
 APP_ARGUMENT = click.argument("app", required=False)
@@ -91,7 +92,7 @@ def income(cli: CliContext, app: str | None, start: datetime, end: datetime, **o
 
 @data.command("income-detail")
 @APP_ARGUMENT
-@click.option("--day", type=DAY, required=True, help="The day (YYYY-MM-DD, Beijing time).")
+@click.option("--day", type=DAY, required=True, metavar="DATE", help="The day (YYYY-MM-DD, Beijing time).")
 @_common
 @pass_cli
 def income_detail(cli: CliContext, app: str | None, day: datetime, **options: Any) -> None:
@@ -155,10 +156,15 @@ def _run(
         raise UsageError(f"--to {query.end} is before --from {query.start}")
     config = cli.project()
     specs = _select(config, app, all_apps)
-    result = asyncio.run(
-        _export(config, specs, what, query, fmt=fmt, output=output, page_size=page_size,
-                concurrency=concurrency or config.concurrency, with_app=all_apps)
-    )
+    try:
+        result = asyncio.run(
+            _export(config, specs, what, query, fmt=fmt, output=output, page_size=page_size,
+                    concurrency=concurrency or config.concurrency, with_app=all_apps)
+        )
+    except BrokenPipeError:  # `data orders ... | head`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise click.exceptions.Exit(1) from None
     if what == "payout":
         for spec in specs:
             if result.rows.get(spec.app) == 0:

@@ -169,3 +169,21 @@ def test_payout_for_all_apps_finds_the_task_where_it_is(world: tuple[Any, Path],
     assert len(lines) == 3  # only shop has this task
     assert lines[2].split()[:5] == ["shop", str(task["task_id"]), "成功", str(-Decimal(task["money"])), "****1234"]
     assert result.stderr == f"No payout with task_id {task['task_id']} for cafe\n"
+
+
+def test_a_reader_that_leaves_early_stops_the_export_quietly(world: tuple[Any, Path]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    _, project = world
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smartpay_apply", "data", "orders", "--all-apps", *ORDER_RANGE, "--page-size", "20"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"app,order_id,")  # like `| head -1`
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert stderr == b""  # no traceback, no "internal error"
