@@ -17,7 +17,6 @@ from starlette.routing import BaseRoute, Route
 from smartpay_apply.sandbox import auth, tp
 from smartpay_apply.sandbox.config import AUDIT_POLICIES, SECTIONS
 from smartpay_apply.sandbox.faults import FAULT_FIELDS, current_faults
-from smartpay_apply.sandbox.store import empty_state
 from smartpay_apply.sandbox.world import (
     NotPending,
     app_record,
@@ -281,10 +280,7 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
 
     @route("/_sandbox/reset", ["POST"])
     async def reset(request: Request) -> Any:
-        with sandbox.store.transaction() as state:
-            state.clear()
-            state.update(empty_state())
-            sandbox.store.clear_calls()
+        sandbox.store.reset()
         sandbox.pusher.deliveries.clear()
         return {"reset": True}
 

@@ -23,7 +23,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from smartpay_apply.errors import SmartpayError
+
 STATE_VERSION = 1
+
+
+class SandboxStateError(SmartpayError):
+    """The world file is not one the sandbox can read (corrupt, or another program's)."""
 
 State = dict[str, Any]
 
@@ -54,6 +60,24 @@ class Store:
         self._cache: State | None = None
         self._cache_key: tuple[int, int, int] | None = None
         self._cache_text: str | None = None
+
+    def reset(self) -> None:
+        """An empty world, without reading the old one (which may be unreadable)."""
+        with self._thread_lock:
+            if self.path is None:
+                self._memory = empty_state()
+                self._memory_calls.clear()
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_path = self.path.with_name(self.path.name + ".lock")
+            with open(lock_path, "a+") as lock_file:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+                try:
+                    self._cache_text = None
+                    self._save(empty_state())
+                    self.clear_calls()
+                finally:
+                    fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
 
     @property
     def calls_path(self) -> Path | None:
@@ -136,9 +160,15 @@ class Store:
             return self._cache
         with open(self.path, encoding="utf-8") as handle:
             text = handle.read()
-        state = json.loads(text)
+        try:
+            state = json.loads(text)
+        except ValueError:
+            state = None
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
-            raise ValueError(f"{self.path}: not a sandbox state file (version {STATE_VERSION})")
+            raise SandboxStateError(
+                f"{self.path}: not a sandbox world file (JSON with version {STATE_VERSION}); "
+                "delete it or run `smartpay-apply sandbox reset` to start an empty world"
+            )
         base = empty_state()
         base.update(state)
         self._cache, self._cache_key, self._cache_text = base, key, text

@@ -108,3 +108,17 @@ async def test_event_time_is_when_the_audit_was_due(tmp_path: Path) -> None:
         await call(http, "GET", "account/auditstatus", 34)
         (event,) = (await http.get("/_sandbox/apps/34")).json()["events"]
     assert event["eventTime"] == "2023-11-15 06:14:20"
+
+
+async def test_an_unreadable_world_file_is_a_clear_error_and_reset_recovers(tmp_path: Path) -> None:
+    import pytest
+
+    from smartpay_apply.errors import SmartpayError
+
+    (tmp_path / "sandbox.json").write_text("{not json", encoding="utf-8")
+    transport = embedded_transport(tmp_path)
+    async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
+        with pytest.raises(SmartpayError, match=r"not a sandbox world file.*sandbox reset"):
+            await call(http, "GET", "account/auditstatus", 1)
+        assert (await http.post("/_sandbox/reset")).json() == {"reset": True}
+        assert (await call(http, "GET", "account/auditstatus", 1))["data"]["status"] == 0
