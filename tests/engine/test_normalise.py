@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from smartpay_apply.engine.normalise import diff, normalise_value
@@ -79,3 +81,18 @@ def test_changes_are_in_display_form() -> None:
 def test_changes_keep_the_order_of_the_desired_fields() -> None:
     changes = diff({"b": "1", "a": "1", "c": "1"}, {"c": "2", "a": "2", "b": "2"})
     assert [c.field for c in changes] == ["c", "a", "b"]
+
+
+amounts = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False)
+
+
+@given(amounts, st.integers(min_value=0, max_value=4))
+def test_any_amount_equals_its_text_with_trailing_zeros(amount: Decimal, zeros: int) -> None:
+    text = format(amount, "f") + ("0" * zeros if "." in format(amount, "f") else ("." + "0" * zeros if zeros else ""))
+    assert normalise_value("pool_cash_pledge", text) == normalise_value("pool_cash_pledge", amount)
+    assert diff({"pool_cash_pledge": text}, {"pool_cash_pledge": amount}) == ()
+
+
+@given(st.text(min_size=1, max_size=30).filter(lambda t: t.strip()), st.sampled_from([" ", "  ", "\t", "\n"]))
+def test_surrounding_whitespace_never_makes_a_diff(text: str, space: str) -> None:
+    assert diff({"bank_branch": space + text + space}, {"bank_branch": text}) == ()

@@ -102,3 +102,4 @@ async def test_plan_reads_only(tmp_path: Path, store: StateStore, world) -> None
     calls = (await raw.get("/_sandbox/calls")).json()["calls"]
     assert calls and all(call["method"] == "GET" for call in calls)
     assert store.list_submissions() == []
+

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from smartpay_apply.engine.decide import decide
 from smartpay_apply.engine.observe import Observed
 from smartpay_apply.engine.steps import Plan
@@ -93,3 +96,11 @@ def test_json_contract_keys() -> None:
     summary = document["summary"]
     assert summary["errors"] == 1 and summary["in_sync"] == 2
     assert summary["text"].startswith("Plan: 3 to create")
+
+
+
+@given(st.text(max_size=200))
+def test_escaped_text_never_carries_markup(text: str) -> None:
+    out = escape(text)
+    assert "\n" not in out and "<" not in out and ">" not in out and "@" not in out and "`" not in out
+    assert "|" not in out.replace("\\|", "")
