@@ -105,7 +105,7 @@ class TpPlatform:
         async with self._mutex:
             if self._cached is None or not self._cached.fresh(TP_MARGIN):
                 stored = await _in_thread(vault.read, self._store, vault.TP_TOKEN_KEY)
-                self._cached = stored if stored and stored.fresh(TP_MARGIN) else await self._from_ticket()
+                self._cached = stored if stored and stored.fresh(TP_MARGIN) else await self._from_ticket(None)
             return self._cached.value
 
     async def refresh(self, rejected: str) -> str:
@@ -118,10 +118,20 @@ class TpPlatform:
         async with self._mutex:
             if self._cached is not None and self._cached.value != rejected and self._cached.fresh(TP_MARGIN):
                 return self._cached.value
-            self._cached = await self._from_ticket()
+            self._cached = await self._from_ticket(rejected)
             return self._cached.value
 
-    async def _from_ticket(self) -> Expiring:
+    async def _from_ticket(self, rejected: str | None) -> Expiring:
+        """A TP token from the ticket, under the store lock `credentials/tp`: tp/token calls are
+        limited, so of several processes (or mini-programs) needing one, one asks; the others
+        find its token in the store."""
+        async with _store_lock(self._store, vault.TP_LOCK):
+            stored = await _in_thread(vault.read, self._store, vault.TP_TOKEN_KEY)
+            if stored is not None and stored.value != rejected and stored.fresh(TP_MARGIN):
+                return stored
+            return await self._fetch_from_ticket()
+
+    async def _fetch_from_ticket(self) -> Expiring:
         if not self._client_id:
             raise CredentialsError(
                 "TP credentials need the TP's client id (events.tp_client_id or credentials.tp.client_id)"
@@ -231,13 +241,9 @@ class TpAppToken:
             return await self._refresh_locked()
 
     def _locked(self) -> _AsyncLock:
-        from smartpay_apply.state.locks import LockOwner
-
-        owner = LockOwner.current(self._run_id or f"credentials-{os.getpid()}")
-        manager = self._store.lock(
-            vault.credentials_lock_name(self.app_id), owner, ttl=self._lock_ttl, wait=self._lock_wait
+        return _store_lock(
+            self._store, vault.credentials_lock_name(self.app_id), self._run_id, self._lock_ttl, self._lock_wait
         )
-        return _AsyncLock(manager)
 
     async def _refresh_locked(self) -> Expiring:
         key = vault.refresh_token_key(self.app_id)
@@ -297,6 +303,16 @@ class TpAppToken:
         await _in_thread(vault.write, self._store, vault.access_token_key(self.app_id), access)
         log.info("new access token for %s (valid %s s)", self.app, answer.expires_in)
         return access
+
+
+def _store_lock(
+    store: StateStore, name: str, run_id: str | None = None, ttl: float = LOCK_TTL, wait: float = LOCK_WAIT
+) -> _AsyncLock:
+    """The store's cross-process lock `name`, for use with `async with`."""
+    from smartpay_apply.state.locks import LockOwner
+
+    owner = LockOwner.current(run_id or f"credentials-{os.getpid()}")
+    return _AsyncLock(store.lock(name, owner, ttl=ttl, wait=wait))
 
 
 class _AsyncLock:

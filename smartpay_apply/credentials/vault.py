@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 TICKET_KEY = "tp/ticket"
 TP_TOKEN_KEY = "tp/token"
+#: The lock under which a TP token is fetched from the ticket (tp/token calls are limited).
+TP_LOCK = "credentials/tp"
 APP_PREFIX = "app/"
 
 

@@ -275,3 +275,20 @@ async def test_a_refresh_cancelled_while_waiting_for_the_lock_leaves_no_lock_beh
             await asyncio.sleep(0.05)
         assert not held()  # ...and gives it straight back
         assert await works(api, source(api, tp_world))
+
+
+async def test_many_mini_programs_at_once_fetch_one_tp_token(tp_world: TpWorld) -> None:
+    apps = [APP_ID + i for i in range(5)]
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        for app_id in apps:
+            await authorized(api, tp_world, app_id)
+            tp_world.store.delete_secret(vault.access_token_key(app_id))
+        tp_world.store.delete_secret(vault.TP_TOKEN_KEY)
+        tp_world.sandbox.clear_calls()
+        # Each source with its own platform, as separate processes would have.
+        sources = [source(api, tp_world, app_id) for app_id in apps]
+        tokens = await asyncio.gather(*(s.token() for s in sources))
+        assert len(set(tokens)) == 5
+        assert all([await works(api, s) for s in sources])
+    assert len(tp_world.sandbox.calls(path="/auth/tp/token")) == 1
+    assert len(tp_world.oauth_calls()) == 5
