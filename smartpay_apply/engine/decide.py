@@ -117,7 +117,7 @@ def _account(spec: AppSpec, observed: Observed, desired: str | None) -> _Section
             part.readiness = Readiness.AFTER_AUDIT
     elif status in (4, 5):
         if record is None:
-            part.status = f"synced (adopted) · {health}"
+            part.status = f"not recorded · {health}"
             part.steps.append(
                 Step(
                     Action.ADOPT,
@@ -171,7 +171,7 @@ def _developer_config(spec: AppSpec, observed: Observed, desired: str | None) ->
                         "before: the spec's fingerprint is recorded as submitted (no API call)",
                     )
                 ],
-                status="synced (adopted) · approved",
+                status="not recorded · approved",
             )
         return _Section(
             steps=[Step(Action.SUBMIT_DEVELOPER_CONFIG, "developer_config", submission)],

@@ -274,3 +274,13 @@ def test_creating_the_payment_service_is_not_a_payout_change() -> None:
     assert step.action is Action.CREATE_PAYMENT_SERVICE
     assert {c.field for c in step.changes} >= {"bank_card", "bank_name"}
     assert not plan.payout_change
+
+
+def test_adopt_says_what_it_does_and_that_nothing_is_recorded_yet() -> None:
+    plan = decide(make_spec(), onboarded(submissions={}), FINGERPRINTS)
+    assert [(s.action, s.section) for s in plan.steps] == [
+        (Action.ADOPT, "account"), (Action.ADOPT, "developer_config")]
+    assert all(s.note and "no API call" in s.note for s in plan.steps)
+    assert plan.status["account"] == "not recorded · approved"
+    assert plan.status["developer_config"] == "not recorded · approved"
+    assert plan.pending  # adopting writes to the state store: --detailed-exitcode says 2
