@@ -845,7 +845,12 @@ async def _plan_and_check(
     result: ApplyResult,
 ) -> list[tuple[AppSpec, AppPlan]]:
     """Plan the locked mini-programs; drop (into `result`) the stale, failed and refused ones."""
-    from smartpay_apply.engine.money_guard import check_threshold, judge_consent
+    from smartpay_apply.engine.money_guard import (
+        PayoutThresholdError,
+        check_threshold,
+        judge_consent,
+        unknown_allowances,
+    )
     from smartpay_apply.engine.planner import build_plan
 
     plan, _ = await build_plan(config, locked, api, store)
@@ -862,9 +867,20 @@ async def _plan_and_check(
         result.apps.append(refused)
     ui.show_plan(plan)
     checked = Plan(apps=tuple(usable))
-    warning = check_threshold(
-        checked, managed=request.managed, max_share=config.apply.payout_change_max_share, force=request.force
-    )
+    for name in unknown_allowances(checked, request.allow_payout_change):
+        ui.warn(f"Warning: --allow-payout-change {name}: names no mini-program of this run")
+    try:
+        warning = check_threshold(
+            checked, managed=request.managed, max_share=config.apply.payout_change_max_share, force=request.force
+        )
+    except PayoutThresholdError as error:
+        # The whole run is refused before any write; every mini-program says why (JSON too).
+        ui.warn(f"Error: {error.user_message()}")
+        for app_plan in usable:
+            refused = AppResult(app_plan.app, app_plan.app_id)
+            refused.fail(error.user_message(), AppStatus.REFUSED)
+            result.apps.append(refused)
+        return []
     if warning:
         ui.warn(f"Warning: {warning}")
         result.warnings.append(warning)

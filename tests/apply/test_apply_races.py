@@ -100,3 +100,27 @@ def test_killed_apply_converges_when_run_again(
     # What the store remembers matches the specs: nothing left to do.
     plan = run_cli("plan", "--detailed-exitcode", cwd=project.root)
     assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+def test_dropped_connections_converge_and_nothing_is_lost(project: Project, run_cli: Any, sandbox: Any) -> None:
+    """Answers lost after Baidu acted (the connection drops mid-response): creates come back as
+    "already exists" and are confirmed by a read; the developer config's unknown outcome is
+    settled by resending the same values. A few runs converge; the store ends consistent."""
+    app_ids = (1001, 1002, 1003)
+    for number, app_id in enumerate(app_ids):
+        project.add(f"shop-{'abc'[number]}", app_id)
+    sandbox.set_faults(drop_rate=0.3)
+    outcomes = []
+    for _ in range(6):
+        process = run_cli("apply", "--auto-approve", "--wait", cwd=project.root)
+        outcomes.append(process.returncode)
+        assert "Traceback" not in process.stderr and "Internal error" not in process.stderr, process.stderr
+        if process.returncode == 0:
+            break
+    sandbox.clear_faults()
+    assert outcomes[-1] == 0, outcomes
+    for app_id in app_ids:
+        state = sandbox.app_state(app_id)
+        assert (state["account"]["status"], state["bind_service"]["open_status"]) == (4, 2)
+    plan = run_cli("plan", "--detailed-exitcode", cwd=project.root)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
