@@ -56,6 +56,11 @@ def test_markdown_stays_under_the_limit_and_says_it_was_cut() -> None:
     assert len(out) <= 60_000
     assert "Cut at 60,000 characters" in out
     assert "shop-0000" in out
+    assert "not shown in the table" in out
+    middle = render_markdown(Plan(apps=apps[:100]))  # the table fits, not every detail
+    assert len(middle) <= 60_000
+    assert middle.count("| shop-") == 100 and "not shown in detail" in middle
+    assert middle.count("<details>") == middle.count("</details>") < 100
     small = render_markdown(Plan(apps=apps[:2]))
     assert "Cut at" not in small and small.count("<details>") == 2
 
