@@ -231,7 +231,7 @@ def in_process(receiver: Receiver) -> Iterator[TestClient]:
         yield client
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     body=st.binary(max_size=300)
     | _envelope_like.map(lambda d: json.dumps(d).encode())
@@ -246,7 +246,7 @@ def test_fuzz_no_input_escapes_the_handler(
     assert receiver.store.list_events() == []
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(message=st.binary(max_size=200) | _json_values.map(lambda v: json.dumps(v).encode()))
 def test_fuzz_signed_envelopes_with_arbitrary_content(
     receiver: Receiver, in_process: TestClient, message: bytes
