@@ -6,6 +6,7 @@ Routes:
   deduplicated by (appId, event, eventTime) and still answered `success`.
 - `POST /tp/auth`: the TP ticket push and AUTHORIZED / UPDATE_AUTHORIZED / UNAUTHORIZED;
   tickets and authorization codes are stored as encrypted secrets for the credentials area.
+  (`/` recognises these too, for a TP that configured one URL for both.)
 - URL verification on either path (`signature, timestamp, nonce, echoStr`): answered with echoStr.
 - `GET /healthz`: 200 `ok` when the state store answers (for load balancers).
 
@@ -34,6 +35,7 @@ from smartpay_apply.events.crypto import EnvelopeError
 from smartpay_apply.events.messages import (
     AuthorizationMessage,
     TicketMessage,
+    is_auth_push,
     parse_auth_push,
     parse_event,
     parse_json,
@@ -116,10 +118,17 @@ class _Receiver:
         return PlainTextResponse("ok")
 
     async def message_url(self, request: Request) -> Response:
-        return await self._handle(request, self._store_event)
+        return await self._handle(request, self._store_any)
 
     async def auth_url(self, request: Request) -> Response:
         return await self._handle(request, self._store_auth)
+
+    async def _store_any(self, data: dict[str, Any]) -> None:
+        """The message URL also takes authorization pushes (a TP may configure one URL for both)."""
+        if is_auth_push(data):
+            await self._store_auth(data)
+        else:
+            await self._store_event(data)
 
     async def _handle(self, request: Request, store: Callable[[dict[str, Any]], Awaitable[None]]) -> Response:
         peer = request.client.host if request.client else "?"

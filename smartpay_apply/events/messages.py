@@ -127,6 +127,13 @@ def parse_event(data: dict[str, Any]) -> EventMessage:
 _SECRET_KEYS = frozenset({"ticket", "authorizationcode", "authorization_code", "code"})
 
 
+def is_auth_push(data: dict[str, Any]) -> bool:
+    """A ticket or an authorization event (rather than a payment audit event)?"""
+    if _pick(data, "Ticket", "ticket") is not None or _pick(data, "MsgType", "InfoType", "msgType") == "ticket":
+        return True
+    return _pick(data, "event") in AUTH_EVENTS
+
+
 def parse_auth_push(data: dict[str, Any]) -> TicketMessage | AuthorizationMessage:
     """A push to the authorization-event URL: a ticket, or an authorization event."""
     ticket = _pick(data, "Ticket", "ticket")

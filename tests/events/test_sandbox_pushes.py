@@ -99,3 +99,15 @@ def test_plaintext_pushes_need_the_opt_in(receiver_factory: ReceiverFactory, san
     sandbox = sandbox_factory(webhook=f"{lenient.url}/tp/auth", plaintext_push=True)
     sandbox.tp_authorize(5)
     assert wait_for(lambda: lenient.store.list_events(5))
+
+
+def test_one_url_for_both_kinds_of_push(receiver: Receiver, sandbox_factory: Any) -> None:
+    """A TP that configured the same URL for audit events and authorization events."""
+    sandbox = sandbox_factory(
+        webhook=f"{receiver.url}/", push_token=TOKEN, encoding_aes_key=AES_KEY_TEXT, tp_client_id=CLIENT_ID
+    )
+    ticket = sandbox.tp_ticket()
+    assert wait_for(lambda: receiver.store.get_secret(vault.TICKET_KEY) is not None)
+    assert vault.read(receiver.store, vault.TICKET_KEY).value == ticket
+    sandbox.tp_authorize(78)
+    assert wait_for(lambda: receiver.store.get_secret(vault.authorization_code_key(78)) is not None)
