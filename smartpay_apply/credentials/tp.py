@@ -46,7 +46,7 @@ T = TypeVar("T")
 ACCESS_MARGIN = 300.0
 TP_MARGIN = 3600.0
 #: How long a refresh may hold the per-mini-program lock, and how long others wait for it.
-LOCK_TTL = 120.0
+LOCK_TTL = 30.0
 LOCK_WAIT = 120.0
 #: errno of retrieve/authorizationcode when the mini-program has not authorized the TP.
 NOT_AUTHORIZED_ERRNO = 50032

@@ -292,3 +292,55 @@ async def test_many_mini_programs_at_once_fetch_one_tp_token(tp_world: TpWorld) 
         assert all([await works(api, s) for s in sources])
     assert len(tp_world.sandbox.calls(path="/auth/tp/token")) == 1
     assert len(tp_world.oauth_calls()) == 5
+
+
+KILLED_WORKER = """
+import asyncio, sys, pathlib
+from smartpay_apply.api.client import OpenApi
+from smartpay_apply.credentials import TpAppToken, TpPlatform
+from smartpay_apply.state import open_store
+
+base_url, db, app_id, client_id = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+
+async def main():
+    store = open_store(db, base_dir=pathlib.Path(db).parent)
+    async with OpenApi(base_url, timeout=60) as api:
+        tokens = TpAppToken(TpPlatform(api, store, client_id), "shop", app_id, lock_ttl=2)
+        print("refreshing", flush=True)
+        await tokens.force_refresh()
+        print("stored", flush=True)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_process_killed_between_refresh_and_store_is_recovered(tp_world: TpWorld) -> None:
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        await authorized(api, tp_world)
+    burnt = tp_world.store.get_secret(vault.refresh_token_key(APP_ID))
+    # Baidu handles the refresh at once but takes 6 s to send the answer back: time to kill.
+    tp_world.sandbox.set_faults(slow_body_ms=6000)
+    tp_world.sandbox.clear_calls()
+    env = {**os.environ, "SMARTPAY_STATE_KEY": STATE_KEY, "PYTHONPATH": str(REPO_ROOT)}
+    worker = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WORKER, tp_world.sandbox.base_url, str(tp_world.db_path), str(APP_ID), CLIENT_ID],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not tp_world.oauth_calls():  # the refresh reached Baidu: the old token is burnt
+            assert worker.poll() is None and time.monotonic() < deadline, worker.stderr.read() if worker.stderr else ""
+            await asyncio.sleep(0.05)
+    finally:
+        worker.kill()  # SIGKILL: no cleanup, the lock is left to expire
+        out, _ = worker.communicate()
+    assert "stored" not in out
+    tp_world.sandbox.clear_faults()
+    assert tp_world.store.get_secret(vault.refresh_token_key(APP_ID)) == burnt  # never stored
+    tp_world.store.delete_secret(vault.access_token_key(APP_ID))
+    tp_world.sandbox.clear_calls()
+    async with OpenApi(tp_world.sandbox.base_url) as api:
+        survivor = source(api, tp_world)
+        assert await works(api, survivor)  # waits out the dead run's lock, then recovers
+    assert tp_world.store.get_secret(vault.refresh_token_key(APP_ID)) != burnt
+    assert len(tp_world.retrieve_calls()) == 1
