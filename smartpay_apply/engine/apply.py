@@ -372,15 +372,11 @@ class Executor:
         """After a round that ran to its end: True when --wait must follow the audits it started.
 
         Without --wait the audits are reported as in review. The developer config's audit is
-        never reported as pending: its outcome arrives only as a pushed event (plan calls it
-        in sync with "audit outcome not yet received"), and waited for only when the event
-        receiver is configured.
+        never reported as pending (its step's detail says why): its outcome arrives only as a
+        pushed event (plan calls it in sync with "audit outcome not yet received"), and is
+        waited for only when the event receiver is configured.
         """
         audited = [section for section in outcome.submitted if section != "developer_config"]
-        if "developer_config" in outcome.submitted:
-            result.notes.append(
-                "developer config: submitted; its audit outcome arrives only as a pushed event"
-            )
         if not self.options.wait:
             for section in audited:
                 result.wait_on(section, f"{SECTION_LABELS.get(section, section)} submitted, in review")

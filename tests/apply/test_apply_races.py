@@ -44,7 +44,8 @@ def test_concurrent_applies_of_one_mini_program(project: Project, run_cli: Any, 
     project.add("shop-a", 1001)
     first = start_cli(project, "apply", "--auto-approve", "--wait", "--wait-timeout", "2m")
     try:
-        wait_until(lambda: "/account/create" in paths(sandbox.calls(app_id=1001)))
+        # Submitted both, now polling the (manual) account audit while holding the lock.
+        wait_until(lambda: "/developconfig/submit" in paths(sandbox.calls(app_id=1001)))
 
         # A second run without --lock-timeout fails cleanly, naming the holder; nothing sent.
         posts_before = [c for c in sandbox.calls() if c["method"] == "POST"]
