@@ -220,3 +220,15 @@ def test_money_guard_consent_and_threshold(project: Project, apply_cli: Any, san
     assert sorted(c["app_id"] for c in sandbox.calls() if c["path"].endswith("/updatebindservice")) == [
         1001, 1002, 1003]
     assert NEW_BANK_CARD not in process.stdout + process.stderr
+
+
+def test_wait_timeout_reports_what_is_still_in_review(project: Project, apply_cli: Any, sandbox: Any) -> None:
+    sandbox.set_policy(1001, "manual")  # nobody decides the audit
+    project.add("shop-a", 1001)
+    process = apply_cli("apply", "--auto-approve", "--wait", "--wait-timeout", "1s", "--format", "json")
+    assert process.returncode == 2, process.stdout + process.stderr
+    assert "shop-a: account: still in review, stopped waiting (--wait-timeout)" in process.stderr
+    shop = app_result(result_json(process), "shop-a")
+    assert shop["pending"] == [
+        {"section": "account", "detail": "account still in review when --wait-timeout ran out"}]
+    assert "/paymentservice/create" not in writes(sandbox.calls())
