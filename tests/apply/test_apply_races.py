@@ -125,3 +125,38 @@ def test_dropped_connections_converge_and_nothing_is_lost(project: Project, run_
         assert (state["account"]["status"], state["bind_service"]["open_status"]) == (4, 2)
     plan = run_cli("plan", "--detailed-exitcode", cwd=project.root)
     assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+def test_wait_follows_the_developer_config_through_received_events(
+    tmp_path: Any, sandbox: Any, run_cli: Any, state_location: str
+) -> None:
+    """With an event receiver configured, --wait waits for a developer config submitted on its
+    own until its outcome event is stored (here: written as the receiver would), and a FAIL
+    event stops the mini-program with Baidu's reason."""
+    from smartpay_apply.state import AuditEvent
+    from smartpay_apply.timeutil import now
+
+    project = Project(tmp_path / "events-project", sandbox.base_url, state=state_location,
+                      events={"token": "push-token", "encoding_aes_key": "a" * 43})
+    document = project.add("shop-a", 1001)
+    assert run_cli("apply", "--auto-approve", "--wait", cwd=project.root).returncode == 0
+
+    document["developer_config"]["pay_notify_url"] = "https://tp.example.test/pay/notify-v2"
+    project.write_spec(document)
+    sandbox.clear_calls()
+    waiting = start_cli(project, "apply", "--auto-approve", "--wait", "--wait-timeout", "2m")
+    try:
+        wait_until(lambda: "/developconfig/submit" in paths(sandbox.calls(app_id=1001)))
+        time.sleep(0.5)
+        assert waiting.poll() is None  # still waiting: no outcome event yet
+        with project.store() as store:
+            store.record_event(AuditEvent(app_id=1001, tp_app_id=10000, event="APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
+                                          event_time=now(), reason="回调地址不可达"))
+        out, err = waiting.communicate(timeout=120)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.wait()
+    assert waiting.returncode == 1, out + err
+    assert "shop-a: developer config: rejected: 回调地址不可达" in err
+    assert "developer config: rejected by Baidu: 回调地址不可达" in out
