@@ -217,7 +217,7 @@ class _Loader:
             image = entry.value.entries.get(name)
             if isinstance(value, str) and value.strip() and image is not None:
                 base = self.base_dirs.get(image.value.loc.path, self.config.root)
-                account[name] = os.path.abspath(base / value.strip())
+                account[name] = os.path.abspath(os.path.join(str(base), value.strip()))
 
 
 def _merge(defaults: MapNode, spec: MapNode) -> MapNode:

@@ -59,7 +59,7 @@ def _resolve_one(
     if kind == "file":
         if file_cache is None:
             return _file(rest, base_dir)
-        key = os.path.join(base_dir, rest.strip())
+        key = os.path.join(str(base_dir), rest.strip())
         if key not in file_cache:
             file_cache[key] = _file(rest, base_dir)
         return file_cache[key]

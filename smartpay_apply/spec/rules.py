@@ -14,7 +14,6 @@ import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
@@ -30,7 +29,8 @@ _LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[2-9][0-9]{6,7}(?:-[0-9]{1,6})?\Z")
 _SERVICE_NUMBER = re.compile(r"[48]00-?[0-9]{3}-?[0-9]{4}\Z")
 _DIGITS = re.compile(r"[0-9]{8,30}\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_SPACE = re.compile(r"\s")
+#: https://host[:port][/path?query#fragment], no whitespace, no user info.
+_HTTPS_URL = re.compile(r"https://[^\s/?#@]+(?:[/?#]\S*)?\Z")
 
 PAYMENT_DAYS = (1, 7, 14, 28)
 COMMISSION_RATE = 6
@@ -119,8 +119,7 @@ def https_secret_url(value: SecretStr | None) -> SecretStr | None:
 
 
 def _check_https(text: str) -> None:
-    parts = urlsplit(text)
-    if parts.scheme != "https" or not parts.hostname or _SPACE.search(text):
+    if not _HTTPS_URL.match(text):
         raise ValueError("must be an https:// URL")
 
 

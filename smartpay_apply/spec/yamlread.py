@@ -21,8 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from ruamel.yaml.tag import Tag
+from ruamel.yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
 from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import Location
@@ -49,28 +56,6 @@ _FLOAT = re.compile(
     r"(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z"
 )
-
-
-#: One shared Tag per resolved tag: ruamel wraps every tag string in a new Tag object and
-#: URI-decodes it character by character on first use, which cost more than parsing itself.
-_TAG_OBJECTS: dict[str, Tag] = {}
-
-
-def _shared_tag(name: str) -> Tag:
-    tag = _TAG_OBJECTS.get(name)
-    if tag is None:
-        tag = _TAG_OBJECTS[name] = Tag(suffix=name)
-    return tag
-
-
-def tag_of(node: Node) -> str:
-    """The node's tag as a string, without ruamel's per-node URI decoding."""
-    ctag = node.ctag
-    if ctag is None:
-        return ""
-    if ctag.handle is None and isinstance(ctag.suffix, str):
-        return ctag.suffix
-    return str(node.tag)
 
 
 #: First characters a non-string plain scalar can start with; anything else is text at once.
@@ -172,22 +157,17 @@ def decode(data: bytes, display: Path) -> tuple[str | None, Problem | None]:
 
 def parse(text: str, display: Path) -> ReadResult:
     """Every document of `text` as a Tree, or the problems that stopped parsing."""
-    result = ReadResult()
+    builder = _EventBuilder(display)
     try:
-        for node in _compose_all(text):
-            builder = _Builder(display)
-            tree = None if node is None else builder.build(node, 0)
-            if builder.problems:
-                result.problems.extend(builder.problems)
-            else:
-                result.documents.append(tree)
+        for event in _events(text):
+            builder.feed(event)
+    except _Abort:
+        pass  # the problem is recorded; the rest of the file is not worth parsing
     except MarkedYAMLError as error:
-        result.problems.append(_yaml_problem(error, display))
+        builder.result.problems.append(_yaml_problem(error, display))
     except YAMLError as error:
-        result.problems.append(_reader_problem(error, text, display))
-    except (RecursionError, MemoryError):
-        result.problems.append(Problem.at(None, display, "", "YAML nested too deeply or too large"))
-    return result
+        builder.result.problems.append(_reader_problem(error, text, display))
+    return builder.result
 
 
 def read_file(path: Path, display: Path | None = None) -> ReadResult:
@@ -199,178 +179,250 @@ def read_file(path: Path, display: Path | None = None) -> ReadResult:
     return parse(text, shown)
 
 
-# --- composing -----------------------------------------------------------------------------
+# --- events ------------------------------------------------------------------------------
+#
+# The tree is built from the parser's events with an explicit stack, not from composed nodes:
+# the C composer recurses once per nesting level and overflows the C stack on input like
+# `[[[[...` (a crash, not an exception); it also costs a Python node object, a resolver call
+# and two resolver-path calls per value that the tree does not need.
 
 
-def _compose_all(text: str) -> Iterator[Node | None]:
-    """Yield each document's root node using the C parser when ruamel.yaml.clib is present."""
+def _events(text: str) -> Iterator[Any]:
+    """The parser's events for `text`, from the C parser when ruamel.yaml.clib is present."""
     try:
         from _ruamel_yaml import CParser  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - clib is a declared dependency on CPython
-        yield from _compose_all_pure(text)
+        from ruamel.yaml import YAML
+
+        yield from YAML(typ="safe", pure=True).parse(text)
         return
-
-    loader = _c_loader_class(CParser)(text)
+    parser = CParser(text)
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            yield _empty_to_none(node)
+        while parser.check_event():
+            yield parser.get_event()
     finally:
-        loader.dispose()
+        parser.dispose()
 
-
-_C_LOADER: list[type] = []
-_STR_TAG = _shared_tag(TAG_STR)
-
-
-def _c_loader_class(parser: type) -> type:
-    """A C parser that resolves tags with the small core-schema resolver above (built once)."""
-    if _C_LOADER:
-        return _C_LOADER[0]
-    str_tag, seq_tag, map_tag = _shared_tag(TAG_STR), _shared_tag(TAG_SEQ), _shared_tag(TAG_MAP)
-
-    class _Loader(parser):
-        def descend_resolver(self, parent: Any, index: Any) -> None:
-            return None
-
-        def ascend_resolver(self) -> None:
-            return None
-
-        def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> Tag:
-            if kind is ScalarNode:
-                if implicit[0] and value is not None:
-                    if value and value[0] not in _TYPED_STARTS:
-                        return str_tag
-                    return _shared_tag(resolve_plain(value))
-                return str_tag
-            return seq_tag if kind is SequenceNode else map_tag
-
-    _C_LOADER.append(_Loader)
-    return _Loader
-
-
-def _compose_all_pure(text: str) -> Iterator[Node | None]:  # pragma: no cover
-    from ruamel.yaml import YAML
-
-    for node in YAML(typ="safe", pure=True).compose_all(text):
-        yield _empty_to_none(node)
-
-
-def _empty_to_none(node: Node | None) -> Node | None:
-    """An empty document (`---` alone, or only comments) has an empty null scalar as root."""
-    if isinstance(node, ScalarNode) and tag_of(node) == TAG_NULL and node.value in ("", "~"):
-        return None
-    return node
-
-
-# --- building the tree ---------------------------------------------------------------------
 
 _KNOWN_SCALAR_TAGS = {TAG_STR, TAG_INT, TAG_FLOAT, TAG_BOOL, TAG_NULL}
+_TOO_BIG = "document too large or nested too deeply (aliases expand too far)"
 
 
-class _Builder:
-    """Turns composed nodes into a Tree, collecting problems instead of raising."""
+class _Abort(Exception):
+    """Stop reading a file whose structure is abusive (too deep, alias bomb)."""
+_SKIP: Any = object()  # a key whose entry is dropped (a problem was recorded)
+_MERGE: Any = object()  # the `<<` key
+
+
+@dataclass(slots=True)
+class _Frame:
+    """An open mapping or sequence while its events arrive."""
+
+    loc: Location
+    anchor: str | None
+    start_size: int
+    is_map: bool
+    items: list[Tree] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    merged: dict[str, Entry] = field(default_factory=dict)
+    key: Any = None  # None: a key is expected next; else (name, loc), _SKIP or _MERGE
+
+
+class _EventBuilder:
+    """Builds one Tree per document from events; records problems instead of raising.
+
+    Aliases share the anchored tree (no copy); `size` counts the tree as if aliases were
+    expanded, so an alias bomb stops at MAX_NODES_PER_DOCUMENT instead of exhausting memory in
+    a later walk. A document with a problem stops being built but its events are still read
+    (the parser must reach the next document).
+    """
 
     def __init__(self, display: Path) -> None:
         self.display = display
-        self.problems: list[Problem] = []
-        self.visits = 0
-        self.active: set[int] = set()
+        self.result = ReadResult()
+        self._start_document()
 
-    def loc(self, node: Node) -> Location:
-        mark = node.start_mark
+    def _start_document(self) -> None:
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Tree, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.root: Tree | None = None
+        self.size = 0
+        self.failed = False
+
+    def loc(self, event: Any) -> Location:
+        mark = event.start_mark
         return Location(self.display, mark.line + 1, mark.column + 1)
 
-    def problem(self, node: Node, message: str) -> None:
-        self.problems.append(Problem.at(self.loc(node), self.display, "", message))
+    def problem(self, where: Location | None, message: str) -> None:
+        self.result.problems.append(Problem.at(where, self.display, "", message))
 
-    def build(self, node: Node, depth: int) -> Tree | None:
-        self.visits += 1
-        if self.visits > MAX_NODES_PER_DOCUMENT or depth > MAX_DEPTH:
-            if self.visits == MAX_NODES_PER_DOCUMENT + 1 or depth == MAX_DEPTH + 1:
-                self.problem(node, "document too large or nested too deeply (aliases expand too far)")
-            return None
-        if node.__class__ is ScalarNode:
-            if node.ctag is _STR_TAG:  # the common case, kept short: most values are text
-                mark = node.start_mark
-                text = node.value
-                return Scalar(text, text, not node.style, Location(self.display, mark.line + 1, mark.column + 1))
-            return self.scalar(node)
-        if id(node) in self.active:
-            self.problem(node, "an alias refers to a node that contains it (recursive YAML)")
-            return None
-        self.active.add(id(node))
-        try:
-            if isinstance(node, MappingNode):
-                return self.mapping(node, depth)
-            if isinstance(node, SequenceNode):
-                return self.sequence(node, depth)
-        finally:
-            self.active.discard(id(node))
-        self.problem(node, "unsupported YAML node")  # pragma: no cover
-        return None
+    def fail(self, where: Location | None, message: str) -> None:
+        """Stop building this document (its remaining events are read and ignored)."""
+        self.problem(where, message)
+        self.failed = True
 
-    def scalar(self, node: ScalarNode) -> Scalar | None:
-        text = node.value
-        plain = node.style in (None, "")
-        tag = tag_of(node)
-        if tag not in _KNOWN_SCALAR_TAGS:
-            self.problem(node, f"unsupported YAML tag {_short(tag)} (allowed: plain values, !!str, !!int, !!float, !!bool, !!null)")
-            return None
+    def abort(self, where: Location | None) -> None:
+        """Stop reading the file: its structure is too deep or expands too far."""
+        self.problem(where, _TOO_BIG)
+        raise _Abort
+    def feed(self, event: Any) -> None:
+        if self.failed:
+            if event.__class__ is DocumentEndEvent:
+                self._start_document()
+            return
+        kind = event.__class__
+        if kind is ScalarEvent:
+            self.scalar(event)
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            self.open(event, kind is MappingStartEvent)
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            self.close()
+        elif kind is AliasEvent:
+            self.alias(event)
+        elif kind is DocumentEndEvent:
+            root = self.root
+            if isinstance(root, Scalar) and root.value is None:
+                root = None  # an empty document (only comments, or `---` alone)
+            self.result.documents.append(root)
+            self._start_document()
+
+    def scalar(self, event: Any) -> None:
+        text = event.value
+        explicit = _event_tag(event)
+        if explicit is None or explicit == "!":
+            plain = not event.style
+            tag = resolve_plain(text) if plain else TAG_STR
+            if tag is TAG_STR:
+                mark = event.start_mark
+                loc = Location(self.display, mark.line + 1, mark.column + 1)
+                self.size += 1
+                self.attach(loc, Scalar(text, text, plain, loc), event.anchor, 1)
+                return
+            if tag is TAG_MERGE:
+                self.add(event, _MERGE, 1)
+                return
+        else:
+            plain = False
+            tag = explicit
+            if tag not in _KNOWN_SCALAR_TAGS:
+                message = "(allowed: plain values, !!str, !!int, !!float, !!bool, !!null)"
+                self.fail(self.loc(event), f"unsupported YAML tag {_short(tag)} {message}")
+                return
         try:
             value = _construct(tag, text)
         except (ValueError, InvalidOperation):
-            self.problem(node, f"not a valid {tag.rsplit(':', 1)[-1]} value")
-            return None
-        return Scalar(value, text, plain, self.loc(node))
+            self.fail(self.loc(event), f"not a valid {tag.rsplit(':', 1)[-1]} value")
+            return
+        self.add(event, Scalar(value, text, plain, self.loc(event)), 1)
 
-    def sequence(self, node: SequenceNode, depth: int) -> SeqNode | None:
-        if tag_of(node) != TAG_SEQ:
-            self.problem(node, f"unsupported YAML tag {_short(tag_of(node))}")
-            return None
-        items = [self.build(child, depth + 1) for child in node.value]
-        return SeqNode([item for item in items if item is not None], self.loc(node))
+    def open(self, event: Any, is_map: bool) -> None:
+        explicit = _event_tag(event)
+        if explicit is not None and explicit != "!" and explicit != (TAG_MAP if is_map else TAG_SEQ):
+            self.fail(self.loc(event), f"unsupported YAML tag {_short(explicit)}")
+            return
+        if len(self.stack) >= MAX_DEPTH:
+            self.abort(self.loc(event))
+        anchor = event.anchor
+        if anchor is not None:
+            self.open_anchors.add(anchor)
+        self.stack.append(_Frame(self.loc(event), anchor, self.size, is_map))
 
-    def mapping(self, node: MappingNode, depth: int) -> MapNode | None:
-        if tag_of(node) != TAG_MAP:
-            self.problem(node, f"unsupported YAML tag {_short(tag_of(node))}")
-            return None
-        entries: dict[str, Entry] = {}
-        merged: dict[str, Entry] = {}
-        display = self.display
-        for key_node, value_node in node.value:
-            if key_node.ctag is not _STR_TAG:
-                key_tag = tag_of(key_node)
-                if isinstance(key_node, ScalarNode) and key_tag == TAG_MERGE:
-                    self.merge(value_node, merged, depth)
-                    continue
-                if not isinstance(key_node, ScalarNode) or key_tag not in _KNOWN_SCALAR_TAGS:
-                    self.problem(key_node, "a key must be a plain name, not a list or mapping")
-                    continue
-            key = key_node.value
-            if key in entries:
-                first = entries[key].key_loc
-                self.problem(key_node, f"duplicate key {key!r} (first at line {first.line})")
-                continue
-            value = self.build(value_node, depth + 1)
-            if value is not None:  # None: a problem was recorded
-                mark = key_node.start_mark
-                entries[key] = Entry(Location(display, mark.line + 1, mark.column + 1), value)
-        for key, entry in merged.items():
-            entries.setdefault(key, entry)
-        return MapNode(entries, self.loc(node))
+    def close(self) -> None:
+        frame = self.stack.pop()
+        tree: Tree
+        if frame.is_map:
+            entries = frame.entries
+            for key, entry in frame.merged.items():
+                entries.setdefault(key, entry)
+            tree = MapNode(entries, frame.loc)
+        else:
+            tree = SeqNode(frame.items, frame.loc)
+        if frame.anchor is not None:
+            self.open_anchors.discard(frame.anchor)
+        self.size += 1
+        self.attach(frame.loc, tree, frame.anchor, self.size - frame.start_size)
 
-    def merge(self, value_node: Node, merged: dict[str, Entry], depth: int) -> None:
+    def alias(self, event: Any) -> None:
+        name = event.anchor
+        if name in self.open_anchors:
+            self.fail(self.loc(event), "an alias refers to a node that contains it (recursive YAML)")
+            return
+        anchored = self.anchors.get(name)
+        if anchored is None:
+            self.fail(self.loc(event), f"invalid YAML: found undefined alias {name!r}")
+            return
+        tree, size = anchored
+        self.add(event, tree, size, anchor=None)
+
+    def add(self, event: Any, tree: Any, size: int, anchor: str | None = "") -> None:
+        """A finished value (scalar or alias) at `event`."""
+        self.size += size
+        self.attach(self.loc(event), tree, event.anchor if anchor == "" else anchor, size)
+
+    def attach(self, loc: Location, tree: Any, anchor: str | None, size: int) -> None:
+        """Put a finished value (begun at `loc`) where it belongs: the root, a sequence, or a
+        mapping's key or value."""
+        if self.size > MAX_NODES_PER_DOCUMENT:
+            self.abort(loc)
+        if anchor is not None and tree is not _MERGE:
+            self.anchors[anchor] = (tree, size)
+        if not self.stack:
+            self.root = None if tree is _MERGE else tree
+            return
+        frame = self.stack[-1]
+        if not frame.is_map:
+            if tree is not _MERGE:
+                frame.items.append(tree)
+            return
+        if frame.key is None:
+            self.key(frame, tree, loc)
+            return
+        key, frame.key = frame.key, None
+        if key is _SKIP:
+            return
+        if key is _MERGE:
+            self.merge(frame, tree, loc)
+            return
+        name, key_loc = key
+        frame.entries[name] = Entry(key_loc, tree)
+
+    def key(self, frame: _Frame, tree: Any, loc: Location) -> None:
+        if tree is _MERGE:
+            frame.key = _MERGE
+            return
+        if not isinstance(tree, Scalar):
+            self.problem(loc, "a key must be a plain name, not a list or mapping")
+            frame.key = _SKIP
+            return
+        name = tree.text
+        if name in frame.entries:
+            first = frame.entries[name].key_loc
+            self.problem(loc, f"duplicate key {name!r} (first at line {first.line})")
+            frame.key = _SKIP
+            return
+        frame.key = (name, tree.loc)
+
+    def merge(self, frame: _Frame, tree: Any, loc: Location) -> None:
         """`<<: *anchor` or `<<: [*a, *b]`: earlier sources win, explicit keys win over all."""
-        sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+        sources = tree.items if isinstance(tree, SeqNode) else [tree]
         for source in sources:
-            built = self.build(source, depth + 1)
-            if not isinstance(built, MapNode):
-                if built is not None:
-                    self.problem(source, "`<<` merges mappings only")
+            if not isinstance(source, MapNode):
+                self.problem(loc, "`<<` merges mappings only")
                 continue
-            for key, entry in built.entries.items():
-                merged.setdefault(key, entry)
+            for name, entry in source.entries.items():
+                frame.merged.setdefault(name, entry)
+
+
+def _event_tag(event: Any) -> str | None:
+    """An event's explicit tag as text (None when it has none), without ruamel's URI decoding
+    of resolved tags."""
+    ctag = getattr(event, "ctag", None)
+    if ctag is None or isinstance(ctag, str):
+        return ctag
+    if ctag.handle is None and isinstance(ctag.suffix, str):
+        return str(ctag.suffix)
+    return str(ctag)
 
 
 def _short(tag: str | None) -> str:

@@ -168,7 +168,7 @@ def test_duplicate_app_and_app_id_across_files_name_both_places(project: Project
         (b"\x89PNG\r\n\x1a\n\x00\x00", "specs/app.yaml:1:1: not a text file (binary data)"),
         (b"app: \xff\xfe\n", "specs/app.yaml:1:6: not valid UTF-8 (save the file as UTF-8)"),
         (b"- a\n- b\n", "specs/app.yaml:1:1: a spec must be a mapping with app:, app_id: and the sections to manage"),
-        (b"a: &x [*x]\n", "specs/app.yaml:1:4: an alias refers to a node that contains it (recursive YAML)"),
+        (b"a: &x [*x]\n", "specs/app.yaml:1:8: an alias refers to a node that contains it (recursive YAML)"),
         (b"app: !!binary aGk=\napp_id: 1\n", "specs/app.yaml:1:6: unsupported YAML tag !!binary (allowed: plain values, !!str, !!int, !!float, !!bool, !!null)"),
         (b"app: \x07\n", "specs/app.yaml:1:6: invalid YAML: character #x0007 is not allowed in YAML"),
         (b"? [a, b]\n: c\n", "specs/app.yaml:1:3: a key must be a plain name, not a list or mapping"),
@@ -225,4 +225,19 @@ def test_merge_keys_share_a_block_and_own_keys_win(project: Project) -> None:
 
 def test_anchors_do_not_cross_documents(project: Project) -> None:
     project.spec("app: a\napp_id: 1\ncredentials: &creds\n  access_token: t\n---\napp: b\napp_id: 2\ncredentials: *creds\n")
-    assert project.problems() == ["specs/app.yaml:8:14: invalid YAML: found undefined alias"]
+    assert project.problems() == ["specs/app.yaml:8:14: invalid YAML: found undefined alias 'creds'"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "a: " + "[" * 200_000 + "]" * 200_000 + "\n",  # the C composer would overflow the C stack here
+        "- " * 100_000 + "x\n",
+        "a: " + "{b: " * 1000 + "1" + "}" * 1000 + "\n",
+    ],
+    ids=["flow-sequences", "compact-block-sequences", "flow-mappings"],
+)
+def test_deep_nesting_is_a_problem_not_a_crash(project: Project, content: str) -> None:
+    project.spec(content)
+    (problem,) = project.problems()
+    assert problem.endswith(": document too large or nested too deeply (aliases expand too far)")
