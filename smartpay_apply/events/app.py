@@ -18,9 +18,10 @@ nothing is stored. A store failure gets a 503 so Baidu retries. No input reaches
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -53,6 +54,8 @@ MAX_BODY = 64 * 1024
 #: 413 instead of a reset connection); past it the connection is simply closed.
 DRAIN_LIMIT = 2 * 1024 * 1024
 SUCCESS = "success"
+#: How long a shutdown waits for running --on-event commands.
+HOOK_DRAIN = 30.0
 
 OnEvent = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -98,7 +101,8 @@ def create_receiver(
             Route("/events", receiver.message_url, methods=["GET", "POST"]),
             Route("/tp/auth", receiver.auth_url, methods=["GET", "POST"]),
             Route("/healthz", receiver.health, methods=["GET"]),
-        ]
+        ],
+        lifespan=receiver.lifespan,
     )
 
 
@@ -108,6 +112,16 @@ class _Receiver:
         self.writer = writer
         self.on_event = on_event
         self._background: set[asyncio.Task[None]] = set()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        """On shutdown, let running --on-event commands finish (up to HOOK_DRAIN seconds)."""
+        yield
+        if self._background:
+            log.info("waiting for %d on-event command(s) to finish", len(self._background))
+            _, pending = await asyncio.wait(set(self._background), timeout=HOOK_DRAIN)
+            if pending:
+                log.warning("%d on-event command(s) still running at shutdown were abandoned", len(pending))
 
     async def health(self, request: Request) -> Response:
         try:
