@@ -88,9 +88,12 @@ def _file(rest: str, base_dir: Path) -> str:
     try:
         if path.is_dir():
             raise RefError(f"${{file:{rest}}}: {path} is a directory, not a file")
-        if path.stat().st_size > MAX_REFERENCED_FILE_BYTES:
+        if path.exists() and not path.is_file():  # a device or pipe could block or never end
+            raise RefError(f"${{file:{rest}}}: {path} is not a regular file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_REFERENCED_FILE_BYTES + 1)
+        if len(data) > MAX_REFERENCED_FILE_BYTES:
             raise RefError(f"${{file:{rest}}}: {path} is larger than 1 MiB")
-        data = path.read_bytes()
     except FileNotFoundError:
         raise RefError(f"${{file:{rest}}}: no such file ({path})") from None
     except OSError as error:

@@ -129,12 +129,17 @@ def read_text(path: Path, display: Path) -> tuple[str | None, Problem | None]:
     try:
         if path.is_dir():
             return None, Problem.at(None, display, "", "is a directory, not a YAML file")
+        if path.exists() and not path.is_file():  # a device or pipe could block or never end
+            return None, Problem.at(None, display, "", "not a regular file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return None, Problem.at(
                 None, display, "", f"file too large ({size} bytes; at most {MAX_FILE_BYTES})"
             )
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return None, Problem.at(None, display, "", f"file too large (more than {MAX_FILE_BYTES} bytes)")
     except FileNotFoundError:
         return None, Problem.at(None, display, "", "no such file")
     except OSError as error:

@@ -241,3 +241,14 @@ def test_deep_nesting_is_a_problem_not_a_crash(project: Project, content: str) -
     project.spec(content)
     (problem,) = project.problems()
     assert problem.endswith(": document too large or nested too deeply (aliases expand too far)")
+
+
+def test_device_files_are_refused_not_read(project: Project) -> None:
+    project.spec("app: a\napp_id: 1\ncredentials:\n  access_token: ${file:/dev/zero}\n")
+    config = load_project_config(project.root, None, environ={})
+    with pytest.raises(SpecError) as caught:
+        load_specs(config, [Path("specs/app.yaml"), Path("/dev/zero")])
+    assert [str(p) for p in caught.value.problems] == [
+        "/dev/zero:1:1: not a regular file",
+        "specs/app.yaml:4:17: credentials.access_token: ${file:/dev/zero}: /dev/zero is not a regular file",
+    ]
