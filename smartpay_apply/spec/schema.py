@@ -2,7 +2,8 @@
 
 yaml-language-server (VS Code's YAML extension, Neovim, JetBrains...) reads it from a
 `# yaml-language-server: $schema=...` comment: completion, hover text and red squiggles while
-typing. The models give names, types and required fields; this module adds what the rules
+typing. The models give names and types (section fields are not marked required: `defaults:`
+in smartpay.yaml may supply them); this module adds what the rules
 know (patterns, allowed values, ranges) and a short description of each field, and lets
 number fields hold a `${env:...}` reference.
 """
@@ -79,6 +80,9 @@ def spec_schema() -> dict[str, Any]:
     _annotate("AppSpec", schema)
     for name, definition in definitions.items():
         _annotate(name, definition)
+        # smartpay.yaml's `defaults:` may supply any section field, so an editor must not flag
+        # one as missing; `validate` checks the merged spec.
+        definition.pop("required", None)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -106,3 +106,41 @@ def test_dict_refresh_from_sandbox_over_http_then_validate_uses_it(run_cli, quic
     assert result.stderr.splitlines()[0] == (
         "specs/shop-beijing.yaml:32:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)"
     )
+
+
+def test_validate_with_a_broken_config_names_its_line(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\nconcurency: 4\n", encoding="utf-8")
+    result = run_cli("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: invalid project config:\n"
+        "smartpay.yaml:2:1: concurency: unknown field (did you mean 'concurrency'?)\n"
+    )
+
+
+def test_dict_refresh_without_specs_says_why(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\n", encoding="utf-8")
+    result = run_cli("dict", "--refresh", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: no spec to take credentials from: the dict endpoint needs a mini-program's access token\n"
+    )
+
+
+def test_quickstart_specs_use_only_names_the_schema_knows(run_cli) -> None:
+    """What an editor checks with the schema: every key known, every required key present."""
+    from ruamel.yaml import YAML
+
+    schema = json.loads((QUICKSTART / "smartpay-spec.schema.json").read_text(encoding="utf-8"))
+
+    def check(data: dict, definition: dict, where: str) -> None:
+        assert set(definition.get("required", [])) <= set(data), where
+        for key, value in data.items():
+            assert key in definition["properties"], f"{where}.{key}"
+            prop = definition["properties"][key]
+            refs = [option["$ref"] for option in prop.get("anyOf", []) if "$ref" in option]
+            if refs and isinstance(value, dict):
+                check(value, schema["$defs"][refs[0].rsplit("/", 1)[-1]], f"{where}.{key}")
+
+    for path in sorted((QUICKSTART / "specs").glob("*.yaml")):
+        check(YAML(typ="safe").load(path.read_text(encoding="utf-8")), schema, path.name)
