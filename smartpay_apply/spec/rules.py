@@ -87,7 +87,7 @@ def legal_person(value: str) -> str:
 
 def legal_id(value: SecretStr) -> SecretStr:
     """An 18-character resident ID number with a valid GB 11643-1999 check digit."""
-    text = value.get_secret_value().upper()
+    text = value.get_secret_value().strip().upper()
     if len(text) != 18:
         raise ValueError(f"must be 18 characters: 17 digits and a check digit 0-9 or X (it has {len(text)})")
     if not _ID_NUMBER.match(text):

@@ -136,6 +136,7 @@ VALID_VARIANTS = [
     ('  bank_card: "6217000010001234"', "  bank_card: 6217000010001234"),
     ('  bank_card: "6217000010001234"', "  bank_card: 0012345678"),
     ("  legal_id: 11010519491231002X", "  legal_id: 11010519491231002x"),
+    ("  legal_id: 11010519491231002X", "  legal_id: \" 11010519491231002X \""),
     ("  legal_person: 张三", "  legal_person: 阿依古丽·买买提"),
     ("  pool_cash_pledge: 1000", "  pool_cash_pledge: 99.50"),
     ("  pool_cash_pledge: 1000", '  pool_cash_pledge: "0"'),
