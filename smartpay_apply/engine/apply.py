@@ -261,7 +261,10 @@ def _clear_dead_local_lock(store: StateStore, app_id: int) -> bool:
             os.kill(info.pid, 0)
         except ProcessLookupError:
             log.warning("taking over the lock of mini-program %s from dead run %s", app_id, info.run_id)
-            return store.force_unlock(app_id)
+            # Release as the dead owner, not force_unlock: if another run took the lock since
+            # list_locks(), this deletes nothing and our retry of acquire fails cleanly.
+            store.release_lock(app_id, info.owner)
+            return True
         except PermissionError:
             return False  # alive, someone else's process
         return False
