@@ -23,11 +23,19 @@ from smartpay_apply.errors import SmartpayError
 from tests.api import doc_examples as doc
 from tests.api.fake import PAY, FakeBaidu, make_api
 
-REFERENCE = "/work/shared/reference/payment-service-api.zh.txt"
+# The API reference lives in shared/ beside the checkout (CI lays it there too).
+_REFERENCE_NAME = Path("shared", "reference", "payment-service-api.zh.txt")
+REFERENCE_CANDIDATES = (
+    Path(__file__).resolve().parents[3] / _REFERENCE_NAME,
+    Path("/work") / _REFERENCE_NAME,
+)
 
 
 def _doc_error_table() -> dict[int, str]:
-    text = Path(REFERENCE).read_text(encoding="utf-8")
+    found = [path for path in REFERENCE_CANDIDATES if path.is_file()]
+    if not found:
+        pytest.fail(f"API reference not found in any of {[str(p) for p in REFERENCE_CANDIDATES]}")
+    text = found[0].read_text(encoding="utf-8")
     table = text.split("错误码 错误描述", 1)[1]
     return {int(m[1]): m[2].strip() for m in re.finditer(r"^(600\d\d) (.+)$", table, re.M)}
 
