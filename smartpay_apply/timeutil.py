@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -11,7 +11,7 @@ BAIDU_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 def now() -> datetime:
     """The current time, zone-aware (UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_baidu_time(text: str) -> datetime:
