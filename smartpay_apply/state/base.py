@@ -24,21 +24,6 @@ from smartpay_apply.state.fingerprint import section_fingerprint
 from smartpay_apply.state.locks import HeldLock, LockInfo, LockKey, LockOwner
 from smartpay_apply.timeutil import SHANGHAI, now
 
-__all__ = [
-    "EVENT_OUTCOMES",
-    "OUTCOMES",
-    "SECTIONS",
-    "AuditEvent",
-    "LockInfo",
-    "LockKey",
-    "LockOwner",
-    "RunRecord",
-    "RunStep",
-    "StateStore",
-    "Submission",
-    "event_outcome",
-]
-
 #: The sections Baidu audits. account and developer_config are write-only (fingerprinted).
 SECTIONS = ("account", "developer_config", "payment_service")
 #: A submission's audit outcome.
