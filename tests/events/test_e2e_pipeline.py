@@ -5,7 +5,6 @@ from the stored event; an access token that expires between runs is refreshed tr
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +13,8 @@ from smartpay_apply.events import crypto
 from smartpay_apply.events.app import ReceiverSettings, create_receiver
 from smartpay_apply.state import open_store
 from tests.events.conftest import AES_KEY_TEXT, CLIENT_ID, STATE_KEY, TOKEN, serve_in_thread
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def public_key_pem() -> bytes:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+from tests.support.files import PNG, public_key_pem
+from tests.support.waiting import wait_for
 
 SPEC = """\
 app: shop
@@ -58,15 +47,6 @@ payment_service:
   pool_cash_pledge: 1000
   day_max_frozen_amount: 10000
 """
-
-
-def wait_for(condition: Any, timeout: float = 20) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
 
 
 def test_pushes_credentials_and_apply_work_together(

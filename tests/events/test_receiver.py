@@ -7,9 +7,8 @@ import base64
 import json
 import os
 import sys
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from smartpay_apply.events import crypto
 from smartpay_apply.events.app import ReceiverSettings, create_receiver
 from smartpay_apply.events.hooks import CommandHook
 from tests.events.conftest import TOKEN, Receiver, ReceiverFactory
+from tests.support.waiting import wait_for
 
 
 def event(app_id: int = 101, name: str = "APP_PAYMENT_CREATE_ACCOUNT_PASS", when: str = "2026-11-25 10:00:00",
@@ -37,15 +37,6 @@ def post(receiver: Receiver, body: Any, path: str = "/", **kwargs: Any) -> httpx
     if isinstance(body, dict):
         return httpx.post(receiver.url + path, json=body, timeout=10, **kwargs)
     return httpx.post(receiver.url + path, content=body, timeout=10, **kwargs)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 10) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
 
 
 def test_a_signed_encrypted_event_is_stored_and_answered_success(receiver: Receiver) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,17 +11,8 @@ from smartpay_apply.api.models import AccountCreateRequest
 from smartpay_apply.api.tokens import StaticToken
 from smartpay_apply.credentials import vault
 from tests.events.conftest import AES_KEY_TEXT, CLIENT_ID, TOKEN, Receiver, ReceiverFactory
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 15) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
+from tests.support.files import PNG
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -6,18 +6,15 @@ Tests write real files and load them through the public loader, as a user's repo
 from __future__ import annotations
 
 import shutil
-import struct
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from smartpay_apply.config import load_project_config
 from smartpay_apply.spec.loader import LoadReport, load_report
 from smartpay_apply.spec.validation import validate_project
+from tests.support.files import public_key_pem, tiny_png
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart"
@@ -56,30 +53,6 @@ payment_service:
   pool_cash_pledge: 1000
   day_max_frozen_amount: 10000
 """
-
-
-def tiny_png() -> bytes:
-    """A valid 1x1 PNG."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
-
-
-_KEY_CACHE: list[bytes] = []
-
-
-def public_key_pem() -> bytes:
-    if not _KEY_CACHE:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-        _KEY_CACHE.append(
-            key.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
-    return _KEY_CACHE[0]
 
 
 @dataclass

@@ -17,7 +17,8 @@ from ruamel.yaml import YAML
 
 from smartpay_apply.config import ProjectConfig
 from smartpay_apply.spec.validation import validate_project
-from tests.spec.conftest import VALID_SPEC, public_key_pem, tiny_png
+from tests.spec.conftest import VALID_SPEC
+from tests.support.files import public_key_pem, tiny_png
 
 SECRET = "SECRET9876543210"
 PROBLEM_LINE = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")
