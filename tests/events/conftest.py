@@ -67,6 +67,17 @@ class Receiver:
             "MsgSignature": crypto.signature(TOKEN, timestamp, nonce, encrypted),
         }
 
+    def push_settings(self) -> dict[str, Any]:
+        """Sandbox overrides that make it push here as Baidu does: audit events to `/`, ticket
+        and authorization pushes to `/tp/auth`, encrypted and signed with this receiver's keys."""
+        return {
+            "webhook": f"{self.url}/",
+            "auth_webhook": f"{self.url}/tp/auth",
+            "push_token": TOKEN,
+            "encoding_aes_key": AES_KEY_TEXT,
+            "tp_client_id": CLIENT_ID,
+        }
+
 
 ReceiverFactory = Callable[..., Receiver]
 

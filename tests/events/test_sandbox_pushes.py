@@ -17,15 +17,7 @@ from tests.support.waiting import wait_for
 
 @pytest.fixture
 def pushing_sandbox(receiver: Receiver, sandbox_factory: Any) -> Any:
-    return sandbox_factory(
-        webhook=f"{receiver.url}/",
-        auth_webhook=f"{receiver.url}/tp/auth",
-        push_token=TOKEN,
-        encoding_aes_key=AES_KEY_TEXT,
-        tp_client_id=CLIENT_ID,
-        audit_policy="manual",
-        push_retry_delay=0.05,
-    )
+    return sandbox_factory(**receiver.push_settings(), audit_policy="manual", push_retry_delay=0.05)
 
 
 async def submit_account(base_url: str, app_id: int) -> None:
