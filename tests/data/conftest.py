@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+
+import httpx
+
+from tests.sandbox import helpers as sandbox_helpers
 
 
 def write_project(
@@ -30,67 +35,24 @@ def write_project(
 
 
 PAY = "/rest/2.0/smartapp/pay"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-SERVICE = {
-    "app_name": "数据测试",
-    "service_phone": "13514310000",
-    "bank_account": "北京百度网讯科技有限公司",
-    "bank_card": "6217000010001234",
-    "bank_name": "招商银行",
-    "bank_branch": "招商银行股份有限公司北京双榆树支行",
-    "open_province": "北京市",
-    "open_city": "海淀区",
-    "payment_days": "1",
-    "commission_rate": "6",
-    "pool_cash_pledge": "1",
-    "day_max_frozen_amount": "10000",
-}
+#: The sandbox tests' payment service, with the card the payout tests expect to see as ****1234.
+SERVICE = {**sandbox_helpers.SERVICE, "bank_card": "6217000010001234"}
 
 
 def onboard(base_url: str, app_id: int) -> None:
-    """Open the payment service of `app_id` through the documented API (audit_delay=0 assumed):
-    the sandbox serves payment data only for approved services."""
-    import httpx
+    """Open the payment service of `app_id` through the documented API over real HTTP, as the
+    sandbox tests do (audit_delay=0 assumed): the sandbox serves payment data only for approved
+    services."""
 
-    token = {"access_token": f"sandbox-{app_id}"}
-    with httpx.Client(base_url=base_url, params=token, timeout=10) as http:
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+            await sandbox_helpers.onboard(http, app_id, service=SERVICE)
 
-        def upload(tag: bytes) -> str:
-            body = http.post(
-                "/file/2.0/smartapp/upload/image",
-                files={"multipartFile": ("id.png", PNG + tag, "image/png")},
-                data={"type": "2"},
-            ).json()
-            assert body["errno"] == 0, body
-            return str(body["data"])
-
-        def ok(method: str, path: str, data: dict[str, str] | None = None) -> dict[str, object]:
-            body = http.request(method, f"{PAY}/{path}", data=data).json()
-            assert body["errno"] == 0, (path, body)
-            return body  # type: ignore[no-any-return]
-
-        ok("POST", "account/create", {
-            "business_scope": "计算机软件开发", "business_province": "北京市", "business_city": "海淀区",
-            "business_detail_address": "上地十街10号", "legal_person": "张三", "legal_id": "11010519491231002X",
-            "id_card_front_url": upload(b"front"), "id_card_back_url": upload(b"back"),
-        })
-        ok("POST", "developconfig/submit", {
-            "tp_public_key": "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC",
-            "pay_notify_url": "https://tp.example.com/pay/notify",
-            "refund_audit_url": "https://tp.example.com/pay/refund-audit",
-            "refund_succ_url": "https://tp.example.com/pay/refund-done",
-        })
-        ok("GET", "account/auditstatus")
-        ok("POST", "paymentservice/create", SERVICE)
-        status = ok("GET", "paymentservice/auditstatus")["data"]
-        assert status["status"] == 2, status  # type: ignore[index]
+    asyncio.run(run())
 
 
 def raw_rows(base_url: str, app_id: int, path: str, **params: object) -> tuple[list[dict[str, object]], dict[str, object]]:
     """Every row of a paged endpoint, read directly with httpx (page_size 1000), and page 1's data."""
-    import httpx
-
     rows: list[dict[str, object]] = []
     first: dict[str, object] = {}
     page = 1

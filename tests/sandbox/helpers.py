@@ -95,10 +95,10 @@ async def call(http: httpx.AsyncClient, method: str, path: str, app_id: int, dat
     return response.json()
 
 
-async def onboard(http: httpx.AsyncClient, app_id: int, clock: Clock | None = None) -> None:
+async def onboard(http: httpx.AsyncClient, app_id: int, *, service: dict[str, str] = SERVICE) -> None:
     """Account, developer config and payment service, each approved (audit_delay 0 assumed)."""
     assert (await call(http, "POST", "account/create", app_id, await account_form(http, app_id)))["errno"] == 0
     assert (await call(http, "POST", "developconfig/submit", app_id, DEVELOPER))["errno"] == 0
     assert (await call(http, "GET", "account/auditstatus", app_id))["data"]["status"] == 4
-    assert (await call(http, "POST", "paymentservice/create", app_id, SERVICE))["errno"] == 0
+    assert (await call(http, "POST", "paymentservice/create", app_id, service))["errno"] == 0
     assert (await call(http, "GET", "paymentservice/auditstatus", app_id))["data"]["status"] == 2
