@@ -21,27 +21,8 @@ from smartpay_apply.engine.planner import desired_fingerprints
 from smartpay_apply.spec.loader import load_specs
 from smartpay_apply.state import open_store
 from smartpay_apply.timeutil import now
-from tests.engine.factory import account_values, developer_values, payment_values
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-
-
-def plain(values: dict[str, Any]) -> dict[str, Any]:
-    """Spec values as YAML can hold them (Decimal as a number, text as text)."""
-    return {k: (int(v) if isinstance(v, Decimal) and v == v.to_integral() else
-                float(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
-
-
-def spec_document(app: str, app_id: int, *, token: str | None = None, account: dict[str, Any] | None = None,
-                  payment: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "app": app,
-        "app_id": app_id,
-        "credentials": {"access_token": token or f"sandbox-{app_id}"},
-        "account": plain(account_values(**(account or {}))),
-        "developer_config": developer_values(),
-        "payment_service": plain(payment_values(**(payment or {}))),
-    }
+from tests.support.files import PNG
+from tests.support.projects import write_config
 
 
 class Project:
@@ -51,11 +32,7 @@ class Project:
         self.root = root
         self.base_url = base_url
         (root / "specs").mkdir(parents=True, exist_ok=True)
-        (root / "smartpay.yaml").write_text(
-            f"version: 1\nendpoint: {base_url}\nstate: .smartpay/state.db\n"
-            'specs: ["specs/**/*.yaml"]\nconcurrency: 8\n',
-            encoding="utf-8",
-        )
+        write_config(root, base_url)
 
     def write_spec(self, document: dict[str, Any]) -> Path:
         path = self.root / "specs" / f"{document['app']}.yaml"

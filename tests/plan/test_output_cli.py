@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.plan.project import Project, spec_document
+from tests.plan.project import Project
+from tests.support.projects import spec_document
 
 
 def test_output_prints_the_integration_values(tmp_path: Path, sandbox_factory, run_cli) -> None:  # type: ignore[no-untyped-def]

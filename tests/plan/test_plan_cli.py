@@ -9,7 +9,8 @@ import pytest
 
 from smartpay_apply.engine.planfile import load_plan
 from tests.engine.factory import SECRETS
-from tests.plan.project import Project, spec_document
+from tests.plan.project import Project
+from tests.support.projects import spec_document
 
 
 @pytest.fixture
