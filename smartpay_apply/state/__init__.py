@@ -23,7 +23,6 @@ from smartpay_apply.state.base import (
 from smartpay_apply.state.locks import LockInfo, LockKey, LockOwner
 
 __all__ = [
-    "DEFAULT_LOCATION",
     "EVENT_OUTCOMES",
     "OUTCOMES",
     "SECTIONS",
@@ -39,9 +38,6 @@ __all__ = [
     "is_postgres_url",
     "open_store",
 ]
-
-#: The default `state:`: a SQLite file inside the project.
-DEFAULT_LOCATION = ".smartpay/state.db"
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
