@@ -8,53 +8,21 @@ from pathlib import Path
 from typing import Any
 
 from smartpay_apply.state import StateStore, open_store
+from tests.engine.factory import BANK_CARD, LEGAL_ID, OTHER_BANK_CARD  # noqa: F401 - the apply tests take them from here
+from tests.support.files import PNG
+from tests.support.projects import spec_document as base_spec_document
+from tests.support.projects import write_config
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
-TP_PUBLIC_KEY = (Path(__file__).parent.parent / "engine" / "tp_public.pem").read_text()
-BANK_CARD = "6217000010009876543"
-NEW_BANK_CARD = "6222020200112233445"
-LEGAL_ID = "11010519491231002X"
+NEW_BANK_CARD = OTHER_BANK_CARD
 CREATES = ("/account/create", "/paymentservice/create")
 
 
 def spec_document(app: str, app_id: int, **payment: Any) -> dict[str, Any]:
-    """A complete spec: account (local images), developer config, payment service."""
-    return {
-        "app": app,
-        "app_id": app_id,
-        "credentials": {"access_token": f"sandbox-{app_id}"},
-        "account": {
-            "business_scope": "餐饮服务; 食品销售",
-            "business_province": "北京市",
-            "business_city": "海淀区",
-            "business_detail_address": "上地十街 10 号",
-            "legal_person": "张三",
-            "legal_id": LEGAL_ID,
-            "id_card_front": f"images/{app}-front.png",
-            "id_card_back": f"images/{app}-back.png",
-        },
-        "developer_config": {
-            "tp_public_key": TP_PUBLIC_KEY,
-            "pay_notify_url": "https://tp.example.test/pay/notify",
-            "refund_audit_url": "https://tp.example.test/refund/audit",
-            "refund_succ_url": "https://tp.example.test/refund/done",
-        },
-        "payment_service": {
-            "app_name": "小店支付",
-            "service_phone": "13800138000",
-            "bank_account": "北京小店科技有限公司",
-            "bank_card": BANK_CARD,
-            "bank_name": "招商银行",
-            "bank_branch": "招商银行北京上地支行",
-            "open_province": "北京市",
-            "open_city": "海淀区",
-            "payment_days": 7,
-            "commission_rate": 6,
-            "pool_cash_pledge": 1000,
-            "day_max_frozen_amount": 10000,
-            **payment,
-        },
-    }
+    """A complete spec whose id cards are local images (so apply uploads them)."""
+    document = base_spec_document(app, app_id, payment=payment)
+    account = {k: v for k, v in document["account"].items() if k not in ("id_card_front_url", "id_card_back_url")}
+    document["account"] = {**account, "id_card_front": f"images/{app}-front.png", "id_card_back": f"images/{app}-back.png"}
+    return document
 
 
 class Project:
@@ -64,15 +32,7 @@ class Project:
         self.root = root
         self.state = state
         (root / "specs" / "images").mkdir(parents=True, exist_ok=True)
-        lines = [
-            "version: 1",
-            f"endpoint: {base_url}",
-            f"state: {json.dumps(state)}",
-            'specs: ["specs/**/*.yaml"]',
-            "concurrency: 8",
-        ]
-        lines += [f"{key}: {json.dumps(value)}" for key, value in settings.items()]
-        (root / "smartpay.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        write_config(root, base_url, state=state, **settings)
         self.documents: dict[str, dict[str, Any]] = {}
 
     def write_spec(self, document: dict[str, Any]) -> Path:
