@@ -11,39 +11,10 @@ from typing import Any
 from smartpay_apply.credentials import vault
 from tests.events.conftest import CLIENT_ID, STATE_KEY, Receiver
 from tests.support.files import PNG, public_key_pem
+from tests.support.specs import spec_without_credentials
 from tests.support.waiting import wait_for
 
-SPEC = """\
-app: shop
-app_id: 3101
-account:
-  business_scope: 餐饮服务
-  business_province: 北京市
-  business_city: 北京市
-  business_detail_address: 海淀区上地十街10号
-  legal_person: 张三
-  legal_id: 11010519491231002X
-  id_card_front: images/front.png
-  id_card_back: images/back.png
-developer_config:
-  tp_public_key: ${file:keys/tp.pem}
-  pay_notify_url: https://example.com/notify
-  refund_audit_url: https://example.com/audit
-  refund_succ_url: https://example.com/done
-payment_service:
-  app_name: 北京小店
-  service_phone: "13514310000"
-  bank_account: 北京小店餐饮有限公司
-  bank_card: "6217000010001234"
-  bank_name: 招商银行
-  bank_branch: 招商银行北京上地支行
-  open_province: 北京市
-  open_city: 海淀区
-  payment_days: 1
-  commission_rate: 6
-  pool_cash_pledge: 1000
-  day_max_frozen_amount: 10000
-"""
+SPEC = spec_without_credentials("shop", 3101)
 
 
 def test_pushes_credentials_and_apply_work_together(

@@ -15,45 +15,10 @@ from smartpay_apply.config import load_project_config
 from smartpay_apply.spec.loader import LoadReport, load_report
 from smartpay_apply.spec.validation import validate_project
 from tests.support.files import public_key_pem, tiny_png
+from tests.support.specs import VALID_SPEC
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart"
-
-#: A valid spec; line numbers matter to the tests (they assert file:line:col).
-VALID_SPEC = """\
-app: shop-beijing
-app_id: 12345678
-credentials:
-  access_token: sandbox-12345678
-account:
-  business_scope: 餐饮服务
-  business_province: 北京市
-  business_city: 北京市
-  business_detail_address: 海淀区上地十街10号
-  legal_person: 张三
-  legal_id: 11010519491231002X
-  id_card_front: images/front.png
-  id_card_back: images/back.png
-developer_config:
-  tp_public_key: ${file:keys/tp.pem}
-  pay_notify_url: https://example.com/notify
-  refund_audit_url: https://example.com/audit
-  refund_succ_url: https://example.com/done
-payment_service:
-  app_name: 北京小店
-  service_phone: "13514310000"
-  bank_account: 北京小店餐饮有限公司
-  bank_card: "6217000010001234"
-  bank_name: 招商银行
-  bank_branch: 招商银行北京上地支行
-  open_province: 北京市
-  open_city: 海淀区
-  payment_days: 1
-  commission_rate: 6
-  pool_cash_pledge: 1000
-  day_max_frozen_amount: 10000
-"""
-
 
 @dataclass
 class Project:
