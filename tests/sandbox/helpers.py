@@ -8,9 +8,9 @@ import httpx
 
 from smartpay_apply.sandbox.app import create_app
 from smartpay_apply.sandbox.config import SandboxConfig
+from tests.support.files import PNG
 
 PAY = "/rest/2.0/smartapp/pay"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 class Clock:
