@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -41,7 +41,11 @@ from smartpay_apply.api.errors import (
 from smartpay_apply.api.limits import RateLimiter, backoff_delay
 from smartpay_apply.api.models import OAuthToken, TpToken
 from smartpay_apply.api.tokens import StaticToken, TokenSource
+from smartpay_apply.api.transport import Answer, form_body, query_string
 from smartpay_apply.sensitive import mask_mapping, mask_query
+
+if TYPE_CHECKING:
+    from smartpay_apply.api.lane import AiohttpLane
 
 log = logging.getLogger("smartpay_apply.api")
 
@@ -51,6 +55,8 @@ USER_AGENT = f"smartpay-apply/{__version__}"
 #: Headers and body fields in which a request id may come back (first found wins).
 REQUEST_ID_HEADERS = ("x-request-id", "x-bd-request-id", "x-bce-request-id", "request-id", "logid")
 REQUEST_ID_FIELDS = ("request_id", "requestId", "log_id", "logid")
+
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -72,36 +78,17 @@ class _TokenRejected(Exception):
         self.error = error
 
 
-def default_transport(max_connections: int) -> httpx.AsyncBaseTransport:
-    """The transport used when none is given: aiohttp under the httpx API.
+def default_transport(max_connections: int) -> AiohttpLane:
+    """The transport used when none is given: aiohttp under the httpx API (`AiohttpLane`).
 
     bench/bench_client.py measured it at a fraction of httpx's own transport's CPU per request
     (see bench/README.md); at concurrency 32 on 2 cores that decides the wall time. The aiohttp
     session is made on first use (inside the running loop) and, like httpx, honours the
-    HTTPS_PROXY/NO_PROXY environment.
+    HTTPS_PROXY/NO_PROXY environment. `OpenApi` sends most requests through its direct lane.
     """
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
+    from smartpay_apply.api.lane import AiohttpLane
 
-    def session() -> aiohttp.ClientSession:
-        # certifi's CA bundle, as httpx would use; loaded on first use, not at construction
-        connector = aiohttp.TCPConnector(limit=max_connections, ssl=httpx.create_ssl_context())
-        return aiohttp.ClientSession(connector=connector, trust_env=proxies_in_env())
-
-    return AiohttpTransport(client=session)
-
-
-def proxies_in_env() -> bool:
-    """Whether HTTP(S)_PROXY is set: only then does the aiohttp session consult the environment.
-
-    With `trust_env` aiohttp looks the proxy settings (and ~/.netrc) up again in a worker
-    thread on *every* request: two thread hops and file reads, ~0.7 ms of CPU per request
-    (bench/README.md). Without a proxy variable there is nothing to find, so it is skipped;
-    httpx does not read ~/.netrc by default either.
-    """
-    from urllib.request import getproxies
-
-    return bool({"http", "https"} & getproxies().keys())
+    return AiohttpLane(max_connections)
 
 
 def certainly_not_sent(exc: Exception) -> bool:
@@ -126,10 +113,11 @@ def _as_int(value: object) -> int | None:
         return None
 
 
-def _request_id(response: httpx.Response, body: object) -> str | None:
+def _request_id(headers: Mapping[str, str], body: object) -> str | None:
     for header in REQUEST_ID_HEADERS:
-        if response.headers.get(header):
-            return str(response.headers[header])
+        value = headers.get(header)
+        if value:
+            return str(value)
     if isinstance(body, Mapping):
         for field in REQUEST_ID_FIELDS:
             if body.get(field):
@@ -137,9 +125,9 @@ def _request_id(response: httpx.Response, body: object) -> str | None:
     return None
 
 
-def _decode(response: httpx.Response) -> object:
+def _decode(content: bytes) -> object:
     try:
-        return json.loads(response.content)
+        return json.loads(content)
     except ValueError:
         return None
 
@@ -189,12 +177,21 @@ class OpenApi:
         self.max_concurrency = max_concurrency
         self._semaphore = asyncio.Semaphore(max_concurrency)
         self._limiter = RateLimiter(rps) if rps else None
+        self._timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        lane = None if transport is not None else default_transport(max_concurrency)
+        chosen = transport or lane
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            transport=transport or default_transport(max_concurrency),
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=chosen,
+            timeout=self._timeout,
             headers={"User-Agent": user_agent},
         )
+        # The direct lane (see api/transport.py) when the transport is the default one; it
+        # sends the headers httpx would, and lets aiohttp say which encodings it decodes.
+        self._lane: AiohttpLane | None = lane
+        self._lane_base = str(self._http.base_url).rstrip("/")  # as httpx normalised it
+        self._headers = {k: v for k, v in self._http.headers.items() if k != "accept-encoding"}
+        self._form_headers = {**self._headers, "content-type": FORM_TYPE}
 
     async def __aenter__(self) -> OpenApi:
         return self
@@ -358,25 +355,44 @@ class OpenApi:
         query = dict(params or {})
         if token is not None:
             query["access_token"] = token
-        request = self._http.build_request(
-            endpoint.method, endpoint.path, params=query, data=form, files=files
-        )
-        if files:
-            await request.aread()  # a byte body: every transport sends it the same way
         async with self._semaphore:
             if self._limiter is not None:
                 await self._limiter.acquire()
             started = time.perf_counter()
             try:
-                response = await self._http.send(request)
+                response = await self._send(endpoint, query, form, files)
             except httpx.HTTPError as exc:
                 elapsed = (time.perf_counter() - started) * 1000
                 self._log(endpoint, query, form, files, f"{type(exc).__name__}", elapsed, "-")
                 raise self._transport_failure(endpoint, exc) from None
         elapsed = (time.perf_counter() - started) * 1000
-        body = _decode(response)
+        body = _decode(response.content)
         self._log(endpoint, query, form, files, str(response.status_code), elapsed, _brief(body))
         return self._interpret(endpoint, response, body, after_retry=after_retry)
+
+    async def _send(
+        self,
+        endpoint: Endpoint,
+        query: Mapping[str, str],
+        form: Mapping[str, str] | None,
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+    ) -> Answer | httpx.Response:
+        """One request on the wire: the direct lane when it can, else through httpx."""
+        if self._lane is not None and not files:
+            url = self._lane_base + endpoint.path
+            if query:
+                url += "?" + query_string(query)
+            if form:
+                return await self._lane.fetch(
+                    endpoint.method, url, self._form_headers, form_body(form), self._timeout
+                )
+            return await self._lane.fetch(endpoint.method, url, self._headers, None, self._timeout)
+        request = self._http.build_request(
+            endpoint.method, endpoint.path, params=query, data=form, files=files
+        )
+        if files:
+            await request.aread()  # a byte body: every transport sends it the same way
+        return await self._http.send(request)
 
     @staticmethod
     def _transport_failure(endpoint: Endpoint, exc: Exception) -> _Retryable:
@@ -386,11 +402,11 @@ class OpenApi:
 
     @staticmethod
     def _interpret(
-        endpoint: Endpoint, response: httpx.Response, body: object, *, after_retry: bool
+        endpoint: Endpoint, response: Answer | httpx.Response, body: object, *, after_retry: bool
     ) -> Any:
         """Baidu's answer -> its data, or the matching exception (see errors.py)."""
         status = response.status_code
-        rid = _request_id(response, body)
+        rid = _request_id(response.headers, body)
         if isinstance(body, Mapping):
             if "errno" in body:
                 errno = _as_int(body.get("errno"))

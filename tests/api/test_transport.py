@@ -3,6 +3,7 @@ query tokens, and "connection refused" classified as not delivered (so a POST is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
@@ -98,3 +99,30 @@ async def test_connection_refused_post_is_retried_then_transport_error(
             await api.app("tok").submit_developer_config(CONFIG)
     attempts = [r.getMessage() for r in caplog.records if "developconfig/submit" in r.getMessage()]
     assert len(attempts) == 3  # never delivered, so the POST was safe to repeat
+
+
+async def test_read_timeout_on_a_get_is_retried_then_transport_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[str] = []
+
+    async def slow(request: web.Request) -> web.Response:
+        calls.append(request.query["access_token"])
+        await asyncio.sleep(1.0)
+        return web.json_response({"errno": 0, "msg": "success", "data": {"status": 4}})
+
+    app = web.Application()
+    app.router.add_get("/rest/2.0/smartapp/pay/account/auditstatus", slow)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with OpenApi(base, timeout=0.2, retries=1, backoff_base=0.0) as api:
+            with pytest.raises(TransportError, match=r"account/auditstatus: ReadTimeout"):
+                await api.app("tok").get_account_audit_status()
+    finally:
+        await runner.cleanup()
+    assert calls == ["tok", "tok"]  # a read is safe to repeat
