@@ -41,7 +41,11 @@ def running_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0
     actual_port = sock.getsockname()[1]
     app = create_app(config)
     app.state.sandbox.served = True
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    # http/loop "auto" pick httptools and uvloop (dependencies): half the server CPU per request
+    # of h11 on asyncio (bench/README.md, Sandbox), which the client shares 2 cores with.
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http="auto", loop="auto")
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
