@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-FEN_PER_YUAN = Decimal(100)
 _MISSING = {"", "-", "--", "null", "None"}
 
 
@@ -34,11 +33,6 @@ def parse_amount(value: object) -> Decimal | None:
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
     return amount
-
-
-def fen_to_yuan(fen: Decimal) -> Decimal:
-    """1234 fen -> 12.34 yuan, exactly."""
-    return (fen / FEN_PER_YUAN).quantize(Decimal("0.01"))
 
 
 def normalise(amount: Decimal) -> Decimal:
