@@ -168,6 +168,7 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
                 record["policy"].pop(section, None)
             else:
                 record["policy"][section] = {"policy": policy, "reason": body.get("reason")}
+            sandbox.policies_changed()
             return {"app_id": app_id, "policy": record["policy"]}
 
     async def _decide(request: Request, approve: bool) -> Any:

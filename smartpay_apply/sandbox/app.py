@@ -29,8 +29,8 @@ from smartpay_apply.sandbox.data import DATA_HANDLERS
 from smartpay_apply.sandbox.errors import ApiError, GatewayError, OAuthError
 from smartpay_apply.sandbox.faults import FaultMiddleware
 from smartpay_apply.sandbox.push import Pusher
-from smartpay_apply.sandbox.store import Store
-from smartpay_apply.sandbox.world import due, settle
+from smartpay_apply.sandbox.store import State, Store
+from smartpay_apply.sandbox.world import Parked, due, settle
 
 PAY = "/rest/2.0/smartapp/pay"
 UPLOAD_PATH = "/file/2.0/smartapp/upload/image"
@@ -62,19 +62,31 @@ class Sandbox:
         self.clock = clock
         #: Set by running_server: faults then act on real connections.
         self.served = False
+        self._parked: Parked = set()
+        self._parked_for: State | None = None
+
+    def parked(self, state: State) -> Parked:
+        """The manual audits already seen in `state` (a reloaded world starts afresh)."""
+        if state is not self._parked_for:
+            self._parked, self._parked_for = set(), state
+        return self._parked
+
+    def policies_changed(self) -> None:
+        """An audit policy was set or cleared: parked audits must be looked at again."""
+        self._parked = set()
 
     @contextlib.contextmanager
     def world(self) -> Any:
         """A transaction that first decides due audits (and pushes their events afterwards)."""
         with self.store.transaction() as state:
-            events = settle(state, self.config, self.clock())
+            events = settle(state, self.config, self.clock(), self.parked(state))
             yield state
         self.pusher.push(events)
 
     def settle(self) -> None:
         """Decide whatever is due now (the server's ticker; requests do it anyway)."""
         with self.store.transaction(write=False) as state:
-            if not due(state, self.config, self.clock()):
+            if not due(state, self.config, self.clock(), self.parked(state)):
                 return
         with self.world():
             pass

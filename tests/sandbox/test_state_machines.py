@@ -269,3 +269,15 @@ async def test_call_log_lists_what_was_called_without_tokens() -> None:
         ("GET", "/rest/2.0/smartapp/pay/account/auditstatus", 16)
     ]
     assert "sandbox-16" not in str(calls)
+
+
+async def test_an_audit_left_to_the_admin_is_decided_once_its_policy_changes() -> None:
+    clock = Clock()
+    async with client(clock, audit_delay=5, audit_policy="manual") as http:
+        form = await account_form(http, 14)
+        assert (await call(http, "POST", "account/create", 14, form))["errno"] == 0
+        clock.advance(60)
+        for _ in range(3):  # due, but manual: stays in review however often it is asked
+            assert (await call(http, "GET", "account/auditstatus", 14))["data"]["status"] == 2
+        await http.put("/_sandbox/apps/14/policy", json={"policy": "approve", "section": "account"})
+        assert (await call(http, "GET", "account/auditstatus", 14))["data"] == {"status": 4, "verify_message": "审核通过"}
