@@ -57,6 +57,8 @@ REQUEST_ID_HEADERS = ("x-request-id", "x-bd-request-id", "x-bce-request-id", "re
 REQUEST_ID_FIELDS = ("request_id", "requestId", "log_id", "logid")
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: Headers aiohttp sets itself on the direct lane (from the URL, the body, what it decodes).
+LANE_SETS = frozenset({"host", "content-length", "accept-encoding"})
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -378,10 +380,18 @@ class OpenApi:
         files: Mapping[str, tuple[str, bytes, str]] | None,
     ) -> Answer | httpx.Response:
         """One request on the wire: the direct lane when it can, else through httpx."""
-        if self._lane is not None and not files:
+        if self._lane is not None:
             url = self._lane_base + endpoint.path
             if query:
                 url += "?" + query_string(query)
+            if files:  # httpx writes the multipart body (same bytes as before), the lane sends it
+                upload = httpx.Request(
+                    endpoint.method, url, data=form, files=files, headers=self._headers
+                )
+                headers = {k: v for k, v in upload.headers.items() if k not in LANE_SETS}
+                return await self._lane.fetch(
+                    endpoint.method, url, headers, upload.read(), self._timeout
+                )
             if form:
                 return await self._lane.fetch(
                     endpoint.method, url, self._form_headers, form_body(form), self._timeout
