@@ -85,14 +85,20 @@ def main() -> None:
                 project.add(f"app-{number:04d}", 100_000 + number)
             env = {**os.environ, "NO_COLOR": "1"}
             started = time.perf_counter()
-            process = subprocess.run(
-                [sys.executable, "-m", "smartpay_apply", "apply", "--auto-approve", "--format", "json"],
-                cwd=root, env=env, capture_output=True, text=True,
-            )
-            wall = time.perf_counter() - started
-            if process.returncode not in (0, 2):
-                sys.exit(f"apply failed ({process.returncode}):\n{process.stderr[-2000:]}")
-            result = json.loads(process.stdout)
+            with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+                child = subprocess.Popen(
+                    [sys.executable, "-m", "smartpay_apply", "apply", "--auto-approve", "--format", "json"],
+                    cwd=root, env=env, stdout=out, stderr=err,
+                )
+                _, status, usage = os.wait4(child.pid, 0)  # the CLI's own rusage (CPU), not the server's
+                wall = time.perf_counter() - started
+                returncode = os.waitstatus_to_exitcode(status)
+                out.seek(0)
+                err.seek(0)
+                stdout, stderr = out.read().decode(), err.read().decode()
+            if returncode not in (0, 2):
+                sys.exit(f"apply failed ({returncode}):\n{stderr[-2000:]}")
+            result = json.loads(stdout)
             requests = len(httpx.get(f"{base_url}/_sandbox/calls", timeout=30).json()["calls"])
             baseline = asyncio.run(bare_requests(base_url, requests, args.concurrency))
     finally:
@@ -102,13 +108,15 @@ def main() -> None:
 
     ideal = requests * args.latency_ms / 1000 / args.concurrency
     steps = sum(len(app["steps"]) for app in result["apps"])
-    print(f"apps:            {args.apps} (from nothing, no waiting; exit {process.returncode})")
+    print(f"apps:            {args.apps} (from nothing, no waiting; exit {returncode})")
     print(f"steps recorded:  {steps} ({result['summary']['in_review']} apps now in review)")
     print(f"requests:        {requests} ({requests / args.apps:.1f} per app)")
     print(f"latency:         {args.latency_ms:.0f} ms, concurrency {args.concurrency}, state {args.state}")
     print(f"ideal parallel:  {ideal:.2f} s (requests x latency / concurrency)")
     print(f"apply wall time: {wall:.2f} s (whole CLI process)")
     print(f"ratio:           {wall / ideal:.2f} (target <= 1.5)")
+    print(f"apply CPU:       {usage.ru_utime + usage.ru_stime:.2f} s (the CLI process: user {usage.ru_utime:.2f} + "
+          f"system {usage.ru_stime:.2f}), peak RSS {usage.ru_maxrss / 1024:.0f} MB")
     print(f"baseline:        {baseline:.2f} s = ratio {baseline / ideal:.2f} "
           "(the same number of bare GETs through OpenApi, same concurrency: the machine's floor now)")
 
