@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import BaseModel
+
+from smartpay_apply.engine.images import IMAGE_FIELDS
 from smartpay_apply.engine.money_guard import PayoutChange
 from smartpay_apply.engine.steps import ENDPOINTS, Action, AppPlan, Plan, Step
 from smartpay_apply.engine.waiting import (
@@ -522,16 +525,7 @@ async def _create_account(executor: Executor, spec: AppSpec, api: AppApi) -> tup
     account = spec.account
     assert account is not None, "decide plans create_account only for a managed account"
     urls, uses = await image_urls(spec, api, executor.store)
-    request = AccountCreateRequest(
-        business_scope=account.business_scope,
-        business_province=account.business_province,
-        business_city=account.business_city,
-        business_detail_address=account.business_detail_address,
-        legal_person=account.legal_person,
-        legal_id=account.legal_id,
-        id_card_front_url=urls["id_card_front_url"],
-        id_card_back_url=urls["id_card_back_url"],
-    )
+    request = AccountCreateRequest(**{**section_fields(account, skip=LOCAL_IMAGE_FIELDS), **urls})
     uploaded = [use.field for use in uses if use.uploaded]
     reused = [use.field for use in uses if not use.uploaded]
     images = []
@@ -597,24 +591,31 @@ async def _submit_developer_config(executor: Executor, spec: AppSpec, api: AppAp
 
 
 def _payment_request(spec: AppSpec) -> Any:
+    """create and updatebindservice send the whole section, optional fields included."""
     from smartpay_apply.api.models import PaymentServiceRequest
 
     service = spec.payment_service
     assert service is not None, "decide plans payment-service steps only for a managed section"
-    return PaymentServiceRequest(
-        app_name=service.app_name,
-        service_phone=service.service_phone,
-        bank_account=service.bank_account,
-        bank_card=service.bank_card,
-        bank_name=service.bank_name,
-        bank_branch=service.bank_branch,
-        open_province=service.open_province,
-        open_city=service.open_city,
-        payment_days=service.payment_days,
-        commission_rate=service.commission_rate,
-        pool_cash_pledge=service.pool_cash_pledge,
-        day_max_frozen_amount=service.day_max_frozen_amount,
-    )
+    return PaymentServiceRequest(**section_fields(service))
+
+
+#: Account fields naming local files: apply uploads them and sends the URL fields instead.
+LOCAL_IMAGE_FIELDS: frozenset[str] = frozenset(file_field for file_field, _url in IMAGE_FIELDS)
+
+
+def section_fields(section: BaseModel, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Every field of a spec section that is set, under the API's own name.
+
+    Why every field and not a list: the spec models are the contract of what a user can ask
+    for, and the field names are the API's. A list here once silently dropped the optional
+    fields (license_*, legal_card_*, industry_id, manage_permit_url, bank_phone_number) that
+    validate accepted and plan showed; the request models pass such additions through.
+    """
+    return {
+        name: value
+        for name in type(section).model_fields
+        if name not in skip and (value := getattr(section, name)) is not None
+    }
 
 
 async def _create_payment_service(executor: Executor, spec: AppSpec, api: AppApi) -> tuple[str, str | None]:
