@@ -1,7 +1,8 @@
 """`smartpay-apply dict [--refresh] [--format text|json]`: the cached payment dictionary.
 
-`--refresh` fetches it from the endpoint with the first spec's credentials and stores it in
-`.smartpay/dict.json`, which `validate` reads offline.
+`--refresh` fetches it from the endpoint with the first valid spec's credentials (or, with no
+spec yet, the project-wide `credentials:`) and stores it in `.smartpay/dict.json`, which
+`validate` reads offline.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def dict_command(cli: CliContext, refresh: bool, output_format: str) -> None:
     config = cli.project()
     if refresh:
         report = load_report(config)
+        if not report.specs and report.problems and config.credentials is None:
+            raise dictionary.DictionaryError(
+                f"no valid spec to take credentials from ({len(report.problems)} problem(s): run "
+                "`smartpay-apply validate`), and no project-wide `credentials:` in smartpay.yaml"
+            )
         data = asyncio.run(dictionary.refresh(config, report.specs))
         click.echo(f"dictionary refreshed: {dictionary.DictCache.for_config(config).path}", err=True)
     else:

@@ -31,6 +31,7 @@ __all__ = [
     "StaticToken",
     "TpAppToken",
     "TpPlatform",
+    "project_token_source",
     "source_kind",
     "token_source_for",
     "tp_client_id",
@@ -74,6 +75,37 @@ def token_source_for(
         env = {"SMARTPAY_APP": spec.app, "SMARTPAY_APP_ID": str(spec.app_id)}
         return CommandToken(credentials.token_command, cwd=cwd, env=env)
     return _tp_source(spec, credentials.tp, config, store, api, platform, run_id, where)
+
+
+def project_token_source(config: ProjectConfig) -> TokenSource:
+    """A token from the project-wide `credentials:` alone, for calls that need no particular
+    mini-program (the dict endpoint: any mini-program's token will do).
+
+    `tp` credentials yield tokens per mini-program (a refresh token each), so they need a spec.
+    """
+    where = f"{getattr(config, 'path', None) or 'smartpay.yaml'} (credentials)"
+    credentials = config.credentials
+    if credentials is None:
+        raise CredentialsError(
+            "no credentials to call the openapi with: add a spec with `credentials:` or a "
+            "project-wide `credentials:` default (access_token or token_command) to smartpay.yaml "
+            "(docs/credentials.md)"
+        )
+    kinds = [kind for kind in _KINDS if getattr(credentials, kind, None) is not None]
+    if len(kinds) != 1:
+        raise CredentialsError(f"{where}: set exactly one of " + ", ".join(_KINDS))
+    if kinds[0] == "access_token":
+        assert credentials.access_token is not None
+        value = credentials.access_token.get_secret_value().strip()
+        if not value:
+            raise CredentialsError(f"{where}: access_token is empty")
+        return StaticToken(value)
+    if kinds[0] == "token_command":
+        assert credentials.token_command is not None
+        return CommandToken(credentials.token_command, cwd=str(config.root))
+    raise CredentialsError(
+        f"{where}: tp credentials give a token per mini-program: add a valid spec to take one from"
+    )
 
 
 def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | None:

@@ -141,19 +141,26 @@ def load_cached(config: ProjectConfig) -> PaymentDictData | None:
 
 
 async def refresh(config: ProjectConfig, specs: Sequence[AppSpec]) -> PaymentDictData:
-    """Fetch the dictionary with the first spec's credentials and store it in the cache."""
+    """Fetch the dictionary and store it in the cache.
+
+    Any mini-program's token will do: the first spec's credentials, or, with no valid spec yet
+    (a new project fetches the dictionary before writing its specs), the project-wide
+    `credentials:` of smartpay.yaml.
+    """
     from smartpay_apply.runtime import open_api
 
-    if not specs:
-        raise DictionaryError(
-            "no spec to take credentials from: the dict endpoint needs a mini-program's access token"
-        )
-    spec = specs[0]
     async with open_api(config) as api:
-        answer = await api.app(_token_source(spec, config, api)).get_dict()
+        tokens = _token_source(specs[0], config, api) if specs else _project_token_source(config)
+        answer = await api.app(tokens).get_dict()
     data = PaymentDictData.from_api(answer, config.endpoint)
     DictCache.for_config(config).save(data)
     return data
+
+
+def _project_token_source(config: ProjectConfig) -> Any:
+    from smartpay_apply.credentials import project_token_source
+
+    return project_token_source(config)
 
 
 def _token_source(spec: AppSpec, config: ProjectConfig, api: Any) -> Any:

@@ -118,13 +118,50 @@ def test_validate_with_a_broken_config_names_its_line(run_cli, tmp_path: Path) -
     )
 
 
-def test_dict_refresh_without_specs_says_why(run_cli, tmp_path: Path) -> None:
+def test_dict_refresh_without_specs_or_credentials_says_why(run_cli, tmp_path: Path) -> None:
     (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\n", encoding="utf-8")
     result = run_cli("dict", "--refresh", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
-        "Error: no spec to take credentials from: the dict endpoint needs a mini-program's access token\n"
+        "Error: no credentials to call the openapi with: add a spec with `credentials:` or a "
+        "project-wide `credentials:` default (access_token or token_command) to smartpay.yaml "
+        "(docs/credentials.md)\n"
     )
+
+
+def test_dict_refresh_with_only_broken_specs_points_at_validate(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\n", encoding="utf-8")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text("app: a\napp_id: 1\naccount: {}\n", encoding="utf-8")
+    result = run_cli("dict", "--refresh", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: no valid spec to take credentials from (")
+    assert "run `smartpay-apply validate`" in result.stderr
+
+
+def test_dict_refresh_with_project_credentials_and_no_spec(run_cli, tmp_path: Path, sandbox) -> None:
+    """A new project fetches the dictionary before it has specs: the project-wide credentials do."""
+    config = tmp_path / "smartpay.yaml"
+    config.write_text(
+        f"endpoint: {sandbox.base_url}\ncredentials:\n  access_token: ${{env:TOKEN}}\n", encoding="utf-8"
+    )
+    refreshed = run_cli("dict", "--refresh", "--format", "json", cwd=tmp_path, env={"TOKEN": "sandbox-77"})
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert "招商银行" in json.loads(refreshed.stdout)["banks"]
+    assert sandbox.calls(app_id=77, path="/rest/2.0/smartapp/pay/paymentservice/dict")
+    assert "sandbox-77" not in refreshed.stdout + refreshed.stderr
+
+    config.write_text(
+        f"endpoint: {sandbox.base_url}\ncredentials:\n  token_command: echo sandbox-78\n", encoding="utf-8"
+    )
+    again = run_cli("dict", "--refresh", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert sandbox.calls(app_id=78, path="/rest/2.0/smartapp/pay/paymentservice/dict")
+
+    config.write_text(f"endpoint: {sandbox.base_url}\ncredentials:\n  tp: {{}}\n", encoding="utf-8")
+    tp = run_cli("dict", "--refresh", cwd=tmp_path)
+    assert tp.returncode == 1
+    assert "tp credentials give a token per mini-program: add a valid spec" in tp.stderr
 
 
 def test_quickstart_specs_use_only_names_the_schema_knows(run_cli) -> None:
