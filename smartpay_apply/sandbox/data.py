@@ -117,6 +117,27 @@ def _order_row(call: Call, service: dict[str, Any], orders: datagen.DayOrders, i
     }
 
 
+Span = tuple[datagen.DayOrders, int, int, int]
+
+
+@functools.lru_cache(maxsize=256)
+def _spans(seed: int, app_id: int, window: datagen.Window, start: int, end: int, wanted: int | None) -> tuple[Span, ...]:
+    """Newest day first: each day's orders, the index range [lo, hi) within [start, end] and
+    how many of them match `wanted` (no rows built). A pure function of its arguments, cached:
+    every page of one export asks for the same spans (finding them cost ~0.4 ms per page)."""
+    spans: list[Span] = []
+    for day in reversed(window.days()):
+        day_start = day_start_timestamp(day)
+        if day_start > end or day_start + datagen.SECONDS_PER_DAY <= start:
+            continue
+        orders = datagen.day_orders(seed, app_id, day, window.per_day)
+        lo, hi = datagen.orders_in_range(orders, start, end)
+        count = hi - lo if wanted is None else orders.statuses.count(wanted, lo, hi)
+        if count:
+            spans.append((orders, lo, hi, count))
+    return tuple(spans)
+
+
 def order_list(call: Call) -> dict[str, Any]:
     service = _service(call)
     page, size = _paging(call.params)
@@ -127,18 +148,7 @@ def order_list(call: Call) -> dict[str, Any]:
     start, end = _timestamp(call.params, "start_time"), _timestamp(call.params, "end_time")
     if end < start:
         raise ApiError(60000, "end_time 早于 start_time")
-    window = _window(call)
-    # Newest day first; per day the matching index range and its count (no rows built yet).
-    spans: list[tuple[datagen.DayOrders, int, int, int]] = []
-    for day in reversed(window.days()):
-        day_start = day_start_timestamp(day)
-        if day_start > end or day_start + datagen.SECONDS_PER_DAY <= start:
-            continue
-        orders = datagen.day_orders(call.config.seed, call.app_id, day, window.per_day)
-        lo, hi = datagen.orders_in_range(orders, start, end)
-        count = hi - lo if wanted is None else orders.statuses.count(wanted, lo, hi)
-        if count:
-            spans.append((orders, lo, hi, count))
+    spans = _spans(call.config.seed, call.app_id, _window(call), start, end, wanted)
     total = sum(span[3] for span in spans)
     skip = (page - 1) * size
     rows: list[dict[str, Any]] = []
