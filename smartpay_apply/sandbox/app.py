@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from smartpay_apply.sandbox import handlers, tp
@@ -29,6 +29,7 @@ from smartpay_apply.sandbox.data import DATA_HANDLERS
 from smartpay_apply.sandbox.errors import ApiError, GatewayError, OAuthError
 from smartpay_apply.sandbox.faults import FaultMiddleware
 from smartpay_apply.sandbox.push import Pusher
+from smartpay_apply.sandbox.responses import JSONResponse
 from smartpay_apply.sandbox.store import State, Store
 from smartpay_apply.sandbox.world import Parked, due, settle
 
