@@ -8,8 +8,11 @@ refusals, a cancelled confirmation).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
     from smartpay_apply.engine.waiting import Progress
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-RESULT_SYMBOLS = {"done": "✓", "in_review": "…", "failed": "✗", "refused": "✋"}
+RESULT_SYMBOLS = {"done": "✓", "in_review": "…", "failed": "✗", "refused": "✋", "interrupted": "⏸"}
 
 
 @click.command()
@@ -69,6 +72,7 @@ def apply(
     audits still in review; 1 failures (API errors, rejections, stale plans, locks held,
     money-guard refusals).
     """
+    from smartpay_apply.engine.apply import ApplyInterrupted
     from smartpay_apply.engine.waiting import parse_duration
     from smartpay_apply.errors import UsageError
 
@@ -84,7 +88,11 @@ def apply(
                        parse_duration(lock_timeout))
     request = _request(config, paths, planfile, apps, allow_payout_change, force, auto_approve)
     ui = CliInteraction(fmt=fmt, interactive=interactive)
-    result = asyncio.run(_run(config, request, ui, options))
+    try:
+        result = asyncio.run(_run(config, request, ui, options))
+    except ApplyInterrupted as stop:
+        click.echo(f"Error: {stop.user_message()}", err=True)
+        result = stop.result
     if fmt == "json":
         import json
 
@@ -157,12 +165,31 @@ async def _run(config: ProjectConfig, request: ApplyRequest, ui: CliInteraction,
     from smartpay_apply.engine.apply import run_apply
     from smartpay_apply.runtime import open_api, open_state
 
-    with open_state(config) as store:
+    with open_state(config) as store, _sigterm_cancels(asyncio.current_task()):
         async with open_api(config) as api:
             try:
                 return await run_apply(config, request, api, store, ui, options)
             finally:
                 ui.progress.close()
+
+
+@contextlib.contextmanager
+def _sigterm_cancels(task: asyncio.Task[Any] | None) -> Iterator[None]:
+    """SIGTERM (a cancelled CI job, `kill`) stops the run like Ctrl-C: the writes under way are
+    finished and recorded, the locks released, the summary printed, exit 130.
+
+    Ctrl-C itself is asyncio.run's: the first cancels the run, a second one forces the exit.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, lambda: task.cancel() if task is not None else None)
+    except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 class CliInteraction:
@@ -204,7 +231,7 @@ class CliInteraction:
 
 def render_result(result: ApplyResult) -> str:
     """The final summary: one block per mini-program (done, in review, failed and why)."""
-    lines = ["", "Apply:"]
+    lines = ["", "Apply (interrupted):" if result.interrupted else "Apply:"]
     for app in result.apps:
         symbol = RESULT_SYMBOLS.get(app.status.value, "?")
         lines.append(f"{symbol} {app.app} (app_id {app.app_id}): {app.status.value.replace('_', ' ')}")
@@ -218,8 +245,10 @@ def render_result(result: ApplyResult) -> str:
     counts = result.summary()
     lines.append("")
     lines.append(
-        f"Apply complete: {counts['apps']} mini-program(s): {counts['done']} done, "
-        f"{counts['in_review']} in review, {counts['failed']} failed, {counts['refused']} refused."
+        f"Apply {'interrupted' if result.interrupted else 'complete'}: {counts['apps']} mini-program(s): "
+        f"{counts['done']} done, {counts['in_review']} in review, {counts['failed']} failed, "
+        f"{counts['refused']} refused"
+        + (f", {counts['interrupted']} interrupted." if result.interrupted else ".")
     )
     return "\n".join(lines) + "\n"
 

@@ -29,6 +29,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
@@ -75,6 +76,7 @@ class AppStatus(StrEnum):
     IN_REVIEW = "in_review"  # done what can be done; audits still in review
     FAILED = "failed"  # an API error, a rejection, a lock held, a manual change needed
     REFUSED = "refused"  # stale plan or money guard: nothing was done
+    INTERRUPTED = "interrupted"  # Ctrl-C: stopped after recording the write under way
 
 
 @dataclass
@@ -118,6 +120,12 @@ class AppResult:
         if not any(p["section"] == section for p in self.pending):
             self.pending.append({"section": section, "detail": detail})
 
+    def interrupt(self) -> None:
+        """Ctrl-C reached this mini-program: what it did is in `steps`; the rest waits for a rerun."""
+        if self.status is not AppStatus.REFUSED:
+            self.status = AppStatus.INTERRUPTED
+        self.notes.append("interrupted: every write sent was recorded; run apply again to go on")
+
     def settle(self) -> None:
         """The final status from what was recorded."""
         if self.errors:
@@ -148,10 +156,13 @@ class ApplyResult:
     run_id: str | None = None
     warnings: list[str] = field(default_factory=list)
     plan: Plan | None = None  # what was planned under the locks (shown before any write)
+    interrupted: bool = False  # Ctrl-C (SIGINT) or SIGTERM stopped the run
 
     @property
     def exit_code(self) -> int:
-        """0 all done; 2 done but audits still in review; 1 any failure or refusal."""
+        """130 interrupted; 0 all done; 2 done but audits still in review; 1 any failure or refusal."""
+        if self.interrupted:
+            return 130
         if any(app.status in (AppStatus.FAILED, AppStatus.REFUSED) for app in self.apps):
             return 1
         if any(app.status is AppStatus.IN_REVIEW for app in self.apps):
@@ -171,6 +182,7 @@ class ApplyResult:
             "format_version": RESULT_FORMAT_VERSION,
             "run_id": self.run_id,
             "exit_code": self.exit_code,
+            "interrupted": self.interrupted,
             "apps": [app.to_json() for app in sorted(self.apps, key=lambda a: a.app)],
             "summary": self.summary(),
             "warnings": list(self.warnings),
@@ -225,31 +237,69 @@ class _Round:
 
 
 async def take_locks(
-    store: StateStore, app_ids: Sequence[int], owner: LockOwner, *, ttl: float, wait: float
+    store: StateStore,
+    app_ids: Sequence[int],
+    owner: LockOwner,
+    *,
+    ttl: float,
+    wait: float,
+    held: dict[int, HeldLock] | None = None,
 ) -> tuple[dict[int, HeldLock], dict[int, str]]:
     """Take every mini-program's lock; returns the held locks and, per app, why one was not.
 
     A lock whose holder is a dead process on this very host (a run killed with SIGKILL) is
     taken over at once instead of waiting for its expiry: the process is certainly gone.
+
+    `held` (filled as locks are taken) lets a caller interrupted meanwhile release what was
+    taken. Waiting (`wait` seconds) happens here, between quick attempts, so Ctrl-C stops it
+    at once instead of after a blocking wait in a thread.
     """
-    held: dict[int, HeldLock] = {}
+    held = {} if held is None else held
     refused: dict[int, str] = {}
 
     async def take(app_id: int) -> None:
-        for attempt in range(2):
-            lock = store.lock(app_id, owner, ttl=ttl, wait=wait)
+        deadline = time.monotonic() + wait
+        pause = 0.02
+        takeover_tried = False
+        while True:
+            lock = store.lock(app_id, owner, ttl=ttl, wait=0)
             try:
-                await asyncio.to_thread(lock.__enter__)
+                await _finish_even_if_cancelled(asyncio.to_thread(lock.__enter__), partial(held.__setitem__, app_id, lock))
             except LockHeldError as error:
-                if attempt == 0 and await asyncio.to_thread(_clear_dead_local_lock, store, app_id):
+                if not takeover_tried and await asyncio.to_thread(_clear_dead_local_lock, store, app_id):
+                    takeover_tried = True
                     continue
-                refused[app_id] = error.user_message()
-                return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    refused[app_id] = error.user_message()
+                    return
+                await asyncio.sleep(min(pause, left))
+                pause = min(pause * 2, 0.5)
+                continue
             held[app_id] = lock
             return
 
     await asyncio.gather(*(take(app_id) for app_id in app_ids))
     return held, refused
+
+
+async def _finish_even_if_cancelled(work: Awaitable[Any], on_success: Callable[[], None] | None = None) -> Any:
+    """Await `work`; if the caller is cancelled meanwhile, let `work` finish first, then re-raise.
+
+    Why: a write to Baidu and its record in the state store (or a lock taken in a thread) are
+    one unit. Cancelling the await would leave the thread or request running and its outcome
+    unrecorded; Ctrl-C must stop after the unit, never in its middle. `on_success` runs when
+    the work succeeded but the caller was cancelled (e.g. remember a lock to release it).
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if not task.done():
+            await asyncio.wait([task])
+        if on_success is not None and not task.cancelled() and task.exception() is None:
+            on_success()
+        raise
 
 
 def _clear_dead_local_lock(store: StateStore, app_id: int) -> bool:
@@ -307,6 +357,8 @@ class Executor:
         self.progress = progress or Progress(enabled=False)
         self.deadline = time.monotonic() + options.wait_timeout
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        #: Every mini-program's result as it is built: what an interrupted run reports.
+        self.results: list[AppResult] = []
 
     async def run(self, work: Sequence[tuple[AppSpec, AppPlan]]) -> list[AppResult]:
         """Apply each (spec, plan) pair, many at once; every pair ends as an AppResult.
@@ -338,14 +390,20 @@ class Executor:
         """All rounds of one mini-program (its lock is held by the caller)."""
         result = AppResult(spec.app, spec.app_id)
         result.notes.extend(plan.notes)
-        await self._slots.acquire()
+        self.results.append(result)
         try:
-            await self._rounds(spec, plan, self.app_api(spec), result)
-        except SmartpayError as error:
-            result.fail(error.user_message())
-            await self._record(spec, "error", "-", "failed", error.user_message())
-        finally:
-            self._slots.release()
+            await self._slots.acquire()
+            try:
+                await self._rounds(spec, plan, self.app_api(spec), result)
+            except SmartpayError as error:
+                result.fail(error.user_message())
+                await self._record(spec, "error", "-", "failed", error.user_message())
+            finally:
+                self._slots.release()
+        except asyncio.CancelledError:
+            result.settle()
+            result.interrupt()
+            raise
         result.settle()
         return result
 
@@ -415,7 +473,24 @@ class Executor:
         return outcome
 
     async def _execute(self, spec: AppSpec, step: Step, api: AppApi, result: AppResult) -> str | None:
-        """Run one write or adopt step and record it. Returns a section found in review, if any."""
+        """Run one write or adopt step and record it. Returns a section found in review, if any.
+
+        Ctrl-C while a step runs lets it finish and be recorded first (a write is never left
+        sent but unrecorded by an interruption); its errors then go into the result.
+        """
+        work = asyncio.ensure_future(self._execute_step(spec, step, api, result))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if not work.done():
+                where = ENDPOINTS.get(step.action) or "no call"
+                self.progress.note(f"{spec.app}: interrupted: finishing {step.action.value} ({where}) and recording it")
+                await asyncio.wait([work])
+            if not work.cancelled() and isinstance(work.exception(), Exception):
+                result.fail(_describe(work.exception()))  # type: ignore[arg-type]
+            raise
+
+    async def _execute_step(self, spec: AppSpec, step: Step, api: AppApi, result: AppResult) -> str | None:
         from smartpay_apply.api.errors import BusinessError
 
         handler = _adopter(step.section) if step.action is Action.ADOPT else _HANDLERS[step.action]
@@ -458,6 +533,9 @@ class Executor:
                 backoff=self.options.backoff,
                 progress=self.progress,
             )
+        except asyncio.CancelledError:
+            result.wait_on(section, f"{label} in review (waiting was interrupted)")
+            raise
         finally:
             await self._slots.acquire()
         if outcome.state == "in_review":
@@ -748,6 +826,16 @@ class ApplyCancelled(SmartpayError):
     """The user did not confirm."""
 
 
+class ApplyInterrupted(SmartpayError):
+    """Ctrl-C (or SIGTERM) stopped the run; `result` says what was done before (exit 130)."""
+
+    exit_code = 130
+
+    def __init__(self, result: ApplyResult) -> None:
+        super().__init__("Interrupted: locks released; run apply again to go on.")
+        self.result = result
+
+
 class _Planner:
     """The AppPlanner the executor uses: the plan engine's planner, bound to this run."""
 
@@ -789,13 +877,15 @@ async def run_apply(
     )
     result = ApplyResult(run_id=run_id)
     locks: dict[int, HeldLock] = {}
+    executor: Executor | None = None
     try:
-        locks, lock_errors = await take_locks(
+        _, lock_errors = await take_locks(
             store,
             [spec.app_id for spec in request.specs],
             LockOwner.current(run_id),
             ttl=options.lock_ttl,
             wait=options.lock_wait,
+            held=locks,
         )
         for spec in request.specs:
             if spec.app_id in lock_errors:
@@ -814,9 +904,20 @@ async def run_apply(
                 progress=ui.progress,
             )
             result.apps.extend(await executor.run(work))
+    except asyncio.CancelledError:
+        # Ctrl-C / SIGTERM: the writes under way were finished and recorded (see _execute);
+        # report what was done, release the locks (below), and let the caller exit 130.
+        result.interrupted = True
+        if executor is not None:
+            result.apps.extend(executor.results)
+        result.apps.sort(key=lambda app: app.app)
+        raise ApplyInterrupted(result) from None
     finally:
         await release_locks(locks)
-        status = "aborted" if not result.apps else {0: "succeeded", 2: "pending"}.get(result.exit_code, "failed")
+        if result.interrupted or not result.apps:
+            status = "aborted"
+        else:
+            status = {0: "succeeded", 2: "pending"}.get(result.exit_code, "failed")
         await asyncio.to_thread(store.finish_run, run_id, status)
     result.apps.sort(key=lambda app: app.app)
     return result

@@ -8,22 +8,15 @@ driven by the real CLI.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
-import uvicorn
 
-from smartpay_apply.sandbox.app import create_app
-from smartpay_apply.sandbox.config import SandboxConfig
-from smartpay_apply.sandbox.server import bind
 from tests.apply.conftest import app_result, result_json
 from tests.apply.project import Project
+from tests.apply.wire import FormRecorder, recording_sandbox
 
 OPTIONAL_ACCOUNT = {
     "legal_card_start_time": "2015-06-01",
@@ -34,62 +27,6 @@ OPTIONAL_ACCOUNT = {
     "manage_permit_url": "https://permits.example.test/shop-opt.png",
 }
 BANK_PHONE = "13912345678"
-
-
-class FormRecorder:
-    """ASGI middleware: remembers each urlencoded POST body by path, then passes it on."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        headers = dict(scope["headers"])
-        if headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
-            form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
-            self.forms.append((scope["path"], form))
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    def sent_to(self, suffix: str) -> list[dict[str, str]]:
-        return [form for path, form in self.forms if path.endswith(suffix)]
-
-
-@contextlib.contextmanager
-def recording_sandbox(state_file: Path) -> Iterator[tuple[str, FormRecorder]]:
-    config = SandboxConfig().with_overrides(state_file=state_file, audit_delay=0.2)
-    recorder = FormRecorder(create_app(config))
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(recorder, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", recorder
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @pytest.fixture
