@@ -52,8 +52,8 @@ class RootGroup(LazyGroup):
         except SmartpayError as error:
             click.echo(f"Error: {error.user_message()}", err=True)
             ctx.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
-            raise
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+            raise  # BrokenPipeError: stdout's reader left (`| head`); main() ends quietly
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
