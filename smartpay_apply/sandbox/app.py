@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from smartpay_apply.sandbox import handlers, tp
+from smartpay_apply.sandbox import handlers, multipart, tp
 from smartpay_apply.sandbox.admin import admin_routes
 from smartpay_apply.sandbox.auth import authenticate
 from smartpay_apply.sandbox.config import SandboxConfig
@@ -110,20 +108,8 @@ async def read_params(request: Request) -> tuple[dict[str, str], dict[str, tuple
     content_type = request.headers.get("content-type", "")
     files: dict[str, tuple[str, str, bytes]] = {}
     if content_type.startswith("multipart/form-data"):
-        message = BytesParser(policy=HTTP).parsebytes(
-            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-        )
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str):
-                continue
-            payload = part.get_payload(decode=True)
-            data = payload if isinstance(payload, bytes) else b""
-            filename = part.get_filename()
-            if filename is not None:
-                files[name] = (filename, part.get_content_type(), data)
-            else:
-                params[name] = data.decode("utf-8", "replace")
+        fields, files = multipart.parse(content_type, body)
+        params.update(fields)
     else:
         text = body.decode("utf-8", "replace")
         params.update(dict(parse_qsl(text, keep_blank_values=True)))
