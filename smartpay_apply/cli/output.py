@@ -37,7 +37,7 @@ def output(cli: CliContext, app: str, fmt: str) -> None:
     from smartpay_apply.spec.loader import load_specs
 
     config = cli.project()
-    (spec,) = select_apps(load_specs(config), [app])
+    (spec,) = select_apps(load_specs(config), [app], option="APP")
     values = asyncio.run(fetch_outputs(config, spec))
     if fmt == "json":
         click.echo(json.dumps({"app": spec.app, "app_id": spec.app_id, **values}, ensure_ascii=False, indent=2))

@@ -149,8 +149,11 @@ async def build_plan(
     return Plan(apps=tuple(apps)), contexts
 
 
-def select_apps(specs: Sequence[AppSpec], names: Sequence[str]) -> list[AppSpec]:
-    """The specs named by `--app` (name or app_id); all of them when none is named."""
+def select_apps(specs: Sequence[AppSpec], names: Sequence[str], *, option: str = "--app") -> list[AppSpec]:
+    """The specs named by `--app` (name or app_id); all of them when none is named.
+
+    `option` is how the user gave the names, for the error (`--app`, or an argument `APP`).
+    """
     if not names:
         return list(specs)
     wanted = {name.strip() for name in names}
@@ -162,7 +165,7 @@ def select_apps(specs: Sequence[AppSpec], names: Sequence[str]) -> list[AppSpec]
 
         listing = ", ".join(spec.app for spec in specs[:20]) + (", ..." if len(specs) > 20 else "")
         raise UsageError(
-            f"--app {', '.join(unknown)}: no such mini-program in the specs "
+            f"{option} {', '.join(unknown)}: no such mini-program in the specs "
             f"(known: {listing or 'none'})"
         )
     return chosen

@@ -32,3 +32,11 @@ def test_output_prints_the_integration_values(tmp_path: Path, sandbox_factory, r
     missing = run_cli("output", "shop-b", cwd=project.root)
     assert missing.returncode == 1
     assert "shop-b: no payment service is bound yet (errno 60008)" in missing.stderr
+
+
+def test_output_of_an_unknown_app_names_the_argument_not_an_option(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    project = Project(tmp_path / "project", "http://127.0.0.1:9")
+    project.write_spec(spec_document("shop-a", 1001))
+    result = run_cli("output", "shop-x", cwd=project.root)
+    assert result.returncode == 1
+    assert result.stderr == "Error: APP shop-x: no such mini-program in the specs (known: shop-a)\n"
