@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
 
 from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import AppSpec
 from smartpay_apply.spec.yamlread import MapNode
 
+IMAGE_FIELDS = ("id_card_front", "id_card_back")
 IMAGE_SUFFIXES = (".bmp", ".jpeg", ".jpg", ".png")
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 _MAGIC = {
@@ -31,16 +33,36 @@ def check(spec: AppSpec, tree: MapNode, cache: MutableMapping[Path, str | None] 
     """
     if spec.account is None:
         return []
+    paths = {name: getattr(spec.account, name) for name in IMAGE_FIELDS}
+    return _check_paths(paths, tree, cache)
+
+
+def check_unvalidated(data: Any, tree: MapNode, cache: MutableMapping[Path, str | None] | None = None) -> list[Problem]:
+    """`check` for a spec that failed validation elsewhere: its image paths as written.
+
+    Why: validate reports every problem at once; a typo in another field must not hide a
+    missing image until the typo is fixed.
+    """
+    account = data.get("account") if isinstance(data, dict) else None
+    if not isinstance(account, dict):
+        return []
+    paths = {name: account.get(name) for name in IMAGE_FIELDS if isinstance(account.get(name), str)}
+    return _check_paths(paths, tree, cache)
+
+
+def _check_paths(
+    paths: dict[str, Any], tree: MapNode, cache: MutableMapping[Path, str | None] | None
+) -> list[Problem]:
     problems: list[Problem] = []
-    for name in ("id_card_front", "id_card_back"):
-        path = getattr(spec.account, name)
+    for name, path in paths.items():
         if path is None:
             continue
+        path = Path(path)
         if cache is None:
-            message = image_problem(Path(path))
+            message = image_problem(path)
         else:
             if path not in cache:
-                cache[path] = image_problem(Path(path))
+                cache[path] = image_problem(path)
             message = cache[path]
         if message is not None:
             section = tree.entries["account"].value

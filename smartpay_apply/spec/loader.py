@@ -172,6 +172,7 @@ class _Loader:
             spec = AppSpec.model_validate(data)
         except ValidationError as error:
             problems.extend(problems_from(error, tree, AppSpec, display))
+            problems.extend(images.check_unvalidated(data, tree, self.image_cache))
             return None, problems
         if problems:
             return None, problems

@@ -181,3 +181,18 @@ def test_quickstart_specs_use_only_names_the_schema_knows(run_cli) -> None:
 
     for path in sorted((QUICKSTART / "specs").glob("*.yaml")):
         check(YAML(typ="safe").load(path.read_text(encoding="utf-8")), schema, path.name)
+
+
+def test_validate_reports_a_missing_image_alongside_other_problems(run_cli, quickstart: Path) -> None:
+    """All problems at once: a typo elsewhere in the spec does not hide a missing image file."""
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace("id_card_front: images/id-front.png", "id_card_front: images/missing.png")
+    spec.write_text(text.replace("  bank_name: 招商银行", "  bank_nme: 招商银行"), encoding="utf-8")
+    result = run_cli("validate", "specs/shop-beijing.yaml", cwd=quickstart)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-3:] == [
+        "specs/shop-beijing.yaml:16:18: account.id_card_front: image file not found (paths are relative to this spec file)",
+        "specs/shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
+        "2 problems found in 1 file(s)",
+    ]
