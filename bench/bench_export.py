@@ -7,7 +7,8 @@ its own peak RSS and CPU come from os.wait4 (that child's rusage). The ideal is
 requests x latency / concurrency; the target is within 1.5x of it and under 150 MB.
 
 Two more figures separate the exporter from the server it talks to:
-- `floor`: the same pages fetched by a bare client (httpx + aiohttp transport, JSON decoded,
+- `floor`: the same pages fetched by a bare client in a child process (so it does not share
+  the sandbox thread's interpreter lock) (httpx + aiohttp transport, JSON decoded,
   nothing else) at the same concurrency: what the server itself allows on this machine;
 - `--server static`: the sandbox's pages are fetched once, then served from memory by a
   minimal aiohttp server in a child process with the same latency, so the export is measured
@@ -93,6 +94,14 @@ def _serve_static(pages_dir: str, port: int, latency: float) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, backlog=1024)
 
 
+def _floor(base_url: str, first: date, args: argparse.Namespace) -> tuple[float, int]:
+    """_fetch_all in a child process: (seconds, pages) of a bare client that has a core to itself."""
+    command = [sys.executable, __file__, "--fetch-all", base_url, first.isoformat(), str(args.page_size),
+               str(args.concurrency)]
+    seconds, pages = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+    return float(seconds), int(pages)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -139,7 +148,7 @@ def main() -> None:
             asyncio.run(_fetch_all(sandbox_url, first, args.page_size, args.concurrency, keep))  # warms the caches
             httpx.put(f"{sandbox_url}/_sandbox/faults", json={"latency_ms": args.latency_ms}).raise_for_status()
             if args.server == "sandbox":
-                floor, pages = asyncio.run(_fetch_all(sandbox_url, first, args.page_size, args.concurrency, None))
+                floor, pages = _floor(sandbox_url, first, args)
                 wall, rows, usage = _export(sandbox_url, root, first, args)
         if args.server == "static":
             port = _free_port()
@@ -152,7 +161,7 @@ def main() -> None:
                         break
                     except httpx.TransportError:
                         time.sleep(0.05)
-                floor, pages = asyncio.run(_fetch_all(static_url, first, args.page_size, args.concurrency, None))
+                floor, pages = _floor(static_url, first, args)
                 wall, rows, usage = _export(static_url, root, first, args)
             finally:
                 server.terminate()
@@ -172,5 +181,10 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "--serve-static":
         _serve_static(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    elif len(sys.argv) == 6 and sys.argv[1] == "--fetch-all":
+        taken, count = asyncio.run(
+            _fetch_all(sys.argv[2], date.fromisoformat(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), None)
+        )
+        print(taken, count)
     else:
         main()
