@@ -219,14 +219,41 @@ class CliInteraction:
             f"\n{change.app} (app_id {change.app_id}) changes where payouts go: {', '.join(change.fields)}.",
             err=True,
         )
-        typed = click.prompt(f"  Type the mini-program's name ({change.app}) to allow it", default="",
-                             show_default=False, err=True)
-        return str(typed).strip() == change.app
+        typed = _prompt(f"  Type the mini-program's name ({change.app}) to allow it")
+        return typed == change.app
 
     def confirm(self, plan: Plan) -> bool:
         click.echo("\nDo you want to perform these actions? Only 'yes' will be accepted.", err=True)
-        answer = click.prompt("  Enter a value", default="", show_default=False, err=True)
-        return str(answer).strip() == "yes"
+        return _prompt("  Enter a value") == "yes"
+
+
+def _prompt(text: str) -> str:
+    """One answer typed on the terminal; Ctrl-C interrupts the run (exit 130), Ctrl-D is no answer.
+
+    Why the handler: asyncio.run's own Ctrl-C handler only cancels the run's task, which a
+    prompt blocked in input() never notices; the user was left pressing Ctrl-C twice.
+    """
+    interrupted = False
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread: no handler to swap
+        previous = None
+    try:
+        answer = click.prompt(text, default="", show_default=False, err=True)
+    except click.Abort:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        return ""
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return str(answer).strip()
 
 
 def render_result(result: ApplyResult) -> str:
@@ -250,6 +277,8 @@ def render_result(result: ApplyResult) -> str:
         f"{counts['refused']} refused"
         + (f", {counts['interrupted']} interrupted." if result.interrupted else ".")
     )
+    if result.interrupted and not counts["steps"]:
+        lines.append("Nothing was changed.")
     return "\n".join(lines) + "\n"
 
 

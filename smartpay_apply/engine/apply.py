@@ -904,8 +904,8 @@ async def run_apply(
                 progress=ui.progress,
             )
             result.apps.extend(await executor.run(work))
-    except asyncio.CancelledError:
-        # Ctrl-C / SIGTERM: the writes under way were finished and recorded (see _execute);
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Ctrl-C / SIGTERM (or Ctrl-C at a prompt): the writes under way were finished and recorded (see _execute);
         # report what was done, release the locks (below), and let the caller exit 130.
         result.interrupted = True
         if executor is not None:

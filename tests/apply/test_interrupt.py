@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import queue
 import signal
 import subprocess
@@ -27,7 +28,7 @@ from tests.apply.wire import recording_sandbox
 class RunningCli:
     """`python -m smartpay_apply ARGS` in the background, its stderr read line by line."""
 
-    def __init__(self, cwd: Path, *args: str) -> None:
+    def __init__(self, cwd: Path, *args: str, stdin: int | None = None) -> None:
         env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "SMARTPAY_PROGRESS_INTERVAL": "1"}
         env.pop("SMARTPAY_ENDPOINT", None)
         env.pop("SMARTPAY_STATE", None)
@@ -35,6 +36,7 @@ class RunningCli:
             [sys.executable, "-m", "smartpay_apply", *args],
             cwd=cwd,
             env=env,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -162,3 +164,28 @@ def test_interrupted_while_waiting_for_an_audit(tmp_path: Path, run_cli: Any, sa
     again = run_cli("apply", "--auto-approve", "--wait", cwd=project.root)
     assert again.returncode == 0, again.stdout + again.stderr
     assert writes(sandbox.calls(app_id=6161)) == ["/paymentservice/create"]
+
+
+def test_ctrl_c_at_the_confirmation_prompt_stops_at_once(tmp_path: Path, run_cli: Any, sandbox: Any) -> None:
+    """On a terminal, Ctrl-C at "Enter a value:" ends the run (it used to be ignored until Enter)."""
+    project = Project(tmp_path / "project", sandbox.base_url)
+    project.add("shop-p", 7171)
+    primary, secondary = pty.openpty()
+    try:
+        cli = RunningCli(project.root, "apply", stdin=secondary)
+        cli.wait_for_stderr("Do you want to perform these actions?")
+        deadline = time.monotonic() + 30
+        while cli.process.poll() is None and time.monotonic() < deadline:
+            cli.process.send_signal(signal.SIGINT)  # again until it ends: the prompt may not be up yet
+            time.sleep(0.5)
+        code, out, err = cli.finish()
+    finally:
+        os.close(secondary)
+        os.close(primary)
+
+    assert code == 130, out + err
+    assert "Interrupted: locks released; run apply again to go on." in err
+    assert "Nothing was changed." in out
+    assert writes(sandbox.calls()) == []
+    assert lock_list(run_cli, project.root) == "No locks.\n"
+    assert last_run_status(project) == ("aborted", [])
