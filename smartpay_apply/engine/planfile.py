@@ -51,8 +51,14 @@ def save_plan(path: Path, plan: Plan, *, created_at: datetime) -> str:
     document: dict[str, Any] = {"kind": KIND, **plan.to_json(), "created_at": created_at.isoformat()}
     document["checksum"] = document_checksum(document)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as error:
+        raise PlanFileError(
+            f"{path}: cannot write the plan file there: {error.strerror or error} "
+            f"({error.filename or path.parent})"
+        ) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(document, out, ensure_ascii=False, indent=2)

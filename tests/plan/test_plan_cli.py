@@ -179,3 +179,12 @@ def test_colour_only_on_a_terminal_without_no_color(tmp_path: Path) -> None:
     assert "\x1b[" in coloured and "create_account" in coloured
     plain = on_tty(NO_COLOR="1")
     assert "\x1b[" not in plain and "create_account" in plain
+
+
+def test_plan_out_where_no_file_can_be_written_is_a_clear_error(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "smartpay.yaml").write_text("version: 1\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("a file, not a directory\n", encoding="utf-8")
+    result = run_cli("plan", "--out", "notes.txt/plan.json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Internal error" not in result.stderr
+    assert result.stderr.startswith("Error: notes.txt/plan.json: cannot write the plan file there: ")
