@@ -2,7 +2,7 @@
 
 Parse, call `engine.apply.run_apply`, print (docs/apply.md). Exit codes: 0 all done; 2 done but
 audits still in review; 1 failures (API errors, rejections, stale plans, locks held, money-guard
-refusals, a cancelled confirmation).
+refusals, a cancelled confirmation); 130 interrupted (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def apply(
     terminal (--auto-approve in pipelines; a saved plan is applied without asking, and refused
     per mini-program once stale), then runs the steps. Exit codes: 0 all done; 2 done but
     audits still in review; 1 failures (API errors, rejections, stale plans, locks held,
-    money-guard refusals).
+    money-guard refusals); 130 interrupted (Ctrl-C, SIGTERM: the write under way is finished
+    and recorded, locks released, what was done printed).
     """
     from smartpay_apply.engine.apply import ApplyInterrupted
     from smartpay_apply.engine.waiting import parse_duration

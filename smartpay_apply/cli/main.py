@@ -108,7 +108,7 @@ def cli(ctx: click.Context, directory: Path | None, config_file: Path | None, ve
 
     \b
     Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode)
-    or audits still in review (apply). See the README for details.
+    or audits still in review (apply); 130 interrupted (Ctrl-C). See the README for details.
     """
     if directory is not None:
         os.chdir(directory)
