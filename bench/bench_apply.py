@@ -44,6 +44,12 @@ with running_server(config) as url:
 """
 
 
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def bare_requests(base_url: str, count: int, concurrency: int) -> float:
     """Wall time of `count` account/auditstatus GETs through the real client, nothing else."""
     from smartpay_apply.api.client import OpenApi
@@ -84,6 +90,7 @@ def main() -> None:
             for number in range(args.apps):
                 project.add(f"app-{number:04d}", 100_000 + number)
             env = {**os.environ, "NO_COLOR": "1"}
+            server0 = proc_cpu(server.pid)
             started = time.perf_counter()
             with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 child = subprocess.Popen(
@@ -92,6 +99,7 @@ def main() -> None:
                 )
                 _, status, usage = os.wait4(child.pid, 0)  # the CLI's own rusage (CPU), not the server's
                 wall = time.perf_counter() - started
+                server_cpu = proc_cpu(server.pid) - server0
                 returncode = os.waitstatus_to_exitcode(status)
                 out.seek(0)
                 err.seek(0)
@@ -117,6 +125,9 @@ def main() -> None:
     print(f"ratio:           {wall / ideal:.2f} (target <= 1.5)")
     print(f"apply CPU:       {usage.ru_utime + usage.ru_stime:.2f} s (the CLI process: user {usage.ru_utime:.2f} + "
           f"system {usage.ru_stime:.2f}), peak RSS {usage.ru_maxrss / 1024:.0f} MB")
+    print(f"sandbox CPU:     {server_cpu:.2f} s during the apply ({server_cpu / requests * 1000:.2f} ms per request)")
+    print(f"CPU per request: {(usage.ru_utime + usage.ru_stime + server_cpu) / requests * 1000:.2f} ms, CLI + sandbox "
+          f"(2 cores allow {2 * args.latency_ms / args.concurrency:.2f} ms at the ideal, {3 * args.latency_ms / args.concurrency:.2f} at 1.5x)")
     print(f"baseline:        {baseline:.2f} s = ratio {baseline / ideal:.2f} "
           "(the same number of bare GETs through OpenApi, same concurrency: the machine's floor now)")
 

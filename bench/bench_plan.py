@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import subprocess
 import sys
@@ -54,6 +55,12 @@ def rss_mb() -> float:
 def cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def public_key() -> str:
@@ -179,9 +186,13 @@ def main() -> None:
                 config = ProjectConfig(root=root, path=root / "smartpay.yaml", endpoint=base,
                                        state="state.db", concurrency=args.concurrency)
                 print(f"rss before plan: {rss_mb():.0f} MB")
+                server0 = proc_cpu(server.pid)
                 wall, used, errors, pending = asyncio.run(run_plan(config, specs))
+                server_plan = proc_cpu(server.pid) - server0
             requests = len(admin.get("/_sandbox/calls").json()["calls"])
+            server0 = proc_cpu(server.pid)
             base_wall, base_cpu = asyncio.run(baseline(base, requests, args.concurrency))
+            server_base = proc_cpu(server.pid) - server0
     finally:
         if server.stdin:
             server.stdin.close()
@@ -195,7 +206,11 @@ def main() -> None:
     print(f"client CPU: {used:.2f} s ({used / max(requests, 1) * 1000:.2f} ms per request)")
     print(f"baseline, {requests} bare GETs through OpenApi (no plan work): wall {base_wall:.2f} s, "
           f"ratio {base_wall / ideal:.2f}, client CPU {base_cpu / requests * 1000:.2f} ms per request")
-    print(f"sandbox server CPU (whole process life: onboarding, plan, baseline): {server_cpu:.2f} s")
+    print(f"sandbox server CPU during the plan: {server_plan:.2f} s ({server_plan / requests * 1000:.2f} ms per request), "
+          f"during the baseline: {server_base / requests * 1000:.2f} ms per request; whole life {server_cpu:.2f} s")
+    print(f"client + server CPU per request: plan {(used + server_plan) / requests * 1000:.2f} ms, "
+          f"baseline {(base_cpu + server_base) / requests * 1000:.2f} ms (2 cores allow "
+          f"{2 * args.latency_ms / args.concurrency:.2f} ms at the ideal, {3 * args.latency_ms / args.concurrency:.2f} at 1.5x)")
     print(f"peak memory (this process, max RSS): {rss_mb():.0f} MB")
 
 
