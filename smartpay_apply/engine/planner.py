@@ -157,8 +157,14 @@ def select_apps(specs: Sequence[AppSpec], names: Sequence[str], *, option: str =
     if not names:
         return list(specs)
     wanted = {name.strip() for name in names}
-    chosen = [spec for spec in specs if spec.app in wanted or str(spec.app_id) in wanted]
-    known = {spec.app for spec in specs} | {str(spec.app_id) for spec in specs}
+    by_name = {spec.app for spec in specs}
+    # An app name wins over an app_id: an all-digit name may equal another spec's app_id.
+    chosen = [
+        spec
+        for spec in specs
+        if spec.app in wanted or (str(spec.app_id) in wanted and str(spec.app_id) not in by_name)
+    ]
+    known = by_name | {str(spec.app_id) for spec in specs}
     unknown = sorted(wanted - known)
     if unknown:
         from smartpay_apply.errors import UsageError
