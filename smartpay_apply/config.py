@@ -170,7 +170,12 @@ def load_project_config(
     for reserved in ("root", "path"):
         if reserved in tree.entries:
             problems.append(
-                Problem.at(tree.entries[reserved].key_loc, display, reserved, "unknown field (set by the tool)")
+                Problem.at(
+                    tree.entries[reserved].key_loc,
+                    display,
+                    reserved,
+                    "unknown field (set by the tool)",
+                )
             )
     resolved = _resolve_tree(tree, path.parent, env, (), problems, display)
     if problems:
@@ -180,7 +185,9 @@ def load_project_config(
     data = {key: value for key, value in data.items() if key not in ("root", "path")}
     data.update(_env_overrides(env))
     try:
-        config = ProjectConfig.model_validate({**data, "root": path.parent.resolve(), "path": path.resolve()})
+        config = ProjectConfig.model_validate(
+            {**data, "root": path.parent.resolve(), "path": path.resolve()}
+        )
     except ValidationError as error:
         raise _config_error(problems_from(error, resolved, ProjectConfig, display)) from None
     defaults = tree.entries.get("defaults")
@@ -231,7 +238,10 @@ def _resolve_tree(
             return Scalar(text, text, False, tree.loc)
         return tree
     if isinstance(tree, SeqNode):
-        return SeqNode([_resolve_tree(item, base_dir, env, parts, problems, display) for item in tree.items], tree.loc)
+        return SeqNode(
+            [_resolve_tree(item, base_dir, env, parts, problems, display) for item in tree.items],
+            tree.loc,
+        )
     entries = {}
     for key, entry in tree.entries.items():
         if not parts and key in _DEFERRED:

@@ -94,13 +94,32 @@ def postgres_server_url() -> Iterator[str]:
     port = free_port()
     as_postgres = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*as_postgres, str(bindir / "initdb"), "-D", str(workdir / "data"), "-A", "trust", "-U", "postgres"],
+        [
+            *as_postgres,
+            str(bindir / "initdb"),
+            "-D",
+            str(workdir / "data"),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ],
         check=True,
         capture_output=True,
     )
     subprocess.run(
-        [*as_postgres, str(bindir / "pg_ctl"), "-D", str(workdir / "data"), "-l", str(workdir / "log"), "-w", "start",
-         "-o", f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1"],
+        [
+            *as_postgres,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(workdir / "data"),
+            "-l",
+            str(workdir / "log"),
+            "-w",
+            "start",
+            "-o",
+            f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1",
+        ],
         check=True,
         capture_output=True,
     )
@@ -108,7 +127,15 @@ def postgres_server_url() -> Iterator[str]:
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
-            [*as_postgres, str(bindir / "pg_ctl"), "-D", str(workdir / "data"), "-m", "immediate", "stop"],
+            [
+                *as_postgres,
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(workdir / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
             capture_output=True,
         )
         shutil.rmtree(workdir, ignore_errors=True)

@@ -46,9 +46,13 @@ class SandboxHandle:
     _client: httpx.Client = field(repr=False)
 
     def admin(self, method: str, path: str, json: Any = None, params: Any = None) -> Any:
-        response = self._client.request(method, f"/_sandbox/{path.lstrip('/')}", json=json, params=params)
+        response = self._client.request(
+            method, f"/_sandbox/{path.lstrip('/')}", json=json, params=params
+        )
         if response.status_code >= 400:
-            raise AssertionError(f"sandbox admin {method} {path}: {response.status_code} {response.text}")
+            raise AssertionError(
+                f"sandbox admin {method} {path}: {response.status_code} {response.text}"
+            )
         return response.json()
 
     @staticmethod
@@ -61,8 +65,12 @@ class SandboxHandle:
     def reject(self, app_id: int, section: str, reason: str = "资料不全") -> dict[str, Any]:
         return self.admin("POST", f"apps/{app_id}/{section}/reject", {"reason": reason})["event"]  # type: ignore[no-any-return]
 
-    def set_policy(self, app_id: int, policy: str | None, section: str | None = None, reason: str | None = None) -> Any:
-        return self.admin("PUT", f"apps/{app_id}/policy", {"policy": policy, "section": section, "reason": reason})
+    def set_policy(
+        self, app_id: int, policy: str | None, section: str | None = None, reason: str | None = None
+    ) -> Any:
+        return self.admin(
+            "PUT", f"apps/{app_id}/policy", {"policy": policy, "section": section, "reason": reason}
+        )
 
     def app_state(self, app_id: int) -> dict[str, Any]:
         return self.admin("GET", f"apps/{app_id}")  # type: ignore[no-any-return]

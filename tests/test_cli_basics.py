@@ -15,7 +15,9 @@ def test_version_prints_package_version(run_cli):
 def test_help_lists_every_registered_command(run_cli):
     result = run_cli("--help")
     assert result.returncode == 0
-    listed = {line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()}
+    listed = {
+        line.split()[0] for line in result.stdout.split("Commands:")[1].splitlines() if line.strip()
+    }
     assert listed == set(COMMANDS)
 
 

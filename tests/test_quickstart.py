@@ -48,10 +48,15 @@ def test_quickstart_converges_from_nothing(run_cli, quickstart):
 
 
 def test_quickstart_outputs_never_show_planted_secrets(run_cli, quickstart):
-    env = {"SHOP_BEIJING_BANK_CARD": "6214830199998888", "SHOP_BEIJING_LEGAL_ID": "11010519491231002X"}
+    env = {
+        "SHOP_BEIJING_BANK_CARD": "6214830199998888",
+        "SHOP_BEIJING_LEGAL_ID": "11010519491231002X",
+    }
     outputs = []
     for fmt in ("text", "markdown", "json"):
-        result = run_cli("plan", "--format", fmt, "--out", f"plan-{fmt}.json", cwd=quickstart, env=env)
+        result = run_cli(
+            "plan", "--format", fmt, "--out", f"plan-{fmt}.json", cwd=quickstart, env=env
+        )
         assert result.returncode == 0, result.stderr
         outputs += [result.stdout, result.stderr, (quickstart / f"plan-{fmt}.json").read_text()]
     blob = "\n".join(outputs)

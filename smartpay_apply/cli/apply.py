@@ -33,23 +33,55 @@ RESULT_SYMBOLS = {"done": "✓", "in_review": "…", "failed": "✗", "refused":
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--app", "apps", multiple=True, metavar="NAME",
-              help="Apply only this mini-program (name or app_id); repeat for more.")
-@click.option("--auto-approve", is_flag=True,
-              help="Do not ask for confirmation (pipelines). Payout changes still need --allow-payout-change.")
-@click.option("--wait", is_flag=True,
-              help="Wait for audits and go on with the next steps in the same run.")
-@click.option("--wait-timeout", metavar="DURATION", default=None,
-              help="How long --wait waits in all, e.g. 90s, 10m, 1h (default: apply.wait_timeout, 30m).")
-@click.option("--allow-payout-change", "allow_payout_change", multiple=True, metavar="APP",
-              help="Consent to APP's change of bank_card/bank_account/bank_name/bank_branch/"
-                   "open_province/open_city (name or app_id); repeat for more.")
-@click.option("--force", is_flag=True,
-              help="Apply even when more than apply.payout_change_max_share of the mini-programs change payouts.")
-@click.option("--lock-timeout", metavar="DURATION", default="0s", show_default=True,
-              help="How long to wait for a mini-program locked by another run.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people; json (versioned) for pipelines.")
+@click.option(
+    "--app",
+    "apps",
+    multiple=True,
+    metavar="NAME",
+    help="Apply only this mini-program (name or app_id); repeat for more.",
+)
+@click.option(
+    "--auto-approve",
+    is_flag=True,
+    help="Do not ask for confirmation (pipelines). Payout changes still need --allow-payout-change.",
+)
+@click.option(
+    "--wait", is_flag=True, help="Wait for audits and go on with the next steps in the same run."
+)
+@click.option(
+    "--wait-timeout",
+    metavar="DURATION",
+    default=None,
+    help="How long --wait waits in all, e.g. 90s, 10m, 1h (default: apply.wait_timeout, 30m).",
+)
+@click.option(
+    "--allow-payout-change",
+    "allow_payout_change",
+    multiple=True,
+    metavar="APP",
+    help="Consent to APP's change of bank_card/bank_account/bank_name/bank_branch/"
+    "open_province/open_city (name or app_id); repeat for more.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply even when more than apply.payout_change_max_share of the mini-programs change payouts.",
+)
+@click.option(
+    "--lock-timeout",
+    metavar="DURATION",
+    default="0s",
+    show_default=True,
+    help="How long to wait for a mini-program locked by another run.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (versioned) for pipelines.",
+)
 @pass_cli
 def apply(
     cli: CliContext,
@@ -85,8 +117,12 @@ def apply(
             "apply needs a confirmation and stdin is not a terminal: pass --auto-approve "
             "(pipelines), or apply a saved plan (`plan --out FILE`, then `apply FILE`)"
         )
-    options = _options(config, wait, parse_duration(wait_timeout or config.apply.wait_timeout),
-                       parse_duration(lock_timeout))
+    options = _options(
+        config,
+        wait,
+        parse_duration(wait_timeout or config.apply.wait_timeout),
+        parse_duration(lock_timeout),
+    )
     request = _request(config, paths, planfile, apps, allow_payout_change, force, auto_approve)
     ui = CliInteraction(fmt=fmt, interactive=interactive)
     try:
@@ -112,7 +148,9 @@ def _planfile(paths: tuple[Path, ...]) -> Path | None:
     return None
 
 
-def _options(config: ProjectConfig, wait: bool, wait_timeout: float, lock_wait: float) -> ApplyOptions:
+def _options(
+    config: ProjectConfig, wait: bool, wait_timeout: float, lock_wait: float
+) -> ApplyOptions:
     from smartpay_apply.engine.apply import ApplyOptions
 
     events = config.events
@@ -143,8 +181,11 @@ def _request(
         managed = load_specs(config)
         chosen = load_specs(config, list(paths)) if paths else managed
         return ApplyRequest(
-            specs=select_apps(chosen, apps), managed=len(managed),
-            allow_payout_change=allow, force=force, auto_approve=auto_approve,
+            specs=select_apps(chosen, apps),
+            managed=len(managed),
+            allow_payout_change=allow,
+            force=force,
+            auto_approve=auto_approve,
         )
     from smartpay_apply.engine.planfile import load_plan
     from smartpay_apply.errors import UsageError
@@ -153,16 +194,25 @@ def _request(
     managed = load_specs(config)
     planned = {app.app_id for app in saved.plan.apps}
     specs = [spec for spec in select_apps(managed, apps) if spec.app_id in planned]
-    missing = sorted(app.app for app in saved.plan.apps if app.app_id not in {s.app_id for s in managed})
+    missing = sorted(
+        app.app for app in saved.plan.apps if app.app_id not in {s.app_id for s in managed}
+    )
     if missing:
         raise UsageError(f"{planfile}: no spec any more for {', '.join(missing)}: run plan again")
     return ApplyRequest(
-        specs=specs, managed=len(managed), saved=saved.plan, saved_checksum=saved.checksum,
-        allow_payout_change=allow, force=force, auto_approve=True,
+        specs=specs,
+        managed=len(managed),
+        saved=saved.plan,
+        saved_checksum=saved.checksum,
+        allow_payout_change=allow,
+        force=force,
+        auto_approve=True,
     )
 
 
-async def _run(config: ProjectConfig, request: ApplyRequest, ui: CliInteraction, options: ApplyOptions) -> ApplyResult:
+async def _run(
+    config: ProjectConfig, request: ApplyRequest, ui: CliInteraction, options: ApplyOptions
+) -> ApplyResult:
     from smartpay_apply.engine.apply import run_apply
     from smartpay_apply.runtime import open_api, open_state
 
@@ -262,11 +312,15 @@ def render_result(result: ApplyResult) -> str:
     lines = ["", "Apply (interrupted):" if result.interrupted else "Apply:"]
     for app in result.apps:
         symbol = RESULT_SYMBOLS.get(app.status.value, "?")
-        lines.append(f"{symbol} {app.app} (app_id {app.app_id}): {app.status.value.replace('_', ' ')}")
+        lines.append(
+            f"{symbol} {app.app} (app_id {app.app_id}): {app.status.value.replace('_', ' ')}"
+        )
         for step in app.steps:
             where = f" ({step.endpoint})" if step.endpoint else ""
-            lines.append(f"    {step.action}{where}: {step.result.replace('_', ' ')}"
-                         + (f" — {step.detail}" if step.detail else ""))
+            lines.append(
+                f"    {step.action}{where}: {step.result.replace('_', ' ')}"
+                + (f" — {step.detail}" if step.detail else "")
+            )
         lines.extend(f"    in review: {pending['detail']}" for pending in app.pending)
         lines.extend(f"    note: {note}" for note in _unique(app.notes))
         lines.extend(f"    error: {error}" for error in app.errors)

@@ -51,11 +51,15 @@ def add(cli: CliContext, app: str, code: str) -> None:
             return await source.authorize(code)
 
     token = asyncio.run(run())
-    click.echo(f"Stored credentials for {name} (app_id {app_id}); access token valid until {_until(token.expires_at)}.")
+    click.echo(
+        f"Stored credentials for {name} (app_id {app_id}); access token valid until {_until(token.expires_at)}."
+    )
 
 
 @auth.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_cli
 def status(cli: CliContext, fmt: str) -> None:
     """Which mini-programs have working credentials, and until when (never the tokens).
@@ -123,7 +127,9 @@ def refresh(cli: CliContext, app: str | None) -> None:
                     failures.append(f"{name}: {error.user_message()}")
                     click.echo(f"{name}: refresh failed", err=True)
                     continue
-                click.echo(f"{name} (app_id {app_id}): refreshed; valid until {_until(token.expires_at)}")
+                click.echo(
+                    f"{name} (app_id {app_id}): refreshed; valid until {_until(token.expires_at)}"
+                )
         return failures
 
     failures = asyncio.run(run())
@@ -172,7 +178,9 @@ def _resolve(app: str, specs: dict[int, AppSpec]) -> tuple[str, int]:
         if spec.app == app:
             return spec.app, app_id
     known = ", ".join(sorted(spec.app for spec in specs.values())) or "none found"
-    raise UsageError(f"no mini-program named {app!r} in the specs (known: {known}); or give its app_id")
+    raise UsageError(
+        f"no mini-program named {app!r} in the specs (known: {known}); or give its app_id"
+    )
 
 
 def _tp_source(
@@ -203,8 +211,14 @@ def _until(moment: float | None) -> str:
 
 def _status_text(rows: list[Any], platform: Any) -> str:
     lines = [
-        "TP: ticket " + ("received" if platform.ticket else "not received yet (run `events serve`)")
-        + "; TP token " + (f"valid until {platform.tp_token_expires_at}" if platform.tp_token_expires_at else "not obtained yet"),
+        "TP: ticket "
+        + ("received" if platform.ticket else "not received yet (run `events serve`)")
+        + "; TP token "
+        + (
+            f"valid until {platform.tp_token_expires_at}"
+            if platform.tp_token_expires_at
+            else "not obtained yet"
+        ),
     ]
     if not rows:
         lines.append("No mini-programs.")
@@ -223,5 +237,7 @@ def _status_text(rows: list[Any], platform: Any) -> str:
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    lines.extend("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip() for c in cells)
+    lines.extend(
+        "  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip() for c in cells
+    )
     return "\n".join(lines)

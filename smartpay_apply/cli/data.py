@@ -48,11 +48,37 @@ def _common(command: F) -> F:
     """The options every export shares."""
     for option in reversed(
         [
-            click.option("--all-apps", is_flag=True, help="Export for every mini-program in the specs (adds an `app` column)."),
-            click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True, help="Output format."),
-            click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (resumable) instead of stdout."),
-            click.option("--page-size", type=click.IntRange(min=1, max=1000), default=100, show_default=True, help="Rows per request."),
-            click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Pages fetched at once (default: `concurrency` of smartpay.yaml)."),
+            click.option(
+                "--all-apps",
+                is_flag=True,
+                help="Export for every mini-program in the specs (adds an `app` column).",
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(FORMATS),
+                default="csv",
+                show_default=True,
+                help="Output format.",
+            ),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Write to FILE (resumable) instead of stdout.",
+            ),
+            click.option(
+                "--page-size",
+                type=click.IntRange(min=1, max=1000),
+                default=100,
+                show_default=True,
+                help="Rows per request.",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(min=1, max=256),
+                help="Pages fetched at once (default: `concurrency` of smartpay.yaml).",
+            ),
         ]
     ):
         command = option(command)
@@ -60,8 +86,22 @@ def _common(command: F) -> F:
 
 
 def _range_options(command: F) -> F:
-    command = click.option("--to", "end", type=DAY, required=True, metavar="DATE", help="Last day (YYYY-MM-DD, Beijing time, included).")(command)
-    return click.option("--from", "start", type=DAY, required=True, metavar="DATE", help="First day (YYYY-MM-DD, Beijing time, included).")(command)
+    command = click.option(
+        "--to",
+        "end",
+        type=DAY,
+        required=True,
+        metavar="DATE",
+        help="Last day (YYYY-MM-DD, Beijing time, included).",
+    )(command)
+    return click.option(
+        "--from",
+        "start",
+        type=DAY,
+        required=True,
+        metavar="DATE",
+        help="First day (YYYY-MM-DD, Beijing time, included).",
+    )(command)
 
 
 APP_ARGUMENT = click.argument("app", required=False)
@@ -70,12 +110,19 @@ APP_ARGUMENT = click.argument("app", required=False)
 @data.command("orders")
 @APP_ARGUMENT
 @_range_options
-@click.option("--status", type=click.Choice(ORDER_STATUSES), default="all", show_default=True,
-              help="Orders whose current status is this: 1 unpaid, 2 paid, 3 consumed, 4 refunding, "
-                   "5 refunded, 6 refund failed, 7 cancelled.")
+@click.option(
+    "--status",
+    type=click.Choice(ORDER_STATUSES),
+    default="all",
+    show_default=True,
+    help="Orders whose current status is this: 1 unpaid, 2 paid, 3 consumed, 4 refunding, "
+    "5 refunded, 6 refund failed, 7 cancelled.",
+)
 @_common
 @pass_cli
-def orders(cli: CliContext, app: str | None, start: datetime, end: datetime, status: str, **options: Any) -> None:
+def orders(
+    cli: CliContext, app: str | None, start: datetime, end: datetime, status: str, **options: Any
+) -> None:
     """Orders created in a date range (orderlist; amounts in fen)."""
     _run(cli, "orders", app, Query(start=_day(start), end=_day(end), status=status), **options)
 
@@ -85,14 +132,18 @@ def orders(cli: CliContext, app: str | None, start: datetime, end: datetime, sta
 @_range_options
 @_common
 @pass_cli
-def income(cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any) -> None:
+def income(
+    cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any
+) -> None:
     """Income per day (financebalance; yuan)."""
     _run(cli, "income", app, Query(start=_day(start), end=_day(end)), **options)
 
 
 @data.command("income-detail")
 @APP_ARGUMENT
-@click.option("--day", type=DAY, required=True, metavar="DATE", help="The day (YYYY-MM-DD, Beijing time).")
+@click.option(
+    "--day", type=DAY, required=True, metavar="DATE", help="The day (YYYY-MM-DD, Beijing time)."
+)
 @_common
 @pass_cli
 def income_detail(cli: CliContext, app: str | None, day: datetime, **options: Any) -> None:
@@ -105,7 +156,9 @@ def income_detail(cli: CliContext, app: str | None, day: datetime, **options: An
 @_range_options
 @_common
 @pass_cli
-def other_detail(cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any) -> None:
+def other_detail(
+    cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any
+) -> None:
     """Other items: commission, rebates, marketing (financebalance/otherdetail; yuan)."""
     _run(cli, "other-detail", app, Query(start=_day(start), end=_day(end)), **options)
 
@@ -115,7 +168,9 @@ def other_detail(cli: CliContext, app: str | None, start: datetime, end: datetim
 @_range_options
 @_common
 @pass_cli
-def expenses(cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any) -> None:
+def expenses(
+    cli: CliContext, app: str | None, start: datetime, end: datetime, **options: Any
+) -> None:
     """Expenses: payouts to the bank account and other debits (financeexpense; yuan)."""
     _run(cli, "expenses", app, Query(start=_day(start), end=_day(end)), **options)
 
@@ -131,7 +186,9 @@ def payout(cli: CliContext, args: tuple[str, ...], **options: Any) -> None:
         raise UsageError("usage: data payout APP TASK_ID  (or: data payout --all-apps TASK_ID)")
     app, task = (None, args[0]) if options["all_apps"] else (args[0], args[1])
     if not task.isdigit():
-        raise UsageError(f"TASK_ID must be a number (the task_id column of `data expenses`), not {task!r}")
+        raise UsageError(
+            f"TASK_ID must be a number (the task_id column of `data expenses`), not {task!r}"
+        )
     _run(cli, "payout", app, Query(task_id=int(task)), **options)
 
 
@@ -158,8 +215,17 @@ def _run(
     specs = _select(config, app, all_apps)
     try:
         result = asyncio.run(
-            _export(config, specs, what, query, fmt=fmt, output=output, page_size=page_size,
-                    concurrency=concurrency or config.concurrency, with_app=all_apps)
+            _export(
+                config,
+                specs,
+                what,
+                query,
+                fmt=fmt,
+                output=output,
+                page_size=page_size,
+                concurrency=concurrency or config.concurrency,
+                with_app=all_apps,
+            )
         )
     except BrokenPipeError:  # `data orders ... | head`: the reader left; stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -170,7 +236,11 @@ def _run(
             if result.rows.get(spec.app) == 0:
                 click.echo(f"No payout with task_id {query.task_id} for {spec.app}", err=True)
     if output is not None:
-        click.echo(f"Wrote {output}: {result.total_rows} rows" + (" (resumed)" if result.resumed_from else ""), err=True)
+        click.echo(
+            f"Wrote {output}: {result.total_rows} rows"
+            + (" (resumed)" if result.resumed_from else ""),
+            err=True,
+        )
 
 
 def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppSpec]:
@@ -226,10 +296,17 @@ async def _export(
         "format": fmt,
         "columns": list(names),
     }
-    sink: Output = PartialFileOutput(output, params, notify=_notice) if output else StreamOutput(sys.stdout)
+    sink: Output = (
+        PartialFileOutput(output, params, notify=_notice) if output else StreamOutput(sys.stdout)
+    )
     async with open_api(config, max_concurrency=concurrency) as api:
         sources = [
-            AppSource(spec.app, page_fetcher(what, api.app(token_source_for(spec, config, api=api)), query, page_size))
+            AppSource(
+                spec.app,
+                page_fetcher(
+                    what, api.app(token_source_for(spec, config, api=api)), query, page_size
+                ),
+            )
             for spec in specs
         ]
         job = ExportJob(what, sources, page_size, concurrency, with_app)
@@ -277,7 +354,9 @@ class _TtyProgress:
         self.bar.stop()
 
     def app_started(self, name: str, total_pages: int | None, done_pages: int) -> None:
-        self.task = self.bar.add_task(f"{self.what} {name}", total=total_pages, completed=done_pages, rows=0)
+        self.task = self.bar.add_task(
+            f"{self.what} {name}", total=total_pages, completed=done_pages, rows=0
+        )
 
     def page_written(self, rows: int) -> None:
         task = self.bar.tasks[-1]

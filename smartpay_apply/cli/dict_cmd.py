@@ -16,9 +16,15 @@ from smartpay_apply.cli.context import CliContext, pass_cli
 
 
 @click.command("dict")
-@click.option("--refresh", is_flag=True, help="Fetch the dictionary from the endpoint and update the cache.")
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--refresh", is_flag=True, help="Fetch the dictionary from the endpoint and update the cache."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
 )
 @pass_cli
 def dict_command(cli: CliContext, refresh: bool, output_format: str) -> None:
@@ -38,7 +44,9 @@ def dict_command(cli: CliContext, refresh: bool, output_format: str) -> None:
                 "`smartpay-apply validate`), and no project-wide `credentials:` in smartpay.yaml"
             )
         data = asyncio.run(dictionary.refresh(config, report.specs))
-        click.echo(f"dictionary refreshed: {dictionary.DictCache.for_config(config).path}", err=True)
+        click.echo(
+            f"dictionary refreshed: {dictionary.DictCache.for_config(config).path}", err=True
+        )
     else:
         cached = dictionary.load_cached(config)
         if cached is None:
@@ -66,5 +74,7 @@ def render_text(data: object) -> str:
         f"bank_name ({len(data.banks)}): {', '.join(data.banks) or '-'}",
         f"open_province / open_city ({len(data.provinces)} provinces):",
     ]
-    lines.extend(f"  {province}: {', '.join(cities)}" for province, cities in data.provinces.items())
+    lines.extend(
+        f"  {province}: {', '.join(cities)}" for province, cities in data.provinces.items()
+    )
     return "\n".join(lines)

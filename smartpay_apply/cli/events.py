@@ -20,8 +20,12 @@ def events() -> None:
 
 
 @events.command()
-@click.option("--host", default=None, help="Address to listen on (default: events.host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: events.port, 8080).")
+@click.option(
+    "--host", default=None, help="Address to listen on (default: events.host, 127.0.0.1)."
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port (default: events.port, 8080)."
+)
 @click.option(
     "--on-event",
     "on_event",
@@ -31,7 +35,9 @@ def events() -> None:
 )
 @click.option("--allow-plaintext", is_flag=True, help="Also accept unencrypted JSON pushes.")
 @pass_cli
-def serve(cli: CliContext, host: str | None, port: int | None, on_event: str | None, allow_plaintext: bool) -> None:
+def serve(
+    cli: CliContext, host: str | None, port: int | None, on_event: str | None, allow_plaintext: bool
+) -> None:
     """Serve the message-and-event URL (/), the authorization-event URL (/tp/auth) and /healthz.
 
     The token and EncodingAESKey come from `events:` in smartpay.yaml or from
@@ -66,8 +72,12 @@ def serve(cli: CliContext, host: str | None, port: int | None, on_event: str | N
 
 
 @events.command("list")
-@click.option("--app", "app", metavar="NAME", default=None, help="Only this mini-program (name or app_id).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--app", "app", metavar="NAME", default=None, help="Only this mini-program (name or app_id)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_cli
 def list_events(cli: CliContext, app: str | None, fmt: str) -> None:
     """Show the stored events, oldest first."""
@@ -107,7 +117,9 @@ def resolve_app(app: str, names: dict[int, str]) -> int:
         if name == app:
             return app_id
     known = ", ".join(sorted(names.values())) or "none found"
-    raise UsageError(f"no mini-program named {app!r} in the specs (known: {known}); or give its app_id")
+    raise UsageError(
+        f"no mini-program named {app!r} in the specs (known: {known}); or give its app_id"
+    )
 
 
 def event_row(event: Any, names: dict[int, str]) -> dict[str, Any]:
@@ -126,12 +138,19 @@ def _beijing(iso: str) -> str:
 def _table(rows: list[dict[str, Any]]) -> str:
     headers = ["event_time (Beijing)", "app", "app_id", "event", "reason"]
     cells = [
-        [_beijing(row["event_time"]), row["app"] or "-", str(row["app_id"]), row["event"], row["reason"] or ""]
+        [
+            _beijing(row["event_time"]),
+            row["app"] or "-",
+            str(row["app_id"]),
+            row["event"],
+            row["reason"] or "",
+        ]
         for row in rows
     ]
     widths = [max(len(headers[i]), *(len(c[i]) for c in cells)) for i in range(len(headers) - 1)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, [*widths, 0], strict=True)).rstrip()]
     for cell in cells:
-        lines.append("  ".join(v.ljust(w) for v, w in zip(cell, [*widths, 0], strict=True)).rstrip())
+        lines.append(
+            "  ".join(v.ljust(w) for v, w in zip(cell, [*widths, 0], strict=True)).rstrip()
+        )
     return "\n".join(lines)
-

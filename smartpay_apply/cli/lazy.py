@@ -15,7 +15,9 @@ import click
 class LazyGroup(click.Group):
     """A group that resolves `name -> "module:attr"` on first use."""
 
-    def __init__(self, *args: object, lazy_commands: dict[str, str] | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, lazy_commands: dict[str, str] | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.lazy_commands: dict[str, str] = dict(lazy_commands or {})
 

@@ -44,7 +44,11 @@ class RootGroup(LazyGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # A command whose module is not part of this build is left out of --help, not a crash.
-        return [name for name in super().list_commands(ctx) if _module_exists(self.lazy_commands.get(name))]
+        return [
+            name
+            for name in super().list_commands(ctx)
+            if _module_exists(self.lazy_commands.get(name))
+        ]
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -103,7 +107,9 @@ def _debug_requested(ctx: click.Context) -> bool:
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 @click.pass_context
-def cli(ctx: click.Context, directory: Path | None, config_file: Path | None, verbose: int, debug: bool) -> None:
+def cli(
+    ctx: click.Context, directory: Path | None, config_file: Path | None, verbose: int, debug: bool
+) -> None:
     """Plan and apply Baidu smart-program payment services from YAML specs.
 
     \b

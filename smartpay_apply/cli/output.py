@@ -25,8 +25,14 @@ OUTPUT_FIELDS = ("pm_app_id", "pm_app_key", "deal_id", "platform_public_key")
 
 @click.command()
 @click.argument("app")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json prints pm_app_key in clear (for a secret store); text masks it.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints pm_app_key in clear (for a secret store); text masks it.",
+)
 @pass_cli
 def output(cli: CliContext, app: str, fmt: str) -> None:
     """Print APP's payment-service outputs: pm_app_id, pm_app_key, deal_id, platform_public_key.
@@ -40,7 +46,11 @@ def output(cli: CliContext, app: str, fmt: str) -> None:
     (spec,) = select_apps(load_specs(config), [app], option="APP")
     values = asyncio.run(fetch_outputs(config, spec))
     if fmt == "json":
-        click.echo(json.dumps({"app": spec.app, "app_id": spec.app_id, **values}, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {"app": spec.app, "app_id": spec.app_id, **values}, ensure_ascii=False, indent=2
+            )
+        )
         return
     click.echo(f"{spec.app} (app_id {spec.app_id})")
     for name in OUTPUT_FIELDS:

@@ -28,17 +28,41 @@ EXIT_PENDING = 2
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--app", "apps", multiple=True, metavar="NAME",
-              help="Plan only this mini-program (name or app_id); repeat for more.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
-              show_default=True, help="text for terminals, markdown for pull requests, json for pipelines.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Save the plan for `smartpay-apply apply FILE` (no secrets in it).")
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 2 when anything is pending (steps, waits, blocked, manual); 0 when in sync.")
+@click.option(
+    "--app",
+    "apps",
+    multiple=True,
+    metavar="NAME",
+    help="Plan only this mini-program (name or app_id); repeat for more.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, markdown for pull requests, json for pipelines.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Save the plan for `smartpay-apply apply FILE` (no secrets in it).",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when anything is pending (steps, waits, blocked, manual); 0 when in sync.",
+)
 @pass_cli
-def plan(cli: CliContext, paths: tuple[Path, ...], apps: tuple[str, ...], fmt: str, out: Path | None,
-         detailed_exitcode: bool) -> None:
+def plan(
+    cli: CliContext,
+    paths: tuple[Path, ...],
+    apps: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> None:
     """Show what apply would do: observe Baidu and the state store, compare with the specs.
 
     \b
@@ -57,7 +81,9 @@ def plan(cli: CliContext, paths: tuple[Path, ...], apps: tuple[str, ...], fmt: s
         names = ", ".join(app.app for app in result.errors)
         if out is not None:
             click.echo(f"Plan not saved to {out}: it is incomplete.", err=True)
-        click.echo(f"Error: {len(result.errors)} mini-program(s) could not be observed: {names}", err=True)
+        click.echo(
+            f"Error: {len(result.errors)} mini-program(s) could not be observed: {names}", err=True
+        )
         raise click.exceptions.Exit(1)
     if out is not None:
         save(result, out)

@@ -36,38 +36,95 @@ def sandbox() -> None:
 
 @sandbox.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
-              help="TCP port (0: any free port).")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSON file holding the simulated world (default: in memory, lost on exit).")
-@click.option("--audit-delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
-              help="Seconds until a submission's audit is decided.")
-@click.option("--audit-policy", type=click.Choice(["approve", "reject", "manual"]), default="approve",
-              show_default=True, help="How audits are decided (manual: through the admin API).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="TCP port (0: any free port).",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file holding the simulated world (default: in memory, lost on exit).",
+)
+@click.option(
+    "--audit-delay",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Seconds until a submission's audit is decided.",
+)
+@click.option(
+    "--audit-policy",
+    type=click.Choice(["approve", "reject", "manual"]),
+    default="approve",
+    show_default=True,
+    help="How audits are decided (manual: through the admin API).",
+)
 @click.option("--reject-reason", help="Reason given when the policy rejects.")
 @click.option("--webhook", help="URL audit events are pushed to (the TP's message-and-event URL).")
 @click.option("--auth-webhook", help="URL ticket/authorization events go to (default: --webhook).")
-@click.option("--push-token", envvar="SMARTPAY_SANDBOX_PUSH_TOKEN",
-              help="The TP's message-verification token (signs pushes). Env: SMARTPAY_SANDBOX_PUSH_TOKEN.")
-@click.option("--aes-key", "encoding_aes_key", envvar="SMARTPAY_SANDBOX_AES_KEY",
-              help="EncodingAESKey, 43 characters [A-Za-z0-9]. Env: SMARTPAY_SANDBOX_AES_KEY.")
-@click.option("--tp-client-id", help="The TP's key: appended to encrypted pushes, asked by tp/token.")
+@click.option(
+    "--push-token",
+    envvar="SMARTPAY_SANDBOX_PUSH_TOKEN",
+    help="The TP's message-verification token (signs pushes). Env: SMARTPAY_SANDBOX_PUSH_TOKEN.",
+)
+@click.option(
+    "--aes-key",
+    "encoding_aes_key",
+    envvar="SMARTPAY_SANDBOX_AES_KEY",
+    help="EncodingAESKey, 43 characters [A-Za-z0-9]. Env: SMARTPAY_SANDBOX_AES_KEY.",
+)
+@click.option(
+    "--tp-client-id", help="The TP's key: appended to encrypted pushes, asked by tp/token."
+)
 @click.option("--tp-app-id", type=int, help="The TP's id (tpAppId in events).")
-@click.option("--plaintext-push", is_flag=True, help="Push plain JSON instead of the encrypted envelope.")
-@click.option("--latency", "latency_ms", type=click.FloatRange(min=0), default=0, help="Added latency (ms).")
-@click.option("--error-rate", type=click.FloatRange(0, 1), default=0,
-              help="Share of requests answered with 5xx or the gateway limit errors.")
-@click.option("--drop-rate", type=click.FloatRange(0, 1), default=0, help="Share of dropped connections.")
-@click.option("--slow-body", "slow_body_ms", type=click.FloatRange(min=0), default=0,
-              help="Milliseconds to dribble each response body out.")
+@click.option(
+    "--plaintext-push", is_flag=True, help="Push plain JSON instead of the encrypted envelope."
+)
+@click.option(
+    "--latency", "latency_ms", type=click.FloatRange(min=0), default=0, help="Added latency (ms)."
+)
+@click.option(
+    "--error-rate",
+    type=click.FloatRange(0, 1),
+    default=0,
+    help="Share of requests answered with 5xx or the gateway limit errors.",
+)
+@click.option(
+    "--drop-rate", type=click.FloatRange(0, 1), default=0, help="Share of dropped connections."
+)
+@click.option(
+    "--slow-body",
+    "slow_body_ms",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Milliseconds to dribble each response body out.",
+)
 @click.option("--seed", type=int, help="Seed of generated data, ids and fault draws.")
-@click.option("--orders-per-day", type=click.IntRange(min=0), help="Generated orders per day per app.")
+@click.option(
+    "--orders-per-day", type=click.IntRange(min=0), help="Generated orders per day per app."
+)
 @click.option("--data-days", type=click.IntRange(min=1), help="Days of generated data.")
-@click.option("--token", "tokens", multiple=True, metavar="TOKEN=APP_ID",
-              help="Accept TOKEN for APP_ID (repeatable).")
-@click.option("--no-auto-tokens", is_flag=True, help="Refuse the automatic sandbox-<app_id> tokens.")
+@click.option(
+    "--token",
+    "tokens",
+    multiple=True,
+    metavar="TOKEN=APP_ID",
+    help="Accept TOKEN for APP_ID (repeatable).",
+)
+@click.option(
+    "--no-auto-tokens", is_flag=True, help="Refuse the automatic sandbox-<app_id> tokens."
+)
 def serve(
-    host: str, port: int, state_file: Path | None, tokens: tuple[str, ...], no_auto_tokens: bool, **options: Any
+    host: str,
+    port: int,
+    state_file: Path | None,
+    tokens: tuple[str, ...],
+    no_auto_tokens: bool,
+    **options: Any,
 ) -> None:
     """Run the sandbox on HOST:PORT until Ctrl-C.
 
@@ -77,7 +134,9 @@ def serve(
     """
     from smartpay_apply.sandbox.config import SandboxConfig
 
-    settings: dict[str, Any] = {k: v for k, v in options.items() if v is not None and v is not False}
+    settings: dict[str, Any] = {
+        k: v for k, v in options.items() if v is not None and v is not False
+    }
     settings["state_file"] = state_file
     settings["tokens"] = _tokens(tokens)
     settings["auto_tokens"] = not no_auto_tokens
@@ -105,10 +164,15 @@ def _serve(config: Any, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, terminate)
     click.echo(f"Sandbox listening on http://{shown}:{sock.getsockname()[1]}", nl=True)
     where = str(config.state_file) if config.state_file else "memory (lost on exit)"
-    click.echo(f"World: {where}; audits: {config.audit_policy} after {config.audit_delay:g} s; "
-               "Ctrl-C stops.", err=True)
+    click.echo(
+        f"World: {where}; audits: {config.audit_policy} after {config.audit_delay:g} s; "
+        "Ctrl-C stops.",
+        err=True,
+    )
     sys.stdout.flush()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    )
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -127,13 +191,23 @@ def _serve(config: Any, host: str, port: int) -> None:
 
 def _target_options(func: Any) -> Any:
     func = click.option("--url", help="A running sandbox (`sandbox serve`) to talk to.")(func)
-    func = click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
-                        help="A sandbox world file to act on directly.")(func)
+    func = click.option(
+        "--state",
+        "state_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A sandbox world file to act on directly.",
+    )(func)
     return func
 
 
-def _admin(url: str | None, state_file: Path | None, method: str, path: str, body: Any = None,
-           params: dict[str, Any] | None = None) -> Any:
+def _admin(
+    url: str | None,
+    state_file: Path | None,
+    method: str,
+    path: str,
+    body: Any = None,
+    params: dict[str, Any] | None = None,
+) -> Any:
     """One admin call to the chosen sandbox; refusals become a clear error (exit 1)."""
     import asyncio
 
@@ -162,7 +236,9 @@ def _admin(url: str | None, state_file: Path | None, method: str, path: str, bod
     try:
         answer = response.json()
     except ValueError:
-        raise UsageError(f"{url}: not a sandbox admin answer (HTTP {response.status_code})") from None
+        raise UsageError(
+            f"{url}: not a sandbox admin answer (HTTP {response.status_code})"
+        ) from None
     if response.status_code >= 400:
         raise UsageError(str(answer.get("error", answer)))
     return answer
@@ -218,9 +294,13 @@ def approve(app_id: int, section: str, url: str | None, state_file: Path | None)
 @click.argument("section", type=SECTION_CHOICE)
 @click.option("--reason", required=True, help="The rejection reason Baidu gives.")
 @_target_options
-def reject(app_id: int, section: str, reason: str, url: str | None, state_file: Path | None) -> None:
+def reject(
+    app_id: int, section: str, reason: str, url: str | None, state_file: Path | None
+) -> None:
     """Reject the pending SECTION audit of APP_ID with REASON."""
-    event = _admin(url, state_file, "POST", f"apps/{app_id}/{section}/reject", {"reason": reason})["event"]
+    event = _admin(url, state_file, "POST", f"apps/{app_id}/{section}/reject", {"reason": reason})[
+        "event"
+    ]
     click.echo(f"{app_id}: {event['event']} ({event.get('reason', '')})")
 
 
@@ -230,8 +310,14 @@ def reject(app_id: int, section: str, reason: str, url: str | None, state_file: 
 @click.option("--section", type=SECTION_CHOICE, help="Only this section (default: the whole app).")
 @click.option("--reason", help="Reason used when this policy rejects.")
 @_target_options
-def policy(app_id: int, policy: str, section: str | None, reason: str | None, url: str | None,
-           state_file: Path | None) -> None:
+def policy(
+    app_id: int,
+    policy: str,
+    section: str | None,
+    reason: str | None,
+    url: str | None,
+    state_file: Path | None,
+) -> None:
     """Decide APP_ID's audits by POLICY from now on ("default": back to the configured one)."""
     body = {"policy": None if policy == "default" else policy, "section": section, "reason": reason}
     _admin(url, state_file, "PUT", f"apps/{app_id}/policy", body)

@@ -76,9 +76,13 @@ def resolve_app(app: str, names: dict[int, str]) -> int:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise UsageError(f"{text!r} names several mini-programs ({', '.join(map(str, sorted(matches)))}): give the app_id")
+        raise UsageError(
+            f"{text!r} names several mini-programs ({', '.join(map(str, sorted(matches)))}): give the app_id"
+        )
     known = ", ".join(sorted(set(names.values()))) or "none"
-    raise UsageError(f"unknown mini-program {text!r}: not an app_id, nor an app in the specs or the state store (known: {known})")
+    raise UsageError(
+        f"unknown mini-program {text!r}: not an app_id, nor an app in the specs or the state store (known: {known})"
+    )
 
 
 def label(app_id: int, names: dict[int, str]) -> str:
@@ -124,7 +128,11 @@ def show(obj: CliContext, app: str | None, as_json: bool) -> None:
         app_id = None if app is None else resolve_app(app, names)
         submissions = store.list_submissions(app_id)
         events = store.list_events(app_id)
-    apps = sorted({s.app_id for s in submissions} | {e.app_id for e in events} | ({app_id} if app_id is not None else set()))
+    apps = sorted(
+        {s.app_id for s in submissions}
+        | {e.app_id for e in events}
+        | ({app_id} if app_id is not None else set())
+    )
     if as_json:
         document = [
             {
@@ -173,7 +181,9 @@ def show(obj: CliContext, app: str | None, as_json: bool) -> None:
 
 @state.command("history", short_help="The run history, newest first.")
 @click.argument("app", required=False)
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @pass_cli
 def history(obj: CliContext, app: str | None, limit: int, as_json: bool) -> None:
@@ -189,14 +199,22 @@ def history(obj: CliContext, app: str | None, limit: int, as_json: bool) -> None
         click.echo(json.dumps([_run_json(run) for run in runs], ensure_ascii=False, indent=2))
         return
     if not runs:
-        click.echo("No runs recorded." if app_id is None else f"No runs recorded for {label(app_id, names)}.")
+        click.echo(
+            "No runs recorded."
+            if app_id is None
+            else f"No runs recorded for {label(app_id, names)}."
+        )
         return
     for run in runs:
         plan = f"  plan {run.plan_checksum[:19]}" if run.plan_checksum else ""
-        click.echo(f"{run.run_id}  {run.status:<9} {when(run.started_at)}  {run.user}@{run.host}  {run.command}{plan}")
+        click.echo(
+            f"{run.run_id}  {run.status:<9} {when(run.started_at)}  {run.user}@{run.host}  {run.command}{plan}"
+        )
         for step in run.steps:
             detail = f" ({step.detail})" if step.detail else ""
-            click.echo(f"    {label(step.app_id, names)}: {step.action} {step.section} -> {step.result}{detail}")
+            click.echo(
+                f"    {label(step.app_id, names)}: {step.action} {step.section} -> {step.result}{detail}"
+            )
 
 
 def _run_json(run: Any) -> dict[str, Any]:

@@ -37,7 +37,9 @@ def validate(cli: CliContext, paths: tuple[Path, ...]) -> None:
         for problem in result.problems:
             click.echo(str(problem), err=True)
         count = len(result.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found in {result.files} file(s)", err=True)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} found in {result.files} file(s)", err=True
+        )
         raise click.exceptions.Exit(1)
     count = len(result.specs)
     click.echo(f"{count} spec{'s' if count != 1 else ''} valid")

@@ -63,7 +63,9 @@ def token_source_for(
             + ", ".join(_KINDS)
         )
     if not kinds:
-        raise CredentialsError(f"{where}: credentials of {spec.app} are empty; set one of " + ", ".join(_KINDS))
+        raise CredentialsError(
+            f"{where}: credentials of {spec.app} are empty; set one of " + ", ".join(_KINDS)
+        )
     kind = kinds[0]
     if kind == "access_token":
         value = credentials.access_token.get_secret_value().strip()
@@ -109,7 +111,7 @@ def project_token_source(config: ProjectConfig) -> TokenSource:
 
 
 def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | None:
-    """"access_token", "token_command", "tp", or None if the spec has no credentials."""
+    """ "access_token", "token_command", "tp", or None if the spec has no credentials."""
     try:
         credentials, _ = _chosen(spec, config)
     except CredentialsError:
@@ -151,10 +153,14 @@ def _tp_source(
 ) -> TpAppToken:
     if platform is None:
         if api is None:
-            raise CredentialsError(f"{where}: tp credentials need the openapi client (a bug if you see this)")
+            raise CredentialsError(
+                f"{where}: tp credentials need the openapi client (a bug if you see this)"
+            )
         if store is None:
             if config is None:
-                raise CredentialsError(f"{where}: tp credentials need the state store (state: in smartpay.yaml)")
+                raise CredentialsError(
+                    f"{where}: tp credentials need the state store (state: in smartpay.yaml)"
+                )
             from smartpay_apply.runtime import open_state
 
             store = open_state(config)
@@ -181,7 +187,11 @@ def tp_token_given(tp: Any, config: ProjectConfig | None) -> str | None:
         getattr(getattr(getattr(config, "credentials", None), "tp", None), "tp_token", None),
     ):
         if candidate is not None:
-            value = candidate.get_secret_value() if hasattr(candidate, "get_secret_value") else str(candidate)
+            value = (
+                candidate.get_secret_value()
+                if hasattr(candidate, "get_secret_value")
+                else str(candidate)
+            )
             if value.strip():
                 return value.strip()
     return None

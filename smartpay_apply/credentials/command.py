@@ -63,7 +63,9 @@ class CommandToken:
         try:
             self._argv = shlex.split(command)
         except ValueError as error:
-            raise CredentialsError(f"token_command cannot be parsed ({error}): {command!r}") from None
+            raise CredentialsError(
+                f"token_command cannot be parsed ({error}): {command!r}"
+            ) from None
         if not self._argv:
             raise CredentialsError("token_command is empty")
         self._timeout = timeout
@@ -104,7 +106,9 @@ class CommandToken:
                 env=self._env,
             )
         except OSError as error:
-            raise CredentialsError(f"token_command {self.program!r} cannot start: {error.strerror}") from None
+            raise CredentialsError(
+                f"token_command {self.program!r} cannot start: {error.strerror}"
+            ) from None
         try:
             stdout, stderr = await asyncio.wait_for(process.communicate(), self._timeout)
         except TimeoutError:

@@ -65,7 +65,9 @@ def _readable(store: StateStore, key: str) -> vault.Expiring | None:
         return None
 
 
-def app_status(store: StateStore, app: str | None, app_id: int, source: str | None) -> AppCredentialStatus:
+def app_status(
+    store: StateStore, app: str | None, app_id: int, source: str | None
+) -> AppCredentialStatus:
     """The status of one mini-program's credentials (reads the store)."""
     has_refresh = bool(store.list_secret_keys(vault.refresh_token_key(app_id)))
     access = _readable(store, vault.access_token_key(app_id))

@@ -105,7 +105,9 @@ class TpPlatform:
         async with self._mutex:
             if self._cached is None or not self._cached.fresh(TP_MARGIN):
                 stored = await _in_thread(vault.read, self._store, vault.TP_TOKEN_KEY)
-                self._cached = stored if stored and stored.fresh(TP_MARGIN) else await self._from_ticket(None)
+                self._cached = (
+                    stored if stored and stored.fresh(TP_MARGIN) else await self._from_ticket(None)
+                )
             return self._cached.value
 
     async def refresh(self, rejected: str) -> str:
@@ -116,7 +118,11 @@ class TpPlatform:
                 "supply a current one, or leave it out to use the pushed ticket"
             )
         async with self._mutex:
-            if self._cached is not None and self._cached.value != rejected and self._cached.fresh(TP_MARGIN):
+            if (
+                self._cached is not None
+                and self._cached.value != rejected
+                and self._cached.fresh(TP_MARGIN)
+            ):
                 return self._cached.value
             self._cached = await self._from_ticket(rejected)
             return self._cached.value
@@ -202,7 +208,9 @@ class TpAppToken:
     async def token(self) -> str:
         async with self._mutex:
             if self._cached is None or not self._cached.fresh(ACCESS_MARGIN):
-                stored = await _in_thread(vault.read, self._store, vault.access_token_key(self.app_id))
+                stored = await _in_thread(
+                    vault.read, self._store, vault.access_token_key(self.app_id)
+                )
                 if stored is not None and stored.fresh(ACCESS_MARGIN):
                     self._cached = stored
                 else:
@@ -212,7 +220,11 @@ class TpAppToken:
     async def refresh(self, rejected: str) -> str:
         """Called by the client on 110/111: a different token, refreshing only if nobody did."""
         async with self._mutex:
-            if self._cached is not None and self._cached.value != rejected and self._cached.fresh(ACCESS_MARGIN):
+            if (
+                self._cached is not None
+                and self._cached.value != rejected
+                and self._cached.fresh(ACCESS_MARGIN)
+            ):
                 return self._cached.value
             self._cached = await self._renew(rejected=rejected)
             return self._cached.value
@@ -235,14 +247,20 @@ class TpAppToken:
     async def _renew(self, rejected: str | None, force: bool = False) -> Expiring:
         async with self._locked():
             if not force:
-                stored = await _in_thread(vault.read, self._store, vault.access_token_key(self.app_id))
+                stored = await _in_thread(
+                    vault.read, self._store, vault.access_token_key(self.app_id)
+                )
                 if stored is not None and stored.value != rejected and stored.fresh(ACCESS_MARGIN):
                     return stored  # another process refreshed while we waited for the lock
             return await self._refresh_locked()
 
     def _locked(self) -> _AsyncLock:
         return _store_lock(
-            self._store, vault.credentials_lock_name(self.app_id), self._run_id, self._lock_ttl, self._lock_wait
+            self._store,
+            vault.credentials_lock_name(self.app_id),
+            self._run_id,
+            self._lock_ttl,
+            self._lock_wait,
         )
 
     async def _refresh_locked(self) -> Expiring:
@@ -262,19 +280,25 @@ class TpAppToken:
 
     async def _recover(self, reason: str) -> Expiring:
         """A new authorization code (pushed, else retrieved) exchanged for a new pair."""
-        pushed = await _in_thread(vault.read, self._store, vault.authorization_code_key(self.app_id))
+        pushed = await _in_thread(
+            vault.read, self._store, vault.authorization_code_key(self.app_id)
+        )
         if pushed is not None and pushed.fresh():
             try:
                 return await self._exchange(pushed.value)
             except OAuthError:
-                log.warning("pushed authorization code of %s refused; retrieving a new one", self.app)
+                log.warning(
+                    "pushed authorization code of %s refused; retrieving a new one", self.app
+                )
         try:
             retrieved = await self._platform.call(
                 lambda tp: self._api.retrieve_authorization_code(tp, self.app_id)
             )
         except BusinessError as error:
             if error.errno == NOT_AUTHORIZED_ERRNO:
-                raise ReauthorizeError(self.app, f"{reason}; the mini-program has not authorized the TP") from None
+                raise ReauthorizeError(
+                    self.app, f"{reason}; the mini-program has not authorized the TP"
+                ) from None
             raise
         try:
             return await self._exchange(_plain(retrieved))
@@ -282,7 +306,9 @@ class TpAppToken:
             raise ReauthorizeError(self.app, reason) from None
 
     async def _exchange(self, code: str) -> Expiring:
-        answer = await self._platform.call(lambda tp: self._api.exchange_authorization_code(tp, code))
+        answer = await self._platform.call(
+            lambda tp: self._api.exchange_authorization_code(tp, code)
+        )
         stored = await self._store_pair(answer, expected_refresh=None)
         await _in_thread(self._store.delete_secret, vault.authorization_code_key(self.app_id))
         return stored
@@ -297,7 +323,9 @@ class TpAppToken:
             await _in_thread(self._store.put_secret, key, new_refresh)
         elif not await _in_thread(self._store.replace_secret, key, expected_refresh, new_refresh):
             # Someone wrote a refresh token outside the lock (e.g. `auth add`): ours is newer.
-            log.warning("refresh token of %s changed during a refresh; keeping the new one", self.app)
+            log.warning(
+                "refresh token of %s changed during a refresh; keeping the new one", self.app
+            )
             await _in_thread(self._store.put_secret, key, new_refresh)
         access = Expiring.lasting(_plain(answer.access_token), answer.expires_in or 3600)
         await _in_thread(vault.write, self._store, vault.access_token_key(self.app_id), access)
@@ -306,7 +334,11 @@ class TpAppToken:
 
 
 def _store_lock(
-    store: StateStore, name: str, run_id: str | None = None, ttl: float = LOCK_TTL, wait: float = LOCK_WAIT
+    store: StateStore,
+    name: str,
+    run_id: str | None = None,
+    ttl: float = LOCK_TTL,
+    wait: float = LOCK_WAIT,
 ) -> _AsyncLock:
     """The store's cross-process lock `name`, for use with `async with`."""
     from smartpay_apply.state.locks import LockOwner
@@ -336,7 +368,9 @@ class _AsyncLock:
 
     def _release_if_taken(self, entering: asyncio.Future[Any]) -> None:
         if not entering.cancelled() and entering.exception() is None:
-            threading.Thread(target=self._manager.__exit__, args=(None, None, None), daemon=True).start()
+            threading.Thread(
+                target=self._manager.__exit__, args=(None, None, None), daemon=True
+            ).start()
 
     async def __aexit__(self, *exc: Any) -> None:
         await asyncio.to_thread(self._manager.__exit__, *exc)

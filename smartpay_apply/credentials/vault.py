@@ -69,7 +69,9 @@ class Expiring:
         if not isinstance(data, dict) or not isinstance(data.get("value"), str):
             return cls(text, None)
         expires_at = data.get("expires_at")
-        return cls(data["value"], float(expires_at) if isinstance(expires_at, int | float) else None)
+        return cls(
+            data["value"], float(expires_at) if isinstance(expires_at, int | float) else None
+        )
 
     @classmethod
     def lasting(cls, value: str, seconds: float | None) -> Expiring:

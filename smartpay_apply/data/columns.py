@@ -56,7 +56,7 @@ def amount(value: Any) -> str | None:
 
 
 def baidu_time(value: Any) -> str | None:
-    """"2019-05-30 21:37:53" (Beijing) -> "2019-05-30T21:37:53+08:00"."""
+    """ "2019-05-30 21:37:53" (Beijing) -> "2019-05-30T21:37:53+08:00"."""
     if value in _MISSING:
         return None
     if not isinstance(value, str):
@@ -68,7 +68,7 @@ def baidu_time(value: Any) -> str | None:
 
 
 def baidu_date(value: Any) -> str | None:
-    """"2019-06-11" (or a date-time: its day) -> "2019-06-11"."""
+    """ "2019-06-11" (or a date-time: its day) -> "2019-06-11"."""
     if value in _MISSING:
         return None
     if not isinstance(value, str):
@@ -196,16 +196,24 @@ def _row_converter(columns: tuple[Column, ...]) -> Callable[[Sequence[Any]], lis
     (names are `repr`-quoted), never from data.
     """
     namespace: dict[str, Any] = {
-        "text": text, "amount": amount, "baidu_time": baidu_time, "is_amount": _canonical_amount,
-        "is_time": _baidu_time, "check_time": datetime.fromisoformat,
+        "text": text,
+        "amount": amount,
+        "baidu_time": baidu_time,
+        "is_amount": _canonical_amount,
+        "is_time": _baidu_time,
+        "check_time": datetime.fromisoformat,
     }
     fields = []
     for index, column in enumerate(columns):
         key = repr(column.source)
         if column.convert is text:
-            fields.append(f"(_v if (_v := get({key})).__class__ is str or _v is None else text(_v))")
+            fields.append(
+                f"(_v if (_v := get({key})).__class__ is str or _v is None else text(_v))"
+            )
         elif column.convert is amount:
-            fields.append(f"(_v if (_v := get({key})).__class__ is str and is_amount(_v) else amount(_v))")
+            fields.append(
+                f"(_v if (_v := get({key})).__class__ is str and is_amount(_v) else amount(_v))"
+            )
         elif column.convert is baidu_time:
             fields.append(
                 f"(f'{{_v[:10]}}T{{_v[11:]}}+08:00' if (_v := get({key})).__class__ is str and is_time(_v)"
@@ -238,4 +246,3 @@ def _explain(columns: Sequence[Column], item: Mapping[str, Any], index: int) -> 
             kind = getattr(convert, "__name__", "value").replace("_", " ")
             return f"row {index}: field {source}: not a valid {kind} ({type(error).__name__})"
     return f"row {index}: unreadable"
-

@@ -12,7 +12,9 @@ class ExportError(SmartpayError):
 class PageFailedError(ExportError):
     """One page kept failing after the client's retries; names the page so a user can tell."""
 
-    def __init__(self, page: int, total_pages: int | None, cause: Exception, *, what: str = "") -> None:
+    def __init__(
+        self, page: int, total_pages: int | None, cause: Exception, *, what: str = ""
+    ) -> None:
         self.page = page
         self.total_pages = total_pages
         self.cause = cause

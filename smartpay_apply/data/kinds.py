@@ -92,7 +92,9 @@ def order_time_range(start: date, end: date) -> tuple[int, int]:
 def request_params(what: str, query: Query) -> dict[str, str]:
     """The endpoint's parameters for `query`, without the paging ones."""
     if what == "orders":
-        start_time, end_time = order_time_range(_required(query.start, "--from"), _required(query.end, "--to"))
+        start_time, end_time = order_time_range(
+            _required(query.start, "--from"), _required(query.end, "--to")
+        )
         return {"status": query.status, "start_time": str(start_time), "end_time": str(end_time)}
     if what == "income-detail":
         return {"start_time": _required(query.day, "--day").isoformat()}
@@ -108,7 +110,9 @@ def page_fetcher(what: str, app: AppApi, query: Query, page_size: int) -> FetchP
     params = request_params(what, query)
 
     async def fetch(number: int) -> PageResult:
-        paging = {} if what == "payout" else {"current_page": str(number), "page_size": str(page_size)}
+        paging = (
+            {} if what == "payout" else {"current_page": str(number), "page_size": str(page_size)}
+        )
         try:
             data = await app.api.call(kind.endpoint, app.tokens, params={**params, **paging})
         except BusinessError as error:
@@ -126,12 +130,18 @@ def page_from_wire(what: str, number: int, data: Any, *, task_id: int | None = N
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ResponseError(kind.endpoint.name, None, "unexpected answer shape (data is not an object)")
+        raise ResponseError(
+            kind.endpoint.name, None, "unexpected answer shape (data is not an object)"
+        )
     items = data.get("data") or []
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise ResponseError(kind.endpoint.name, None, "unexpected answer shape (data.data is not a list)")
+        raise ResponseError(
+            kind.endpoint.name, None, "unexpected answer shape (data.data is not a list)"
+        )
     if what == "payout":
-        items = [{**item, "task_id": task_id} if isinstance(item, Mapping) else item for item in items]
+        items = [
+            {**item, "task_id": task_id} if isinstance(item, Mapping) else item for item in items
+        ]
     try:
         rows = format_rows(kind.columns, items)
     except RowError as error:
@@ -153,7 +163,9 @@ def _count(kind: Kind, data: Mapping[str, Any], key: str) -> int | None:
     try:
         count = int(value)
     except (TypeError, ValueError):
-        raise ResponseError(kind.endpoint.name, None, f"unexpected answer shape ({key} is not a number)") from None
+        raise ResponseError(
+            kind.endpoint.name, None, f"unexpected answer shape ({key} is not a number)"
+        ) from None
     if count < 0 or isinstance(value, bool):
         raise ResponseError(kind.endpoint.name, None, f"unexpected answer shape ({key} is {count})")
     return count

@@ -216,7 +216,12 @@ class PartialFileOutput:
         """Record the committed cursor and byte count (atomically: a new file, then a rename)."""
         if self._cursor is None:
             return
-        state = {"version": STATE_VERSION, "params": self.params, "cursor": asdict(self._cursor), "bytes": self._bytes}
+        state = {
+            "version": STATE_VERSION,
+            "params": self.params,
+            "cursor": asdict(self._cursor),
+            "bytes": self._bytes,
+        }
         temporary = self.sidecar.with_name(self.sidecar.name + ".tmp")
         try:
             temporary.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")

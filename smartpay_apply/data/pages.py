@@ -139,7 +139,11 @@ def _check_page(first: PageResult, previous: PageResult, page: PageResult) -> No
             None,
             f"page {page.number} repeats page {previous.number}: the server ignores paging",
         )
-    if first.total_count is not None and page.total_count is not None and page.total_count != first.total_count:
+    if (
+        first.total_count is not None
+        and page.total_count is not None
+        and page.total_count != first.total_count
+    ):
         raise DataChangedError(
             f"the data changed during the export: page {first.number} reported "
             f"{first.total_count} rows, page {page.number} reports {page.total_count}; rows "

@@ -67,7 +67,8 @@ class JsonlWriter:
     def rows(self, rows: Iterable[Row]) -> str:
         names = self.names
         return "".join(
-            json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n" for row in rows
+            json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False) + "\n"
+            for row in rows
         )
 
 
@@ -81,10 +82,17 @@ class TableWriter:
 
     def __init__(self, names: Sequence[str], widths: Sequence[int]) -> None:
         self.names = tuple(names)
-        self.widths = tuple(max(width, cell_len(name)) for name, width in zip(names, widths, strict=True))
+        self.widths = tuple(
+            max(width, cell_len(name)) for name, width in zip(names, widths, strict=True)
+        )
 
     def _line(self, values: Iterable[str]) -> str:
-        return "  ".join(_fit(value, width) for value, width in zip(values, self.widths, strict=True)).rstrip() + "\n"
+        return (
+            "  ".join(
+                _fit(value, width) for value, width in zip(values, self.widths, strict=True)
+            ).rstrip()
+            + "\n"
+        )
 
     def header(self) -> str:
         return self._line(self.names) + self._line("-" * width for width in self.widths)

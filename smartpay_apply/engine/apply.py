@@ -264,9 +264,13 @@ async def take_locks(
         while True:
             lock = store.lock(app_id, owner, ttl=ttl, wait=0)
             try:
-                await _finish_even_if_cancelled(asyncio.to_thread(lock.__enter__), partial(held.__setitem__, app_id, lock))
+                await _finish_even_if_cancelled(
+                    asyncio.to_thread(lock.__enter__), partial(held.__setitem__, app_id, lock)
+                )
             except LockHeldError as error:
-                if not takeover_tried and await asyncio.to_thread(_clear_dead_local_lock, store, app_id):
+                if not takeover_tried and await asyncio.to_thread(
+                    _clear_dead_local_lock, store, app_id
+                ):
                     takeover_tried = True
                     continue
                 left = deadline - time.monotonic()
@@ -283,7 +287,9 @@ async def take_locks(
     return held, refused
 
 
-async def _finish_even_if_cancelled(work: Awaitable[Any], on_success: Callable[[], None] | None = None) -> Any:
+async def _finish_even_if_cancelled(
+    work: Awaitable[Any], on_success: Callable[[], None] | None = None
+) -> Any:
     """Await `work`; if the caller is cancelled meanwhile, let `work` finish first, then re-raise.
 
     Why: a write to Baidu and its record in the state store (or a lock taken in a thread) are
@@ -313,7 +319,9 @@ def _clear_dead_local_lock(store: StateStore, app_id: int) -> bool:
         try:
             os.kill(info.pid, 0)
         except ProcessLookupError:
-            log.warning("taking over the lock of mini-program %s from dead run %s", app_id, info.run_id)
+            log.warning(
+                "taking over the lock of mini-program %s from dead run %s", app_id, info.run_id
+            )
             # Release as the dead owner, not force_unlock: if another run took the lock since
             # list_locks(), this deletes nothing and our retry of acquire fails cleanly.
             store.release_lock(app_id, info.owner)
@@ -443,7 +451,9 @@ class Executor:
         audited = [section for section in outcome.submitted if section != "developer_config"]
         if not self.options.wait:
             for section in audited:
-                result.wait_on(section, f"{SECTION_LABELS.get(section, section)} submitted, in review")
+                result.wait_on(
+                    section, f"{SECTION_LABELS.get(section, section)} submitted, in review"
+                )
             return False
         if audited:
             return True
@@ -462,17 +472,23 @@ class Executor:
                 return _Round(_RoundEnd.STOP)
             if step.action is Action.MANUAL:
                 label = SECTION_LABELS.get(step.section, step.section)
-                result.steps.append(StepResult(step.action.value, step.section, "manual", None, step.reason))
+                result.steps.append(
+                    StepResult(step.action.value, step.section, "manual", None, step.reason)
+                )
                 result.fail(f"{label}: needs a manual change: {step.reason}")
                 continue
             in_review = await self._execute(spec, step, api, result)
             if in_review is not None:
-                return _Round(_RoundEnd.WAIT, in_review, "an audit is in progress", outcome.submitted)
+                return _Round(
+                    _RoundEnd.WAIT, in_review, "an audit is in progress", outcome.submitted
+                )
             if step.audited:
                 outcome.submitted.append(step.section)
         return outcome
 
-    async def _execute(self, spec: AppSpec, step: Step, api: AppApi, result: AppResult) -> str | None:
+    async def _execute(
+        self, spec: AppSpec, step: Step, api: AppApi, result: AppResult
+    ) -> str | None:
         """Run one write or adopt step and record it. Returns a section found in review, if any.
 
         Ctrl-C while a step runs lets it finish and be recorded first (a write is never left
@@ -484,13 +500,17 @@ class Executor:
         except asyncio.CancelledError:
             if not work.done():
                 where = ENDPOINTS.get(step.action) or "no call"
-                self.progress.note(f"{spec.app}: interrupted: finishing {step.action.value} ({where}) and recording it")
+                self.progress.note(
+                    f"{spec.app}: interrupted: finishing {step.action.value} ({where}) and recording it"
+                )
                 await asyncio.wait([work])
             if not work.cancelled() and isinstance(work.exception(), Exception):
                 result.fail(_describe(work.exception()))  # type: ignore[arg-type]
             raise
 
-    async def _execute_step(self, spec: AppSpec, step: Step, api: AppApi, result: AppResult) -> str | None:
+    async def _execute_step(
+        self, spec: AppSpec, step: Step, api: AppApi, result: AppResult
+    ) -> str | None:
         from smartpay_apply.api.errors import BusinessError
 
         handler = _adopter(step.section) if step.action is Action.ADOPT else _HANDLERS[step.action]
@@ -502,7 +522,9 @@ class Executor:
             if section is None:
                 raise
             detail = f"{SECTION_LABELS.get(section, section)} is in review ({error.errno}); not submitted again"
-            result.steps.append(StepResult(step.action.value, step.section, "in_review", endpoint, detail))
+            result.steps.append(
+                StepResult(step.action.value, step.section, "in_review", endpoint, detail)
+            )
             await self._record(spec, step.action.value, step.section, "in_review", detail)
             return section
         result.steps.append(StepResult(step.action.value, step.section, outcome, endpoint, detail))
@@ -511,7 +533,9 @@ class Executor:
 
     # -------------------------------------------------------------- waiting
 
-    async def _wait(self, spec: AppSpec, api: AppApi, section: str, result: AppResult) -> AuditOutcome | None:
+    async def _wait(
+        self, spec: AppSpec, api: AppApi, section: str, result: AppResult
+    ) -> AuditOutcome | None:
         """Poll one audit to its end; None when the deadline passed (the result says so)."""
         label = SECTION_LABELS.get(section, section)
         if section == "developer_config" and not self.options.events_configured:
@@ -553,11 +577,15 @@ class Executor:
         if section == "payment_service":
             return payment_service_poll(api)
         record = await asyncio.to_thread(self.store.get_submission, spec.app_id, section)
-        return developer_config_poll(self.store, spec.app_id, record.submitted_at if record else None)
+        return developer_config_poll(
+            self.store, spec.app_id, record.submitted_at if record else None
+        )
 
     # -------------------------------------------------------------- the state store
 
-    async def _record(self, spec: AppSpec, action: str, section: str, outcome: str, detail: str | None) -> None:
+    async def _record(
+        self, spec: AppSpec, action: str, section: str, outcome: str, detail: str | None
+    ) -> None:
         await asyncio.to_thread(
             self.store.record_step,
             self.run_id,
@@ -575,7 +603,9 @@ class Executor:
             self.store.record_submission, spec.app_id, section, fingerprint, app=spec.app, at=now()
         )
 
-    async def _record_outcome(self, spec: AppSpec, section: str, outcome: str, reason: str | None) -> None:
+    async def _record_outcome(
+        self, spec: AppSpec, section: str, outcome: str, reason: str | None
+    ) -> None:
         if section == "payment_service":
             return  # read back from Baidu every time; nothing write-only to remember
         await asyncio.to_thread(
@@ -624,14 +654,18 @@ async def _create_account(executor: Executor, spec: AppSpec, api: AppApi) -> tup
                 ) from None
             raise
         outcome = "already_exists"
-        detail = f"account already exists (confirmed by account/auditstatus: status {status.status})"
+        detail = (
+            f"account already exists (confirmed by account/auditstatus: status {status.status})"
+        )
     await executor._record_submission(spec, "account")
     if images:
         detail = f"{detail}; {'; '.join(images)}"
     return outcome, detail
 
 
-async def _submit_developer_config(executor: Executor, spec: AppSpec, api: AppApi) -> tuple[str, str | None]:
+async def _submit_developer_config(
+    executor: Executor, spec: AppSpec, api: AppApi
+) -> tuple[str, str | None]:
     """developconfig/submit. Its outcome is unreadable: an unknown one is settled by submitting
     the same values once more (a duplicate is the same request, not a second object): success
     or 60018 "in review" both mean the values are with Baidu."""
@@ -659,7 +693,9 @@ async def _submit_developer_config(executor: Executor, spec: AppSpec, api: AppAp
     except BusinessError as error:
         if error.errno != 60018:
             raise
-        record = await asyncio.to_thread(executor.store.get_submission, spec.app_id, "developer_config")
+        record = await asyncio.to_thread(
+            executor.store.get_submission, spec.app_id, "developer_config"
+        )
         if record is not None:
             raise  # an earlier, different submission is in review: wait for it (caller)
         # No record but one in review: ours, from a run that died before recording it.
@@ -696,7 +732,9 @@ def section_fields(section: BaseModel, skip: frozenset[str] = frozenset()) -> di
     }
 
 
-async def _create_payment_service(executor: Executor, spec: AppSpec, api: AppApi) -> tuple[str, str | None]:
+async def _create_payment_service(
+    executor: Executor, spec: AppSpec, api: AppApi
+) -> tuple[str, str | None]:
     """paymentservice/create; "already exists" or an unknown outcome is settled by getbindservice."""
     from smartpay_apply.api.errors import AlreadyExistsError, BusinessError, OutcomeUnknownError
 
@@ -718,7 +756,9 @@ async def _create_payment_service(executor: Executor, spec: AppSpec, api: AppApi
         return "already_exists", "payment service already exists (confirmed by getbindservice)"
 
 
-async def _update_payment_service(executor: Executor, spec: AppSpec, api: AppApi) -> tuple[str, str | None]:
+async def _update_payment_service(
+    executor: Executor, spec: AppSpec, api: AppApi
+) -> tuple[str, str | None]:
     """paymentservice/update (no audit): app_name, service_phone, pool_cash_pledge at once."""
     from smartpay_apply.api.errors import OutcomeUnknownError
     from smartpay_apply.api.models import PaymentServiceUpdateRequest
@@ -736,7 +776,9 @@ async def _update_payment_service(executor: Executor, spec: AppSpec, api: AppApi
     except OutcomeUnknownError:
         bound = await api.get_bind_service()
         for name in ("app_name", "service_phone", "pool_cash_pledge"):
-            if normalise_value(name, getattr(bound, name)) != normalise_value(name, getattr(service, name)):
+            if normalise_value(name, getattr(bound, name)) != normalise_value(
+                name, getattr(service, name)
+            ):
                 raise SmartpayError(
                     "paymentservice/update: the outcome was unknown and getbindservice shows the "
                     "old values; nothing was repeated: run apply again"
@@ -745,7 +787,9 @@ async def _update_payment_service(executor: Executor, spec: AppSpec, api: AppApi
     return "updated", "updated without audit"
 
 
-async def _update_bind_service(executor: Executor, spec: AppSpec, api: AppApi) -> tuple[str, str | None]:
+async def _update_bind_service(
+    executor: Executor, spec: AppSpec, api: AppApi
+) -> tuple[str, str | None]:
     """paymentservice/updatebindservice (audited); an unknown outcome is settled by auditstatus."""
     from smartpay_apply.api.errors import OutcomeUnknownError
 
@@ -758,14 +802,20 @@ async def _update_bind_service(executor: Executor, spec: AppSpec, api: AppApi) -
                 "paymentservice/updatebindservice: the outcome was unknown and no audit is in "
                 "progress; nothing was repeated: run apply again"
             ) from None
-        return "submitted", "submitted for audit (confirmed by auditstatus after an unknown outcome)"
+        return (
+            "submitted",
+            "submitted for audit (confirmed by auditstatus after an unknown outcome)",
+        )
     return "submitted", "submitted for audit"
 
 
 def _adopter(section: str) -> Handler:
     async def adopt(executor: Executor, spec: AppSpec, api: AppApi) -> tuple[str, str | None]:
         await executor._record_submission(spec, section)
-        return "adopted", f"{SECTION_LABELS.get(section, section)}: fingerprint recorded, no API call"
+        return (
+            "adopted",
+            f"{SECTION_LABELS.get(section, section)}: fingerprint recorded, no API call",
+        )
 
     return adopt
 
@@ -972,7 +1022,10 @@ async def _plan_and_check(
         ui.warn(f"Warning: --allow-payout-change {name}: names no mini-program of this run")
     try:
         warning = check_threshold(
-            checked, managed=request.managed, max_share=config.apply.payout_change_max_share, force=request.force
+            checked,
+            managed=request.managed,
+            max_share=config.apply.payout_change_max_share,
+            force=request.force,
         )
     except PayoutThresholdError as error:
         # The whole run is refused before any write; every mini-program says why (JSON too).
@@ -985,7 +1038,9 @@ async def _plan_and_check(
     if warning:
         ui.warn(f"Warning: {warning}")
         result.warnings.append(warning)
-    verdict = judge_consent(checked, request.allow_payout_change, ui.ask_payout if ui.interactive else None)
+    verdict = judge_consent(
+        checked, request.allow_payout_change, ui.ask_payout if ui.interactive else None
+    )
     work: list[tuple[AppSpec, AppPlan]] = []
     for app_plan in usable:
         if app_plan.app in verdict.refused:
@@ -1014,5 +1069,7 @@ def _stale(saved: Plan | None, fresh: AppPlan) -> str | None:
     if old.desired_checksum != fresh.desired_checksum:
         return "stale plan: run plan again (the spec changed since the plan was saved)"
     if old.observed_checksum != fresh.observed_checksum:
-        return "stale plan: run plan again (Baidu or the state store changed since the plan was saved)"
+        return (
+            "stale plan: run plan again (Baidu or the state store changed since the plan was saved)"
+        )
     return None

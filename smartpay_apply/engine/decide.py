@@ -31,7 +31,9 @@ ACCOUNT_STATUS_NAMES = {
 }
 SERVICE_STATUS_NAMES = {0: "new", 1: "in review", 2: "approved", 3: "rejected"}
 NOT_MANAGED = "not managed by this spec"
-WRITE_ONLY_NOTE = "write-only section: Baidu cannot show the values last sent, only that the spec changed since"
+WRITE_ONLY_NOTE = (
+    "write-only section: Baidu cannot show the values last sent, only that the spec changed since"
+)
 
 
 class Readiness(Enum):
@@ -77,7 +79,9 @@ def decide(spec: AppSpec, observed: Observed, fingerprints: Mapping[str, str]) -
 
 def _account(spec: AppSpec, observed: Observed, desired: str | None) -> _Section:
     status = observed.account_status
-    health = "not created" if status is None else ACCOUNT_STATUS_NAMES.get(status, f"status {status}")
+    health = (
+        "not created" if status is None else ACCOUNT_STATUS_NAMES.get(status, f"status {status}")
+    )
     if spec.account is None:
         return _Section(status=f"{NOT_MANAGED} · {health}", readiness=_unmanaged_account(status))
 
@@ -137,7 +141,9 @@ def _account(spec: AppSpec, observed: Observed, desired: str | None) -> _Section
                 )
             )
     else:
-        part.steps.append(Step(Action.BLOCKED, "account", reason=f"unknown account status {status}"))
+        part.steps.append(
+            Step(Action.BLOCKED, "account", reason=f"unknown account status {status}")
+        )
         part.readiness = Readiness.STUCK
     return part
 
@@ -181,7 +187,9 @@ def _developer_config(spec: AppSpec, observed: Observed, desired: str | None) ->
     outcome_event = _last_event_since(observed, "developer_config", record.submitted_at)
     outcome = outcome_event.outcome if outcome_event else _known(record.outcome)
     reason = (outcome_event.reason if outcome_event else record.reason) or "no reason given"
-    health = {"approved": "approved", "rejected": "rejected"}.get(outcome or "", "outcome not received")
+    health = {"approved": "approved", "rejected": "rejected"}.get(
+        outcome or "", "outcome not received"
+    )
     if record.fingerprint != desired:
         return _Section(
             steps=[
@@ -210,7 +218,9 @@ def _known(outcome: str) -> str | None:
     return outcome if outcome in ("approved", "rejected") else None
 
 
-def _last_event_since(observed: Observed, section: str, since: datetime | None) -> AuditEvent | None:
+def _last_event_since(
+    observed: Observed, section: str, since: datetime | None
+) -> AuditEvent | None:
     """The latest outcome event of `section` not older than the last submission."""
     events = observed.events_for(section)
     if since is not None:
@@ -221,13 +231,19 @@ def _last_event_since(observed: Observed, section: str, since: datetime | None) 
 # ---------------------------------------------------------------- payment service
 
 
-def _payment_service(spec: AppSpec, observed: Observed, account: _Section, developer: _Section) -> _Section:
+def _payment_service(
+    spec: AppSpec, observed: Observed, account: _Section, developer: _Section
+) -> _Section:
     remote = observed.payment_service
     open_status = observed.open_status
     if remote is None:
         health = "not created"
     else:
-        health = SERVICE_STATUS_NAMES.get(open_status, f"status {open_status}") if open_status is not None else "unknown"
+        health = (
+            SERVICE_STATUS_NAMES.get(open_status, f"status {open_status}")
+            if open_status is not None
+            else "unknown"
+        )
     if spec.payment_service is None:
         return _Section(status=f"{NOT_MANAGED} · {health}")
 
@@ -236,7 +252,9 @@ def _payment_service(spec: AppSpec, observed: Observed, account: _Section, devel
         return _create_payment_service(desired, account, developer)
 
     compared = comparable_remote(remote)
-    unreadable = [name for name, value in desired.items() if name not in compared and value is not None]
+    unreadable = [
+        name for name, value in desired.items() if name not in compared and value is not None
+    ]
     changes = diff(compared, desired, [name for name in desired if name in compared])
     part = _Section(status=f"{'out of sync' if changes else 'synced'} · {health}")
     if unreadable:
@@ -245,7 +263,11 @@ def _payment_service(spec: AppSpec, observed: Observed, account: _Section, devel
         )
     if open_status == 1:
         part.steps.append(
-            Step(Action.WAIT, "payment_service", reason="payment service audit in progress (open_status 1)")
+            Step(
+                Action.WAIT,
+                "payment_service",
+                reason="payment service audit in progress (open_status 1)",
+            )
         )
         if changes:
             part.notes.append(
@@ -282,7 +304,9 @@ def _updates(changes: tuple[Change, ...]) -> list[Step]:
     return steps
 
 
-def _create_payment_service(desired: dict[str, object], account: _Section, developer: _Section) -> _Section:
+def _create_payment_service(
+    desired: dict[str, object], account: _Section, developer: _Section
+) -> _Section:
     """Create the service, held behind the account audit when the account is not approved yet."""
     part = _Section(status="out of sync · not created")
     if account.readiness is Readiness.STUCK:

@@ -57,7 +57,9 @@ def read_image(spec: AppSpec, field: str, path: Path) -> bytes:
         return full.read_bytes()
     except OSError as error:
         where = spec.source.locate(f"account.{field}") if spec.source else spec.app
-        raise UsageError(f"{where}: account.{field}: cannot read {full}: {error.strerror or error}") from None
+        raise UsageError(
+            f"{where}: account.{field}: cannot read {full}: {error.strerror or error}"
+        ) from None
 
 
 async def image_urls(
@@ -80,7 +82,9 @@ async def image_urls(
             continue
         if path is None:
             where = spec.source.locate("account") if spec.source else spec.app
-            raise UsageError(f"{where}: account: give {url_field} or {file_field} (a local image file)")
+            raise UsageError(
+                f"{where}: account: give {url_field} or {file_field} (a local image file)"
+            )
         content = await asyncio.to_thread(read_image, spec, file_field, path)
         digest = hashlib.sha256(content).hexdigest()
         known = await asyncio.to_thread(store.get_image_url, digest) if store is not None else None

@@ -83,7 +83,9 @@ def _number_text(value: int | float | Decimal) -> str:
     return "" if amount is None else str(normalise_amount(amount))
 
 
-def normalise_mapping(values: Mapping[str, object], fields: Iterable[str] | None = None) -> dict[str, str | None]:
+def normalise_mapping(
+    values: Mapping[str, object], fields: Iterable[str] | None = None
+) -> dict[str, str | None]:
     """Normalise every value of `values` (or only `fields`, missing ones as None)."""
     names = list(values) if fields is None else list(fields)
     return {name: normalise_value(name, values.get(name)) for name in names}
@@ -105,14 +107,20 @@ def comparable_remote(remote: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def diff(old: Mapping[str, object], new: Mapping[str, object], fields: Iterable[str] | None = None) -> tuple[Change, ...]:
+def diff(
+    old: Mapping[str, object], new: Mapping[str, object], fields: Iterable[str] | None = None
+) -> tuple[Change, ...]:
     """The changes that turn `old` into `new`, compared on normalised values, in field order.
 
     `fields` limits the comparison (default: the fields of `new`); a field absent from `old`
     counts as None, so a creation is a diff against an empty mapping. Remote-only fields are
     never compared.
     """
-    names = [name for name in (list(new) if fields is None else list(fields)) if name not in REMOTE_ONLY_FIELDS]
+    names = [
+        name
+        for name in (list(new) if fields is None else list(fields))
+        if name not in REMOTE_ONLY_FIELDS
+    ]
     left = normalise_mapping(old, names)
     right = normalise_mapping(new, names)
     if left == right:  # the common case (in sync), and deepdiff costs milliseconds per call

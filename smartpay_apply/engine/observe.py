@@ -90,7 +90,9 @@ class Observed:
 
     def events_for(self, section: str) -> tuple[AuditEvent, ...]:
         """This section's events, oldest first."""
-        return tuple(sorted((e for e in self.events if e.section == section), key=lambda e: e.event_time))
+        return tuple(
+            sorted((e for e in self.events if e.section == section), key=lambda e: e.event_time)
+        )
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,9 @@ def _events(stored: Sequence[Any]) -> list[AuditEvent]:
             continue
         section, result = outcome
         events.append(
-            AuditEvent(section=section, outcome=result, event_time=event.event_time, reason=event.reason)
+            AuditEvent(
+                section=section, outcome=result, event_time=event.event_time, reason=event.reason
+            )
         )
     return events
 

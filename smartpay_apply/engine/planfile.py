@@ -48,7 +48,11 @@ def save_plan(path: Path, plan: Plan, *, created_at: datetime) -> str:
     """Write the plan atomically (temp file + rename); returns the file's checksum."""
     if created_at.tzinfo is None:
         raise ValueError("created_at must carry its zone")
-    document: dict[str, Any] = {"kind": KIND, **plan.to_json(), "created_at": created_at.isoformat()}
+    document: dict[str, Any] = {
+        "kind": KIND,
+        **plan.to_json(),
+        "created_at": created_at.isoformat(),
+    }
     document["checksum"] = document_checksum(document)
     path = Path(path)
     try:
@@ -75,13 +79,17 @@ def load_plan(path: Path) -> SavedPlan:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
-        raise PlanFileError(f"{path}: cannot read the plan file: {error.strerror or error}") from None
+        raise PlanFileError(
+            f"{path}: cannot read the plan file: {error.strerror or error}"
+        ) from None
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise PlanFileError(f"{path}: not a plan file (invalid JSON: {error})") from None
     if not isinstance(document, dict) or document.get("kind") != KIND:
-        raise PlanFileError(f"{path}: not a plan file (write one with `smartpay-apply plan --out {path}`)")
+        raise PlanFileError(
+            f"{path}: not a plan file (write one with `smartpay-apply plan --out {path}`)"
+        )
     version = document.get("format_version")
     if version != FORMAT_VERSION:
         raise PlanFileError(
@@ -89,10 +97,14 @@ def load_plan(path: Path) -> SavedPlan:
             f"(it reads format_version {FORMAT_VERSION}): run plan again with this version"
         )
     if document.get("checksum") != document_checksum(document):
-        raise PlanFileError(f"{path}: the plan file was modified after it was written (checksum mismatch): run plan again")
+        raise PlanFileError(
+            f"{path}: the plan file was modified after it was written (checksum mismatch): run plan again"
+        )
     try:
         plan = Plan.from_json(document)
         created_at = datetime.fromisoformat(document["created_at"])
     except (KeyError, TypeError, ValueError) as error:
-        raise PlanFileError(f"{path}: the plan file is incomplete ({type(error).__name__}: {error}): run plan again") from None
+        raise PlanFileError(
+            f"{path}: the plan file is incomplete ({type(error).__name__}: {error}): run plan again"
+        ) from None
     return SavedPlan(plan=plan, created_at=created_at, checksum=document["checksum"])

@@ -65,7 +65,9 @@ def file_sha256(path: Path) -> str:
             for block in iter(lambda: handle.read(1 << 16), b""):
                 digest.update(block)
     except OSError as error:
-        raise ImageReadError(f"cannot read a local id-card image file: {error.strerror or error}") from None
+        raise ImageReadError(
+            f"cannot read a local id-card image file: {error.strerror or error}"
+        ) from None
     return digest.hexdigest()
 
 
@@ -117,7 +119,9 @@ async def plan_app(
         observed_checksum=checksum,
         desired_checksum=desired_checksum(fingerprints),
     )
-    return app_plan, ObservedContext(app=spec.app, app_id=spec.app_id, observed=observed, checksum=checksum)
+    return app_plan, ObservedContext(
+        app=spec.app, app_id=spec.app_id, observed=observed, checksum=checksum
+    )
 
 
 async def build_plan(
@@ -149,7 +153,9 @@ async def build_plan(
     return Plan(apps=tuple(apps)), contexts
 
 
-def select_apps(specs: Sequence[AppSpec], names: Sequence[str], *, option: str = "--app") -> list[AppSpec]:
+def select_apps(
+    specs: Sequence[AppSpec], names: Sequence[str], *, option: str = "--app"
+) -> list[AppSpec]:
     """The specs named by `--app` (name or app_id); all of them when none is named.
 
     `option` is how the user gave the names, for the error (`--app`, or an argument `APP`).

@@ -136,7 +136,9 @@ class AppPlan:
     error: str | None = None  # observation failed: this app could not be planned
     observed_checksum: str | None = None  # what was observed, for refusing stale saved plans
     status: dict[str, str] = field(default_factory=dict)  # section -> human status line
-    desired_checksum: str | None = None  # the spec's section fingerprints: a changed spec is stale too
+    desired_checksum: str | None = (
+        None  # the spec's section fingerprints: a changed spec is stale too
+    )
 
     @property
     def pending(self) -> bool:

@@ -147,8 +147,13 @@ class Progress:
             return
         now = time.monotonic()
         if self.live:
-            parts = [f"{label} [{format_elapsed(now - started)} elapsed]" for label, started in self._waiting.values()]
-            shown = parts[0] if len(parts) == 1 else f"{len(parts)} waiting: " + "; ".join(parts[:3])
+            parts = [
+                f"{label} [{format_elapsed(now - started)} elapsed]"
+                for label, started in self._waiting.values()
+            ]
+            shown = (
+                parts[0] if len(parts) == 1 else f"{len(parts)} waiting: " + "; ".join(parts[:3])
+            )
             if len(parts) > 3:
                 shown += f"; and {len(parts) - 3} more"
             self.stream.write("\r\033[K" + shown)
@@ -228,9 +233,13 @@ async def wait_for(
         elif outcome.state == "approved":
             progress.finish(key, f"{label}: {name}: approved")
         elif outcome.state == "rejected":
-            progress.finish(key, f"{label}: {name}: rejected: {outcome.reason or 'no reason given'}")
+            progress.finish(
+                key, f"{label}: {name}: rejected: {outcome.reason or 'no reason given'}"
+            )
         else:
-            progress.finish(key, f"{label}: {name}: still in review, stopped waiting (--wait-timeout)")
+            progress.finish(
+                key, f"{label}: {name}: still in review, stopped waiting (--wait-timeout)"
+            )
 
 
 # ---------------------------------------------------------------- pollers, one per section

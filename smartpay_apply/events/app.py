@@ -107,7 +107,9 @@ def create_receiver(
 
 
 class _Receiver:
-    def __init__(self, settings: ReceiverSettings, writer: EventWriter, on_event: OnEvent | None) -> None:
+    def __init__(
+        self, settings: ReceiverSettings, writer: EventWriter, on_event: OnEvent | None
+    ) -> None:
         self.settings = settings
         self.writer = writer
         self.on_event = on_event
@@ -121,7 +123,9 @@ class _Receiver:
             log.info("waiting for %d on-event command(s) to finish", len(self._background))
             _, pending = await asyncio.wait(set(self._background), timeout=HOOK_DRAIN)
             if pending:
-                log.warning("%d on-event command(s) still running at shutdown were abandoned", len(pending))
+                log.warning(
+                    "%d on-event command(s) still running at shutdown were abandoned", len(pending)
+                )
 
     async def health(self, request: Request) -> Response:
         try:
@@ -144,7 +148,9 @@ class _Receiver:
         else:
             await self._store_event(data)
 
-    async def _handle(self, request: Request, store: Callable[[dict[str, Any]], Awaitable[None]]) -> Response:
+    async def _handle(
+        self, request: Request, store: Callable[[dict[str, Any]], Awaitable[None]]
+    ) -> Response:
         peer = request.client.host if request.client else "?"
         try:
             body = await _read_body(request, self.settings.max_body)
@@ -178,7 +184,9 @@ class _Receiver:
         if not self.settings.token:
             raise Rejected(403, "URL verification needs the message token (events.token)")
         parts = [_str(lowered.get(name)) for name in ("timestamp", "nonce")]
-        given = _str(lowered.get("signature") or lowered.get("msg_signature") or lowered.get("msgsignature"))
+        given = _str(
+            lowered.get("signature") or lowered.get("msg_signature") or lowered.get("msgsignature")
+        )
         crypto.verify_signature(self.settings.token, given, *parts)
         return PlainTextResponse(_str(lowered.get("echostr")))
 
@@ -187,14 +195,18 @@ class _Receiver:
         lowered = _lower(fields)
         if "encrypt" not in lowered:
             if not self.settings.allow_plaintext:
-                raise Rejected(400, "plaintext push refused (not encrypted; see events.allow_plaintext)")
+                raise Rejected(
+                    400, "plaintext push refused (not encrypted; see events.allow_plaintext)"
+                )
             return parse_json(body)
         if not self.settings.token or not self.settings.key:
             raise Rejected(403, "encrypted push but no token / EncodingAESKey configured")
         encrypted = _str(lowered.get("encrypt"))
         timestamp = _str(lowered.get("timestamp"))
         nonce = _str(lowered.get("nonce"))
-        given = _str(lowered.get("msgsignature") or lowered.get("msg_signature") or lowered.get("signature"))
+        given = _str(
+            lowered.get("msgsignature") or lowered.get("msg_signature") or lowered.get("signature")
+        )
         crypto.verify_signature(self.settings.token, given, timestamp, nonce, encrypted)
         return parse_json(crypto.decrypt(self.settings.key, encrypted, self.settings.client_id))
 

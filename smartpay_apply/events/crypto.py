@@ -42,7 +42,9 @@ def signature(token: str, *parts: str) -> str:
 def verify_signature(token: str, expected: str, *parts: str) -> None:
     """Raise EnvelopeError unless `expected` is the signature of token + parts (constant time)."""
     actual = signature(token, *parts)
-    if not hmac.compare_digest(actual.encode(), expected.strip().lower().encode("utf-8", "replace")):
+    if not hmac.compare_digest(
+        actual.encode(), expected.strip().lower().encode("utf-8", "replace")
+    ):
         raise EnvelopeError("signature mismatch")
 
 
@@ -86,7 +88,9 @@ def _unpad(padded: bytes) -> bytes:
     return padded[:-pad]
 
 
-def encrypt(key: bytes, message: bytes, client_id: str, *, random_prefix: bytes | None = None) -> str:
+def encrypt(
+    key: bytes, message: bytes, client_id: str, *, random_prefix: bytes | None = None
+) -> str:
     """The inverse of `decrypt` (base64 text), as Baidu builds it."""
     prefix = random_prefix if random_prefix is not None else os.urandom(_RANDOM_PREFIX)
     plain = prefix + struct.pack(">I", len(message)) + message + client_id.encode("utf-8")

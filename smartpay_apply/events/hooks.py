@@ -73,4 +73,9 @@ class CommandHook:
                     event.get("event"),
                 )
             else:
-                log.info("on-event command %r done for %s %s", self.program, event.get("app_id"), event.get("event"))
+                log.info(
+                    "on-event command %r done for %s %s",
+                    self.program,
+                    event.get("app_id"),
+                    event.get("event"),
+                )

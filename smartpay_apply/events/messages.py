@@ -129,7 +129,10 @@ _SECRET_KEYS = frozenset({"ticket", "authorizationcode", "authorization_code", "
 
 def is_auth_push(data: dict[str, Any]) -> bool:
     """A ticket or an authorization event (rather than a payment audit event)?"""
-    if _pick(data, "Ticket", "ticket") is not None or _pick(data, "MsgType", "InfoType", "msgType") == "ticket":
+    if (
+        _pick(data, "Ticket", "ticket") is not None
+        or _pick(data, "MsgType", "InfoType", "msgType") == "ticket"
+    ):
         return True
     return _pick(data, "event") in AUTH_EVENTS
 

@@ -55,8 +55,10 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     head = ["### smartpay-apply plan", "", f"**{escape(summary_line(plan))}**", ""]
     for app in payout_apps(plan):
         fields = ", ".join(_code(name) for name in payout_fields(app))
-        head.append(f"> **{escape(PAYOUT_WARNING)}**: {escape(app.app)} changes where payouts go "
-                    f"({fields}); apply asks for explicit consent.")
+        head.append(
+            f"> **{escape(PAYOUT_WARNING)}**: {escape(app.app)} changes where payouts go "
+            f"({fields}); apply asks for explicit consent."
+        )
         head.append("")
     shown = [app for app in plan.apps if app.pending or app.error]
     quiet_notes = _grouped_notes([app for app in plan.apps if not (app.pending or app.error)])
@@ -64,8 +66,10 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
     out = "\n".join(head) + "\n"
     budget = limit - _RESERVE
     if shown:
-        table = ["| mini-program | app_id | account | developer config | payment service | steps |",
-                 "|---|---|---|---|---|---|"]
+        table = [
+            "| mini-program | app_id | account | developer config | payment service | steps |",
+            "|---|---|---|---|---|---|",
+        ]
         out += "\n".join(table) + "\n"
     cut = 0
     for index, app in enumerate(shown):
@@ -87,9 +91,11 @@ def render_markdown(plan: Plan, *, limit: int = LIMIT) -> str:
                 break
             out += section
     if cut or details_cut:
-        out += (f"\n> **Cut at {limit:,} characters**: {cut or details_cut} mini-program(s) not shown "
-                f"{'in the table' if cut else 'in detail'}. Run `smartpay-apply plan` (or "
-                "`--format json`) for the full plan.\n")
+        out += (
+            f"\n> **Cut at {limit:,} characters**: {cut or details_cut} mini-program(s) not shown "
+            f"{'in the table' if cut else 'in detail'}. Run `smartpay-apply plan` (or "
+            "`--format json`) for the full plan.\n"
+        )
     return out
 
 
@@ -111,8 +117,15 @@ def _row(app: AppPlan) -> str:
     if app.error:
         steps = f"{ERROR_SYMBOL} could not observe"
     else:
-        steps = ", ".join(f"{step_symbol(s).strip()} {s.action.value}" for s in app.steps) or "in sync"
-    cells = [app.app, str(app.app_id), *(app.status.get(name, "") for name in SECTION_TITLES), steps]
+        steps = (
+            ", ".join(f"{step_symbol(s).strip()} {s.action.value}" for s in app.steps) or "in sync"
+        )
+    cells = [
+        app.app,
+        str(app.app_id),
+        *(app.status.get(name, "") for name in SECTION_TITLES),
+        steps,
+    ]
     return "| " + " | ".join(escape(cell) for cell in cells) + " |"
 
 
@@ -124,7 +137,9 @@ def _details(app: AppPlan) -> str:
         "",
     ]
     if app.error:
-        lines.append(f"{ERROR_SYMBOL} **error**: could not observe this mini-program: {escape(app.error)}")
+        lines.append(
+            f"{ERROR_SYMBOL} **error**: could not observe this mini-program: {escape(app.error)}"
+        )
         lines.append("")
     for step in app.steps:
         lines += _step(step)
@@ -146,7 +161,11 @@ def _step(step: Step) -> list[str]:
     if step.changes:
         lines += ["| field | old | new | |", "|---|---|---|---|"]
         for change in step.changes:
-            old = "" if change.old is None else escape(show(change.field, change.old, change.sensitive, quote=False))
+            old = (
+                ""
+                if change.old is None
+                else escape(show(change.field, change.old, change.sensitive, quote=False))
+            )
             new = escape(show(change.field, change.new, change.sensitive, quote=False))
             mark = f"**{escape(PAYOUT_WARNING)}**" if change.payout else ""
             lines.append(f"| {_code(change.field)} | {old} | {new} | {mark} |")

@@ -71,8 +71,18 @@ def show(field: str, value: object, sensitive: bool = False, *, quote: bool = Tr
 
 def counts(plan: Plan) -> dict[str, int]:
     """The numbers the summary line reports."""
-    found = {"create": 0, "submit": 0, "update": 0, "audited_update": 0, "adopt": 0,
-             "wait": 0, "blocked": 0, "manual": 0, "in_sync": 0, "errors": 0}
+    found = {
+        "create": 0,
+        "submit": 0,
+        "update": 0,
+        "audited_update": 0,
+        "adopt": 0,
+        "wait": 0,
+        "blocked": 0,
+        "manual": 0,
+        "in_sync": 0,
+        "errors": 0,
+    }
     kinds = {
         Action.CREATE_ACCOUNT: "create",
         Action.CREATE_PAYMENT_SERVICE: "create",
@@ -97,7 +107,7 @@ def counts(plan: Plan) -> dict[str, int]:
 
 
 def summary_line(plan: Plan) -> str:
-    """"Plan: 2 to create, 1 to update (1 audited), 1 waiting, 0 blocked; 3 in sync."
+    """ "Plan: 2 to create, 1 to update (1 audited), 1 waiting, 0 blocked; 3 in sync."
 
     Always the create/update/waiting/blocked/in-sync figures; the rarer ones only when not 0.
     """

@@ -54,14 +54,21 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
                 lines.append("")
             lines += _app_block(app, paint)
         else:  # in sync: one line (and its notes), so a thousand quiet apps stay readable
-            lines.append(f"{paint('=', fg='blue')} {paint(app.app, bold=True)} (app_id {app.app_id}): in sync · {_statuses(app)}")
+            lines.append(
+                f"{paint('=', fg='blue')} {paint(app.app, bold=True)} (app_id {app.app_id}): in sync · {_statuses(app)}"
+            )
             lines += [f"    note: {note}" for note in app.notes]
     if lines and lines[-1] != "":
         lines.append("")
     for app in payout_apps(plan):
-        lines.append(paint(f"{PAYOUT_WARNING}: {app.app} changes where payouts go "
-                           f"({', '.join(payout_fields(app))}); apply asks for explicit consent.",
-                           fg="red", bold=True))
+        lines.append(
+            paint(
+                f"{PAYOUT_WARNING}: {app.app} changes where payouts go "
+                f"({', '.join(payout_fields(app))}); apply asks for explicit consent.",
+                fg="red",
+                bold=True,
+            )
+        )
     if not plan.pending and not plan.errors:
         lines.append("No changes: every mini-program matches its spec.")
     lines.append(paint(summary_line(plan), bold=True))
@@ -87,7 +94,9 @@ def _legend(plan: Plan) -> list[str]:
 
 
 def _statuses(app: AppPlan) -> str:
-    return "; ".join(f"{SECTION_TITLES.get(name, name)} {status}" for name, status in app.status.items())
+    return "; ".join(
+        f"{SECTION_TITLES.get(name, name)} {status}" for name, status in app.status.items()
+    )
 
 
 def _app_block(app: AppPlan, paint: Style) -> list[str]:

@@ -91,7 +91,9 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 # --- locating --------------------------------------------------------------------------------
 
 
-def locate(tree: Tree | None, parts: tuple[str | int, ...]) -> tuple[Location | None, Location | None]:
+def locate(
+    tree: Tree | None, parts: tuple[str | int, ...]
+) -> tuple[Location | None, Location | None]:
     """(key position, value position) of a field path in the tree; the nearest parent if absent.
 
     The value position is None for a mapping (its key is the better place).
@@ -200,7 +202,9 @@ def allowed_fields(model: type[BaseModel] | None, parts: tuple[str | int, ...]) 
     return list(current.model_fields) if current is not None else []
 
 
-def unknown_field_message(field: str, model: type[BaseModel] | None, parts: tuple[str | int, ...] = ()) -> str:
+def unknown_field_message(
+    field: str, model: type[BaseModel] | None, parts: tuple[str | int, ...] = ()
+) -> str:
     """'unknown field (did you mean 'bank_name'?)' or the list of allowed names."""
     name = field.rsplit(".", 1)[-1]
     allowed = allowed_fields(model, parts)

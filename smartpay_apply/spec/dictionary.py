@@ -68,7 +68,9 @@ class PaymentDictData:
         if not isinstance(provinces, dict) or not isinstance(banks, list):
             raise ValueError("provinces or banks missing")
         return cls(
-            provinces={str(k): [str(c) for c in v] for k, v in provinces.items() if isinstance(v, list)},
+            provinces={
+                str(k): [str(c) for c in v] for k, v in provinces.items() if isinstance(v, list)
+            },
             banks=[str(b) for b in banks],
             commission_rates=_int_keys(data.get("commission_rates")),
             payment_days=_int_keys(data.get("payment_days")),
@@ -114,7 +116,9 @@ class DictCache:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as error:
-            raise DictionaryError(f"{self.path}: cannot read the dictionary cache ({error})") from None
+            raise DictionaryError(
+                f"{self.path}: cannot read the dictionary cache ({error})"
+            ) from None
         try:
             return PaymentDictData.from_json(json.loads(text))
         except (ValueError, TypeError) as error:
@@ -132,7 +136,9 @@ class DictCache:
                 out.write("\n")
             os.replace(temp, self.path)
         except OSError as error:
-            raise DictionaryError(f"{self.path}: cannot write the dictionary cache ({error})") from None
+            raise DictionaryError(
+                f"{self.path}: cannot write the dictionary cache ({error})"
+            ) from None
 
 
 def load_cached(config: ProjectConfig) -> PaymentDictData | None:
@@ -169,7 +175,9 @@ def _token_source(spec: AppSpec, config: ProjectConfig, api: Any) -> Any:
         from smartpay_apply.credentials import token_source_for
     except ImportError:  # pragma: no cover - the credentials area ships with the tool
         if spec.credentials is None or spec.credentials.access_token is None:
-            raise DictionaryError(f"{spec.app}: no credentials.access_token to call the dict endpoint") from None
+            raise DictionaryError(
+                f"{spec.app}: no credentials.access_token to call the dict endpoint"
+            ) from None
         return spec.credentials.access_token.get_secret_value()
     return token_source_for(spec, config, api=api)
 
@@ -197,18 +205,30 @@ def _payment_problems(payment: Any, data: PaymentDictData) -> list[tuple[str, st
         found.append(("bank_name", _unknown("bank", payment.bank_name, data.banks)))
     if data.provinces:
         if payment.open_province not in data.provinces:
-            found.append(("open_province", _unknown("province", payment.open_province, list(data.provinces))))
+            found.append(
+                ("open_province", _unknown("province", payment.open_province, list(data.provinces)))
+            )
         else:
             cities = data.provinces[payment.open_province]
             if payment.open_city not in cities:
-                found.append(("open_city", _unknown_city(payment.open_city, payment.open_province, data)))
+                found.append(
+                    ("open_city", _unknown_city(payment.open_city, payment.open_province, data))
+                )
     if data.payment_days and payment.payment_days not in data.payment_days:
         allowed = ", ".join(str(day) for day in sorted(data.payment_days))
-        found.append(("payment_days", f"{payment.payment_days} is not in the dictionary (allowed: {allowed})"))
+        found.append(
+            (
+                "payment_days",
+                f"{payment.payment_days} is not in the dictionary (allowed: {allowed})",
+            )
+        )
     if data.commission_rates and payment.commission_rate not in data.commission_rates:
         allowed = ", ".join(str(rate) for rate in sorted(data.commission_rates))
         found.append(
-            ("commission_rate", f"{payment.commission_rate} is not in the dictionary (allowed: {allowed})")
+            (
+                "commission_rate",
+                f"{payment.commission_rate} is not in the dictionary (allowed: {allowed})",
+            )
         )
     return found
 
@@ -236,5 +256,9 @@ def _unknown_city(city: str, province: str, data: PaymentDictData) -> str:
     if elsewhere:
         return f"{city!r} is a city of {', '.join(elsewhere)}, not of {province}"
     near = suggest(city, data.provinces[province])
-    hint = f" (did you mean: {', '.join(near)}?)" if near else f" (see `smartpay-apply dict` for {province})"
+    hint = (
+        f" (did you mean: {', '.join(near)}?)"
+        if near
+        else f" (see `smartpay-apply dict` for {province})"
+    )
     return f"unknown city {city!r} in {province!r}{hint}"

@@ -26,7 +26,9 @@ _MAGIC = {
 }
 
 
-def check(spec: AppSpec, tree: MapNode, cache: MutableMapping[Path, str | None] | None = None) -> list[Problem]:
+def check(
+    spec: AppSpec, tree: MapNode, cache: MutableMapping[Path, str | None] | None = None
+) -> list[Problem]:
     """A problem for each local image that is missing, too large or not an image of its kind.
 
     `cache` (path -> problem) checks an image shared by many specs once per run.
@@ -37,7 +39,9 @@ def check(spec: AppSpec, tree: MapNode, cache: MutableMapping[Path, str | None] 
     return _check_paths(paths, tree, cache)
 
 
-def check_unvalidated(data: Any, tree: MapNode, cache: MutableMapping[Path, str | None] | None = None) -> list[Problem]:
+def check_unvalidated(
+    data: Any, tree: MapNode, cache: MutableMapping[Path, str | None] | None = None
+) -> list[Problem]:
     """`check` for a spec that failed validation elsewhere: its image paths as written.
 
     Why: validate reports every problem at once; a typo in another field must not hide a

@@ -78,7 +78,9 @@ def load_spec_file(
 ) -> list[AppSpec]:
     """The specs of one file, with plain `defaults` merged under them; SpecError if wrong."""
     if config is None:
-        config = ProjectConfig(root=path.parent.resolve(), path=path.parent.resolve() / "smartpay.yaml")
+        config = ProjectConfig(
+            root=path.parent.resolve(), path=path.parent.resolve() / "smartpay.yaml"
+        )
     if defaults is not None:
         config = config.model_copy(update={"defaults": dict(defaults)})
     specs, problems, _ = _Loader(config, os.environ, Path.cwd().resolve()).load_file(path)
@@ -96,7 +98,9 @@ def display_path(path: Path, cwd: Path) -> Path:
         return absolute
 
 
-def _spec_files(config: ProjectConfig, paths: Sequence[Path] | None, cwd: Path, report: LoadReport) -> list[Path]:
+def _spec_files(
+    config: ProjectConfig, paths: Sequence[Path] | None, cwd: Path, report: LoadReport
+) -> list[Path]:
     """The files to load: the given files and directories, or the config's glob patterns."""
     found: dict[Path, None] = {}
     if paths:
@@ -107,7 +111,9 @@ def _spec_files(config: ProjectConfig, paths: Sequence[Path] | None, cwd: Path, 
                     p for p in absolute.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()
                 )
                 if not matches:
-                    report.warnings.append(f"{display_path(absolute, cwd)}: no .yaml files in this directory")
+                    report.warnings.append(
+                        f"{display_path(absolute, cwd)}: no .yaml files in this directory"
+                    )
                 found.update(dict.fromkeys(matches))
             else:
                 found[absolute] = None  # a missing file is reported when read
@@ -226,7 +232,11 @@ def _merge(defaults: MapNode, spec: MapNode) -> MapNode:
     entries = dict(defaults.entries)
     for key, entry in spec.entries.items():
         below = entries.get(key)
-        if below is not None and isinstance(below.value, MapNode) and isinstance(entry.value, MapNode):
+        if (
+            below is not None
+            and isinstance(below.value, MapNode)
+            and isinstance(entry.value, MapNode)
+        ):
             entries[key] = Entry(entry.key_loc, _merge(below.value, entry.value))
         else:
             entries[key] = entry
@@ -292,6 +302,8 @@ def duplicate_problems(identities: Sequence[Identity]) -> list[Problem]:
                 first[value] = where
                 continue
             shown = repr(value) if attribute == "app" else str(value)
-            message = f"{shown} is also used at {first[value]} (each mini-program needs exactly one spec)"
+            message = (
+                f"{shown} is also used at {first[value]} (each mini-program needs exactly one spec)"
+            )
             problems.append(Problem.at(where, where.path, attribute, message))
     return problems

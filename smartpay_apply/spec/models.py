@@ -87,9 +87,9 @@ class AccountSpec(_Section):
     manage_permit_url: str | None = None
 
     _scope = field_validator("business_scope")(rules.business_scope)
-    _names = field_validator(
-        "business_province", "business_city", "business_detail_address"
-    )(rules.non_empty)
+    _names = field_validator("business_province", "business_city", "business_detail_address")(
+        rules.non_empty
+    )
     _person = field_validator("legal_person")(rules.legal_person)
     _id = field_validator("legal_id")(rules.legal_id)
     _urls = field_validator("id_card_front_url", "id_card_back_url")(rules.https_secret_url)
@@ -114,7 +114,9 @@ class DeveloperConfigSpec(_Section):
     refund_succ_url: str
 
     _key = field_validator("tp_public_key")(rules.rsa_public_key)
-    _urls = field_validator("pay_notify_url", "refund_audit_url", "refund_succ_url")(rules.https_url)
+    _urls = field_validator("pay_notify_url", "refund_audit_url", "refund_succ_url")(
+        rules.https_url
+    )
 
 
 #: paymentservice/update changes only these, at once and without an audit.
@@ -149,14 +151,18 @@ class PaymentServiceSpec(_Section):
     # Later optional field (openapi-facts.md): the bank's reserved phone number.
     bank_phone_number: str | None = None
 
-    _texts = field_validator("app_name", "bank_account", "bank_name", "bank_branch", "open_province", "open_city")(
-        rules.non_empty
-    )
+    _texts = field_validator(
+        "app_name", "bank_account", "bank_name", "bank_branch", "open_province", "open_city"
+    )(rules.non_empty)
     _phone = field_validator("service_phone")(rules.service_phone)
     _bank_phone = field_validator("bank_phone_number")(rules.mobile_phone)
     _card = field_validator("bank_card")(rules.bank_card)
     _numbers = field_validator(
-        "payment_days", "commission_rate", "pool_cash_pledge", "day_max_frozen_amount", mode="before"
+        "payment_days",
+        "commission_rate",
+        "pool_cash_pledge",
+        "day_max_frozen_amount",
+        mode="before",
     )(rules.no_bool)
     _days = field_validator("payment_days")(rules.payment_days)
     _rate = field_validator("commission_rate")(rules.commission_rate)
@@ -189,7 +195,9 @@ class AppSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    app: str = Field(description="Unique name of this mini-program: lower-case letters, digits, dashes")
+    app: str = Field(
+        description="Unique name of this mini-program: lower-case letters, digits, dashes"
+    )
     app_id: int = Field(description="The mini-program's appid (a positive integer)")
     credentials: CredentialsSpec | None = None
     account: AccountSpec | None = None

@@ -51,7 +51,10 @@ def resolve(
 
 
 def _resolve_one(
-    body: str, base_dir: Path, environ: Mapping[str, str], file_cache: MutableMapping[str, str] | None
+    body: str,
+    base_dir: Path,
+    environ: Mapping[str, str],
+    file_cache: MutableMapping[str, str] | None,
 ) -> str:
     kind, _, rest = body.partition(":")
     if kind == "env":

@@ -20,7 +20,9 @@ from pydantic import BaseModel, SecretStr
 APP_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 #: Chinese characters (CJK unified ideographs and extension A), plus the middle dot used in
 #: transliterated names (e.g. 阿依古丽·买买提).
-_CHINESE_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff](?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]*[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])?\Z")
+_CHINESE_NAME = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff](?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·]*[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])?\Z"
+)
 _ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]\Z")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -89,7 +91,9 @@ def legal_id(value: SecretStr) -> SecretStr:
     """An 18-character resident ID number with a valid GB 11643-1999 check digit."""
     text = value.get_secret_value().strip().upper()
     if len(text) != 18:
-        raise ValueError(f"must be 18 characters: 17 digits and a check digit 0-9 or X (it has {len(text)})")
+        raise ValueError(
+            f"must be 18 characters: 17 digits and a check digit 0-9 or X (it has {len(text)})"
+        )
     if not _ID_NUMBER.match(text):
         raise ValueError("must be 17 digits followed by a check digit 0-9 or X")
     if id_check_digit(text[:17]) != text[17]:

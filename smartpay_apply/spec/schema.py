@@ -19,7 +19,11 @@ SCHEMA_ID = "https://smartpay-apply.invalid/schema/spec.json"
 #: String fields people often write as bare numbers (the loader keeps their text).
 NUMERIC_TEXT_FIELDS = ("service_phone", "bank_card", "legal_id", "bank_phone_number")
 
-_REFERENCE = {"type": "string", "pattern": r"^\$\{(env|file):.+\}$", "description": "a ${env:NAME} or ${file:path} reference"}
+_REFERENCE = {
+    "type": "string",
+    "pattern": r"^\$\{(env|file):.+\}$",
+    "description": "a ${env:NAME} or ${file:path} reference",
+}
 
 #: Per field: description and extra JSON Schema keywords (what the rules check).
 FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
@@ -28,46 +32,93 @@ FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
         "app_id": {"minimum": 1},
         "credentials": {"description": "How to get this mini-program's access token"},
         "account": {"description": "account/create (audited). Leave out to not manage it."},
-        "developer_config": {"description": "developconfig/submit (audited). Leave out to not manage it."},
-        "payment_service": {"description": "paymentservice/create (audited). Leave out to not manage it."},
+        "developer_config": {
+            "description": "developconfig/submit (audited). Leave out to not manage it."
+        },
+        "payment_service": {
+            "description": "paymentservice/create (audited). Leave out to not manage it."
+        },
     },
     "AccountSpec": {
-        "business_scope": {"description": "经营范围: the scope of business on the licence", "minLength": 2, "maxLength": 2000},
+        "business_scope": {
+            "description": "经营范围: the scope of business on the licence",
+            "minLength": 2,
+            "maxLength": 2000,
+        },
         "business_province": {"description": "经营范围所在省: province of the business"},
         "business_city": {"description": "经营范围所在市: city of the business"},
         "business_detail_address": {"description": "经营地址详情: street address"},
-        "legal_person": {"description": "法人姓名: name on the ID card, 1-25 Chinese characters", "minLength": 1, "maxLength": 25},
-        "legal_id": {"description": "身份证号: 18 characters with a valid check digit (sensitive: use ${env:...})", "minLength": 18, "maxLength": 18},
-        "id_card_front_url": {"description": "ID card front: an image URL from Baidu's upload service (or use id_card_front)"},
-        "id_card_front": {"description": "ID card front: a local bmp/jpeg/jpg/png file, at most 5 MB, relative to the spec file; apply uploads it"},
-        "id_card_back_url": {"description": "ID card back: an image URL from Baidu's upload service (or use id_card_back)"},
-        "id_card_back": {"description": "ID card back: a local bmp/jpeg/jpg/png file, at most 5 MB, relative to the spec file; apply uploads it"},
-        "legal_card_start_time": {"description": "ID card valid from (YYYY-MM-DD)", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "legal_person": {
+            "description": "法人姓名: name on the ID card, 1-25 Chinese characters",
+            "minLength": 1,
+            "maxLength": 25,
+        },
+        "legal_id": {
+            "description": "身份证号: 18 characters with a valid check digit (sensitive: use ${env:...})",
+            "minLength": 18,
+            "maxLength": 18,
+        },
+        "id_card_front_url": {
+            "description": "ID card front: an image URL from Baidu's upload service (or use id_card_front)"
+        },
+        "id_card_front": {
+            "description": "ID card front: a local bmp/jpeg/jpg/png file, at most 5 MB, relative to the spec file; apply uploads it"
+        },
+        "id_card_back_url": {
+            "description": "ID card back: an image URL from Baidu's upload service (or use id_card_back)"
+        },
+        "id_card_back": {
+            "description": "ID card back: a local bmp/jpeg/jpg/png file, at most 5 MB, relative to the spec file; apply uploads it"
+        },
+        "legal_card_start_time": {
+            "description": "ID card valid from (YYYY-MM-DD)",
+            "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        },
         "legal_card_end_time": {"description": "ID card valid until (YYYY-MM-DD or 长期)"},
-        "license_start_time": {"description": "business licence valid from (YYYY-MM-DD)", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "license_start_time": {
+            "description": "business licence valid from (YYYY-MM-DD)",
+            "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        },
         "license_end_time": {"description": "business licence valid until (YYYY-MM-DD or 长期)"},
         "industry_id": {"description": "industry id from getTradeIndustryList"},
-        "manage_permit_url": {"description": "an uploaded image URL of the operating permit (https)"},
+        "manage_permit_url": {
+            "description": "an uploaded image URL of the operating permit (https)"
+        },
     },
     "DeveloperConfigSpec": {
-        "tp_public_key": {"description": "开发者公钥: the RSA public key in PEM form, e.g. ${file:keys/tp_public.pem}"},
+        "tp_public_key": {
+            "description": "开发者公钥: the RSA public key in PEM form, e.g. ${file:keys/tp_public.pem}"
+        },
         "pay_notify_url": {"description": "支付回调地址 (https)", "pattern": "^https://"},
         "refund_audit_url": {"description": "退款审核地址 (https)", "pattern": "^https://"},
         "refund_succ_url": {"description": "退款回调地址 (https)", "pattern": "^https://"},
     },
     "PaymentServiceSpec": {
-        "app_name": {"description": "服务名称: name of the payment service (changes without audit)"},
-        "service_phone": {"description": "服务电话: mobile, landline with area code, or 400/800 number (changes without audit)"},
+        "app_name": {
+            "description": "服务名称: name of the payment service (changes without audit)"
+        },
+        "service_phone": {
+            "description": "服务电话: mobile, landline with area code, or 400/800 number (changes without audit)"
+        },
         "bank_account": {"description": "银行账户: the account holder's name"},
         "bank_card": {"description": "银行卡号: 8-30 digits (sensitive: use ${env:...})"},
-        "bank_name": {"description": "所属银行: a bank name from the dictionary (`smartpay-apply dict`)"},
+        "bank_name": {
+            "description": "所属银行: a bank name from the dictionary (`smartpay-apply dict`)"
+        },
         "bank_branch": {"description": "支行信息: branch, free text, e.g. 招商银行北京上地支行"},
         "open_province": {"description": "开户省份: from the dictionary"},
         "open_city": {"description": "开户城市: from the dictionary"},
         "payment_days": {"description": "结算周期 T+N", "enum": [1, 7, 14, 28]},
         "commission_rate": {"description": "佣金比例: 6 per mille for mini-programs", "enum": [6]},
-        "pool_cash_pledge": {"description": "打款预留 (yuan): kept back at each payout (changes without audit)", "minimum": 0},
-        "day_max_frozen_amount": {"description": "每日退款上限 (yuan): 0-10000", "minimum": 0, "maximum": 10000},
+        "pool_cash_pledge": {
+            "description": "打款预留 (yuan): kept back at each payout (changes without audit)",
+            "minimum": 0,
+        },
+        "day_max_frozen_amount": {
+            "description": "每日退款上限 (yuan): 0-10000",
+            "minimum": 0,
+            "maximum": 10000,
+        },
         "bank_phone_number": {"description": "the bank's reserved mobile number (optional)"},
     },
 }
@@ -127,11 +178,16 @@ def _drop_titles(node: Any) -> None:
 def _constrain(prop: dict[str, Any], extra: dict[str, Any]) -> None:
     """Put the keywords where the value's own type is (inside anyOf for optional fields)."""
     for option in prop.get("anyOf", [prop]):
-        if option.get("type") in ("string", "integer", "number") or ("$ref" not in option and option is prop):
+        if option.get("type") in ("string", "integer", "number") or (
+            "$ref" not in option and option is prop
+        ):
             if option.get("type") == "null":
                 continue
             for key, value in extra.items():
-                if key in ("minLength", "maxLength", "pattern") and option.get("type") not in ("string", None):
+                if key in ("minLength", "maxLength", "pattern") and option.get("type") not in (
+                    "string",
+                    None,
+                ):
                     continue
                 if key in ("minimum", "maximum") and option.get("type") == "string":
                     continue
@@ -144,5 +200,7 @@ def _allow_reference(prop: dict[str, Any]) -> None:
     if options is None and prop.get("type") in ("integer", "number"):
         moved = {key: prop.pop(key) for key in list(prop) if key not in ("description", "default")}
         prop["anyOf"] = [moved, dict(_REFERENCE)]
-    elif options is not None and any(option.get("type") in ("integer", "number") for option in options):
+    elif options is not None and any(
+        option.get("type") in ("integer", "number") for option in options
+    ):
         options.append(dict(_REFERENCE))

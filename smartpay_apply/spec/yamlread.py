@@ -139,7 +139,9 @@ def read_text(path: Path, display: Path) -> tuple[str | None, Problem | None]:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
-            return None, Problem.at(None, display, "", f"file too large (more than {MAX_FILE_BYTES} bytes)")
+            return None, Problem.at(
+                None, display, "", f"file too large (more than {MAX_FILE_BYTES} bytes)"
+            )
     except FileNotFoundError:
         return None, Problem.at(None, display, "", "no such file")
     except OSError as error:
@@ -156,7 +158,9 @@ def decode(data: bytes, display: Path) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        return None, Problem(str(display), line, column, "", "not valid UTF-8 (save the file as UTF-8)")
+        return None, Problem(
+            str(display), line, column, "", "not valid UTF-8 (save the file as UTF-8)"
+        )
     return text, None
 
 
@@ -215,6 +219,8 @@ _TOO_BIG = "document too large or nested too deeply (aliases expand too far)"
 
 class _Abort(Exception):
     """Stop reading a file whose structure is abusive (too deep, alias bomb)."""
+
+
 _SKIP: Any = object()  # a key whose entry is dropped (a problem was recorded)
 _MERGE: Any = object()  # the `<<` key
 
@@ -271,6 +277,7 @@ class _EventBuilder:
         """Stop reading the file: its structure is too deep or expands too far."""
         self.problem(where, _TOO_BIG)
         raise _Abort
+
     def feed(self, event: Any) -> None:
         if self.failed:
             if event.__class__ is DocumentEndEvent:
@@ -323,7 +330,11 @@ class _EventBuilder:
 
     def open(self, event: Any, is_map: bool) -> None:
         explicit = _event_tag(event)
-        if explicit is not None and explicit != "!" and explicit != (TAG_MAP if is_map else TAG_SEQ):
+        if (
+            explicit is not None
+            and explicit != "!"
+            and explicit != (TAG_MAP if is_map else TAG_SEQ)
+        ):
             self.fail(self.loc(event), f"unsupported YAML tag {_short(explicit)}")
             return
         if len(self.stack) >= MAX_DEPTH:
@@ -351,7 +362,9 @@ class _EventBuilder:
     def alias(self, event: Any) -> None:
         name = event.anchor
         if name in self.open_anchors:
-            self.fail(self.loc(event), "an alias refers to a node that contains it (recursive YAML)")
+            self.fail(
+                self.loc(event), "an alias refers to a node that contains it (recursive YAML)"
+            )
             return
         anchored = self.anchors.get(name)
         if anchored is None:
@@ -447,7 +460,9 @@ def _construct(tag: str, text: str) -> Any:
         if text.startswith("0x"):
             return int(text[2:], 16)
         return int(text)
-    return Decimal(text.replace(".inf", "Infinity").replace(".Inf", "Infinity").replace(".INF", "Infinity"))
+    return Decimal(
+        text.replace(".inf", "Infinity").replace(".Inf", "Infinity").replace(".INF", "Infinity")
+    )
 
 
 def _yaml_problem(error: MarkedYAMLError, display: Path) -> Problem:

@@ -163,7 +163,9 @@ class StateStore(abc.ABC):
         """The last submission of `section` for `app_id`, or None if never submitted."""
 
     @abc.abstractmethod
-    def record_submission(self, app_id: int, section: str, fingerprint: str, *, app: str, at: datetime) -> None:
+    def record_submission(
+        self, app_id: int, section: str, fingerprint: str, *, app: str, at: datetime
+    ) -> None:
         """Remember that `section` was submitted at `at`: replaces the last one, outcome pending."""
 
     @abc.abstractmethod
@@ -194,7 +196,9 @@ class StateStore(abc.ABC):
         """
 
     @abc.abstractmethod
-    def list_events(self, app_id: int | None = None, *, since: datetime | None = None) -> list[AuditEvent]:
+    def list_events(
+        self, app_id: int | None = None, *, since: datetime | None = None
+    ) -> list[AuditEvent]:
         """Stored events (of one mini-program, with event_time >= since), oldest first."""
 
     # -- uploaded images ---------------------------------------------------------------
@@ -264,7 +268,9 @@ class StateStore(abc.ABC):
     def force_unlock(self, app_id: LockKey) -> bool:
         """Remove a lock whoever holds it (`smartpay-apply unlock`); False if there was none."""
 
-    def lock(self, app_id: LockKey, owner: LockOwner, *, ttl: float = 300, wait: float = 0) -> HeldLock:
+    def lock(
+        self, app_id: LockKey, owner: LockOwner, *, ttl: float = 300, wait: float = 0
+    ) -> HeldLock:
         """`with store.lock(app_id, owner):` — hold the lock for the block, renewed every ttl/3.
 
         Waits up to `wait` seconds for a held lock, then raises LockHeldError naming the holder.

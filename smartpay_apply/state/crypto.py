@@ -41,7 +41,9 @@ class SecretBox:
     """Encrypts and decrypts values of one store with the key derived from SMARTPAY_STATE_KEY."""
 
     def __init__(self, passphrase: str, salt: bytes) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_INFO).derive(passphrase.encode())
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_INFO).derive(
+            passphrase.encode()
+        )
         self._aead = AESGCM(key)
         self.kid = hmac.new(key, b"key-id", hashlib.sha256).hexdigest()[:8]
 

@@ -57,7 +57,9 @@ def _plain(value: Any) -> Any:
 
 def canonical_json(values: Mapping[str, Any]) -> str:
     """The one text a section's values hash as (see the module docstring)."""
-    return json.dumps(dict(values), default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        dict(values), default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def section_fingerprint(salt: bytes, section: str, values: Mapping[str, Any]) -> str:

@@ -103,7 +103,9 @@ def held_message(key: LockKey, info: LockInfo | None) -> str:
     name = lock_name(key)
     what = f"mini-program {name}" if name.isdigit() else f"lock {name}"
     if info is None:
-        return f"{what} is locked by another run; if that run is dead, `smartpay-apply unlock {name}`"
+        return (
+            f"{what} is locked by another run; if that run is dead, `smartpay-apply unlock {name}`"
+        )
     until = info.expires_at.isoformat(timespec="seconds")
     return (
         f"{what} is locked by {info.owner.host}:{info.owner.pid} (run {info.owner.run_id}) "
@@ -118,7 +120,9 @@ class HeldLock:
     asyncio.to_thread for both), so nothing here is thread-local.
     """
 
-    def __init__(self, store: StateStore, key: LockKey, owner: LockOwner, ttl: float, wait: float) -> None:
+    def __init__(
+        self, store: StateStore, key: LockKey, owner: LockOwner, ttl: float, wait: float
+    ) -> None:
         if ttl <= 0:
             raise ValueError("lock ttl must be positive")
         self._store = store
@@ -139,7 +143,9 @@ class HeldLock:
             time.sleep(min(pause * random.uniform(0.5, 1.5), max(0.0, deadline - time.monotonic())))
             pause = min(pause * 2, 0.5)
         self._stop.clear()
-        self._renewer = threading.Thread(target=self._renew_loop, name=f"lock-renew-{self._key}", daemon=True)
+        self._renewer = threading.Thread(
+            target=self._renew_loop, name=f"lock-renew-{self._key}", daemon=True
+        )
         self._renewer.start()
         return self
 
@@ -156,7 +162,12 @@ class HeldLock:
         try:
             self._store.release_lock(self._key, self._owner)
         except StateError as error:  # never hide the block's own outcome; the lock expires anyway
-            log.warning("could not release the lock %s (it expires in %.0f s): %s", lock_name(self._key), self._ttl, error)
+            log.warning(
+                "could not release the lock %s (it expires in %.0f s): %s",
+                lock_name(self._key),
+                self._ttl,
+                error,
+            )
 
     def _renew_loop(self) -> None:
         """Renew at a third of the ttl, so two missed renewals still leave the lock held."""
@@ -165,7 +176,10 @@ class HeldLock:
             try:
                 if not self._store.renew_lock(self._key, self._owner, self._ttl):
                     self.lost = True
-                    log.error("lost the lock %s (it expired and was taken by another run)", lock_name(self._key))
+                    log.error(
+                        "lost the lock %s (it expired and was taken by another run)",
+                        lock_name(self._key),
+                    )
                     return
             except Exception as error:  # keep trying: a blip in the store must not kill the run
                 log.warning("could not renew the lock %s: %s", lock_name(self._key), error)

@@ -29,7 +29,9 @@ from smartpay_apply.errors import StateError
 from smartpay_apply.state.backend import Backend, Tx
 
 #: pg_advisory_xact_lock key for migrations: the first 8 bytes of a SHA-256, signed.
-MIGRATION_LOCK_KEY = int.from_bytes(hashlib.sha256(b"smartpay-apply/state/migrations").digest()[:8], "big", signed=True)
+MIGRATION_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"smartpay-apply/state/migrations").digest()[:8], "big", signed=True
+)
 CONNECT_TIMEOUT_S = 10
 
 _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
@@ -80,7 +82,9 @@ class PostgresBackend(Backend):
         try:
             return psycopg.connect(self._url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         except (psycopg.Error, ValueError) as error:
-            raise StateError(f"cannot reach the state store {self.name}: {self._message(error)}") from None
+            raise StateError(
+                f"cannot reach the state store {self.name}: {self._message(error)}"
+            ) from None
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Tx]:

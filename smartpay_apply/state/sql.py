@@ -89,7 +89,9 @@ class SqlStore(StateStore):
         try:
             return int(row[0])
         except ValueError:
-            raise StateError(f"state store {self.name}: unreadable schema version {row[0]!r}") from None
+            raise StateError(
+                f"state store {self.name}: unreadable schema version {row[0]!r}"
+            ) from None
 
     def _migrate(self) -> None:
         """Bring the schema to LATEST; concurrent first opens serialise on the migration lock."""
@@ -129,7 +131,9 @@ class SqlStore(StateStore):
         with self._db.transaction(write=False) as tx:
             row = tx.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'salt'").one()
         if row is None:
-            raise StateError(f"state store {self.name}: its fingerprint salt is missing (damaged store)")
+            raise StateError(
+                f"state store {self.name}: its fingerprint salt is missing (damaged store)"
+            )
         return bytes.fromhex(str(row[0]))
 
     def schema_version(self) -> int:
@@ -142,7 +146,9 @@ class SqlStore(StateStore):
 
     # -- submissions ---------------------------------------------------------------------
 
-    _SUBMISSION_COLUMNS = "app_id, section, fingerprint, submitted_us, outcome, reason, outcome_us, app"
+    _SUBMISSION_COLUMNS = (
+        "app_id, section, fingerprint, submitted_us, outcome, reason, outcome_us, app"
+    )
 
     @staticmethod
     def _submission(row: tuple[Any, ...]) -> Submission:
@@ -165,7 +171,9 @@ class SqlStore(StateStore):
             ).one()
         return None if row is None else self._submission(row)
 
-    def record_submission(self, app_id: int, section: str, fingerprint: str, *, app: str, at: datetime) -> None:
+    def record_submission(
+        self, app_id: int, section: str, fingerprint: str, *, app: str, at: datetime
+    ) -> None:
         submitted = to_us(at)
         with self._db.transaction(write=True) as tx:
             tx.execute(
@@ -193,7 +201,9 @@ class SqlStore(StateStore):
             self._set_outcome(tx, app_id, section, outcome, row[2], int(row[1]))
 
     @staticmethod
-    def _set_outcome(tx: Tx, app_id: int, section: str, outcome: str, reason: str | None, at_us: int) -> None:
+    def _set_outcome(
+        tx: Tx, app_id: int, section: str, outcome: str, reason: str | None, at_us: int
+    ) -> None:
         """The outcome rule: not older than the submission (whole seconds), not older than the last outcome."""
         tx.execute(
             "UPDATE smartpay_submissions SET outcome = ?, reason = ?, outcome_us = ? "
@@ -228,7 +238,14 @@ class SqlStore(StateStore):
             tx.execute(
                 "INSERT INTO smartpay_events (app_id, event, event_us, tp_app_id, reason, received_us) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (app_id, event, event_us) DO NOTHING",
-                (event.app_id, event.event, event_us, event.tp_app_id, event.reason, to_us(event.received_at)),
+                (
+                    event.app_id,
+                    event.event,
+                    event_us,
+                    event.tp_app_id,
+                    event.reason,
+                    to_us(event.received_at),
+                ),
             )
             if tx.rowcount != 1:
                 return False
@@ -238,7 +255,9 @@ class SqlStore(StateStore):
                 self._set_outcome(tx, event.app_id, section, result, event.reason, event_us)
         return True
 
-    def list_events(self, app_id: int | None = None, *, since: datetime | None = None) -> list[AuditEvent]:
+    def list_events(
+        self, app_id: int | None = None, *, since: datetime | None = None
+    ) -> list[AuditEvent]:
         clauses: list[str] = []
         params: list[Any] = []
         if app_id is not None:
@@ -270,7 +289,9 @@ class SqlStore(StateStore):
 
     def get_image_url(self, sha256: str) -> str | None:
         with self._db.transaction(write=False) as tx:
-            row = tx.execute("SELECT url_sealed FROM smartpay_images WHERE sha256 = ?", (sha256,)).one()
+            row = tx.execute(
+                "SELECT url_sealed FROM smartpay_images WHERE sha256 = ?", (sha256,)
+            ).one()
         if row is None or self._box is None:
             return None
         try:
@@ -322,16 +343,31 @@ class SqlStore(StateStore):
     ) -> None:
         with self._db.transaction(write=True) as tx:
             # Lock the run row so concurrent steps of one run get distinct sequence numbers.
-            if tx.execute(f"SELECT run_id FROM smartpay_runs WHERE run_id = ?{self._db.for_update}", (run_id,)).one() is None:
+            if (
+                tx.execute(
+                    f"SELECT run_id FROM smartpay_runs WHERE run_id = ?{self._db.for_update}",
+                    (run_id,),
+                ).one()
+                is None
+            ):
                 raise StateError(f"state store {self.name}: no run {run_id}")
-            row = tx.execute("SELECT COALESCE(MAX(seq), 0) FROM smartpay_steps WHERE run_id = ?", (run_id,)).one()
+            row = tx.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM smartpay_steps WHERE run_id = ?", (run_id,)
+            ).one()
             seq = int(row[0] if row else 0) + 1
             tx.execute(
                 "INSERT INTO smartpay_steps (run_id, seq, app_id, app, action, section, result, detail, at_us) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    run_id, seq, app_id, app, action, section, result,
-                    None if detail is None else mask_query(detail), self._now_local(),
+                    run_id,
+                    seq,
+                    app_id,
+                    app,
+                    action,
+                    section,
+                    result,
+                    None if detail is None else mask_query(detail),
+                    self._now_local(),
                 ),
             )
 
@@ -354,7 +390,9 @@ class SqlStore(StateStore):
             if app_id is not None:
                 sql += " WHERE run_id IN (SELECT run_id FROM smartpay_steps WHERE app_id = ?)"
                 params.append(app_id)
-            runs = tx.execute(sql + " ORDER BY started_us DESC, run_id DESC LIMIT ?", (*params, limit)).all()
+            runs = tx.execute(
+                sql + " ORDER BY started_us DESC, run_id DESC LIMIT ?", (*params, limit)
+            ).all()
             steps = self._steps(tx, [row[0] for row in runs], app_id)
         return [
             RunRecord(
@@ -411,7 +449,15 @@ class SqlStore(StateStore):
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET host = excluded.host, "
                 "pid = excluded.pid, run_id = excluded.run_id, acquired_us = excluded.acquired_us, "
                 "expires_us = excluded.expires_us WHERE smartpay_locks.expires_us <= ?",
-                (name, owner.host, owner.pid, owner.run_id, now_us, now_us + int(ttl * _SECOND_US), now_us),
+                (
+                    name,
+                    owner.host,
+                    owner.pid,
+                    owner.run_id,
+                    now_us,
+                    now_us + int(ttl * _SECOND_US),
+                    now_us,
+                ),
             )
             return tx.rowcount == 1
 
@@ -420,7 +466,13 @@ class SqlStore(StateStore):
             now_us = self._db.now_us(tx)
             tx.execute(
                 "UPDATE smartpay_locks SET expires_us = ? WHERE name = ? AND host = ? AND pid = ? AND run_id = ?",
-                (now_us + int(ttl * _SECOND_US), lock_name(app_id), owner.host, owner.pid, owner.run_id),
+                (
+                    now_us + int(ttl * _SECOND_US),
+                    lock_name(app_id),
+                    owner.host,
+                    owner.pid,
+                    owner.run_id,
+                ),
             )
             return tx.rowcount == 1
 
@@ -457,7 +509,9 @@ class SqlStore(StateStore):
 
     def _require_box(self, doing: str) -> SecretBox:
         if self._box is None:
-            raise StateError(f"set {KEY_ENV} to {doing} (state store {self.name} keeps credentials encrypted)")
+            raise StateError(
+                f"set {KEY_ENV} to {doing} (state store {self.name} keeps credentials encrypted)"
+            )
         return self._box
 
     def put_secret(self, key: str, value: str) -> None:
@@ -511,4 +565,3 @@ class SqlStore(StateStore):
                 (sealed, self._now_local(), key),
             )
             return True
-

@@ -44,7 +44,9 @@ class SqliteBackend(Backend):
             if not path.exists():  # owner-only from the start (SQLite's -wal/-shm files follow)
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         except OSError as error:
-            raise StateError(f"state store {self.name}: cannot create it: {error.strerror}") from None
+            raise StateError(
+                f"state store {self.name}: cannot create it: {error.strerror}"
+            ) from None
         try:
             self._conn: sqlite3.Connection | None = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -96,7 +98,9 @@ class SqliteBackend(Backend):
         return time.time_ns() // 1000
 
     def meta_exists(self, tx: Tx) -> bool:
-        row = tx.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'smartpay_meta'").one()
+        row = tx.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'smartpay_meta'"
+        ).one()
         return row is not None
 
     def foreign_tables(self, tx: Tx) -> list[str]:

@@ -46,7 +46,9 @@ def apply_cli(run_cli: Any, project: Project) -> ApplyRunner:
     """`smartpay-apply ARGS` in the project directory, progress lines every second."""
 
     def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return run_cli(*args, cwd=project.root, env={"SMARTPAY_PROGRESS_INTERVAL": "1", **(env or {})})
+        return run_cli(
+            *args, cwd=project.root, env={"SMARTPAY_PROGRESS_INTERVAL": "1", **(env or {})}
+        )
 
     return run
 
@@ -56,7 +58,9 @@ def result_json(process: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     try:
         document: dict[str, Any] = json.loads(process.stdout)
     except json.JSONDecodeError:
-        raise AssertionError(f"not JSON (exit {process.returncode}):\n{process.stdout}\n{process.stderr}") from None
+        raise AssertionError(
+            f"not JSON (exit {process.returncode}):\n{process.stdout}\n{process.stderr}"
+        ) from None
     return document
 
 

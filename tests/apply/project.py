@@ -20,15 +20,25 @@ CREATES = ("/account/create", "/paymentservice/create")
 def spec_document(app: str, app_id: int, **payment: Any) -> dict[str, Any]:
     """A complete spec whose id cards are local images (so apply uploads them)."""
     document = base_spec_document(app, app_id, payment=payment)
-    account = {k: v for k, v in document["account"].items() if k not in ("id_card_front_url", "id_card_back_url")}
-    document["account"] = {**account, "id_card_front": f"images/{app}-front.png", "id_card_back": f"images/{app}-back.png"}
+    account = {
+        k: v
+        for k, v in document["account"].items()
+        if k not in ("id_card_front_url", "id_card_back_url")
+    }
+    document["account"] = {
+        **account,
+        "id_card_front": f"images/{app}-front.png",
+        "id_card_back": f"images/{app}-back.png",
+    }
     return document
 
 
 class Project:
     """A project directory bound to one sandbox and one state store location."""
 
-    def __init__(self, root: Path, base_url: str, state: str = ".smartpay/state.db", **settings: Any) -> None:
+    def __init__(
+        self, root: Path, base_url: str, state: str = ".smartpay/state.db", **settings: Any
+    ) -> None:
         self.root = root
         self.state = state
         (root / "specs" / "images").mkdir(parents=True, exist_ok=True)
@@ -67,7 +77,7 @@ def paths(calls: list[dict[str, Any]]) -> list[str]:
         path = call["path"]
         for prefix in ("/rest/2.0/smartapp/pay", "/file/2.0/smartapp"):
             if path.startswith(prefix):
-                path = path[len(prefix):]
+                path = path[len(prefix) :]
         out.append(path)
     return out
 

@@ -36,7 +36,10 @@ def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, san
         assert state["account"]["status"] == 4
         assert state["bind_service"]["open_status"] == 2
         assert writes(sandbox.calls(app_id=app_id)) == [
-            "/upload/image", "/upload/image", "/account/create", "/developconfig/submit",
+            "/upload/image",
+            "/upload/image",
+            "/account/create",
+            "/developconfig/submit",
             "/paymentservice/create",
         ]
     with project.store() as store:
@@ -46,7 +49,10 @@ def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, san
         (run,) = store.list_runs(limit=1)
         assert run.status == "succeeded"
         assert [step.action for step in run.steps if step.app_id == 1001] == [
-            "create_account", "submit_developer_config", "create_payment_service"]
+            "create_account",
+            "submit_developer_config",
+            "create_payment_service",
+        ]
 
     # A second apply does nothing: no write at all, exit 0, plan in sync.
     sandbox.clear_calls()
@@ -57,7 +63,9 @@ def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, san
     assert apply_cli("plan", "--detailed-exitcode").returncode == 0
 
 
-def test_without_wait_submits_and_reports_what_is_in_review(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_without_wait_submits_and_reports_what_is_in_review(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     sandbox.set_policy(1001, "manual")
     project.add("shop-a", 1001)
 
@@ -84,7 +92,9 @@ def test_without_wait_submits_and_reports_what_is_in_review(project: Project, ap
     assert apply_cli("apply", "--auto-approve").returncode == 0
 
 
-def test_rejection_stops_with_reason_then_resubmission(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_rejection_stops_with_reason_then_resubmission(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     sandbox.set_policy(1001, "reject", section="account", reason="身份证照片模糊")
     document = project.add("shop-a", 1001)
     key = {"SMARTPAY_STATE_KEY": "test-state-key-apply"}  # lets the store keep uploaded image URLs
@@ -112,7 +122,9 @@ def test_rejection_stops_with_reason_then_resubmission(project: Project, apply_c
     assert "reused the earlier upload of id_card_front, id_card_back" in process.stdout
 
 
-def test_update_paths_pick_the_right_endpoint(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_update_paths_pick_the_right_endpoint(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     project.add("shop-a", 1001)
     assert apply_cli("apply", "--auto-approve", "--wait").returncode == 0
 
@@ -137,13 +149,22 @@ def test_update_paths_pick_the_right_endpoint(project: Project, apply_cli: Any, 
     project.change_payment("shop-a", service_phone="13900139000", day_max_frozen_amount=8000)
     process = apply_cli("apply", "--auto-approve", "--wait")
     assert process.returncode == 0, process.stdout + process.stderr
-    assert writes(sandbox.calls()) == ["/paymentservice/update", "/paymentservice/updatebindservice"]
+    assert writes(sandbox.calls()) == [
+        "/paymentservice/update",
+        "/paymentservice/updatebindservice",
+    ]
     assert "/paymentservice/auditstatus" in paths(sandbox.calls())
     bound = sandbox.app_state(1001)["bind_service"]
-    assert (bound["service_phone"], bound["day_max_frozen_amount"], bound["open_status"]) == ("13900139000", 8000, 2)
+    assert (bound["service_phone"], bound["day_max_frozen_amount"], bound["open_status"]) == (
+        "13900139000",
+        8000,
+        2,
+    )
 
 
-def test_saved_plan_applies_and_stale_plan_is_refused(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_saved_plan_applies_and_stale_plan_is_refused(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     project.add("shop-a", 1001)
     project.add("shop-b", 1002)
     assert apply_cli("apply", "--auto-approve", "--wait").returncode == 0
@@ -160,7 +181,9 @@ def test_saved_plan_applies_and_stale_plan_is_refused(project: Project, apply_cl
     project.change_payment("shop-a", app_name="再改名")
     project.change_payment("shop-b", app_name="乙店")
     assert apply_cli("plan", "--out", "plan.json").returncode == 0
-    assert apply_cli("apply", "--auto-approve", "--app", "shop-b").returncode == 0  # changes shop-b remotely
+    assert (
+        apply_cli("apply", "--auto-approve", "--app", "shop-b").returncode == 0
+    )  # changes shop-b remotely
     project.change_payment("shop-a", app_name="第三个名字")  # and shop-a's spec changes
     sandbox.clear_calls()
     process = apply_cli("apply", "plan.json", "--format", "json")
@@ -173,7 +196,9 @@ def test_saved_plan_applies_and_stale_plan_is_refused(project: Project, apply_cl
     assert writes(sandbox.calls()) == []
 
 
-def test_refuses_without_confirmation_when_not_a_terminal(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_refuses_without_confirmation_when_not_a_terminal(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     project.add("shop-a", 1001)
     process = apply_cli("apply")
     assert process.returncode == 1
@@ -217,18 +242,24 @@ def test_money_guard_consent_and_threshold(project: Project, apply_cli: Any, san
     process = apply_cli("apply", "--auto-approve", "--force", *consent)
     assert process.returncode == 2, process.stdout + process.stderr
     assert "Warning: --force" in process.stderr
-    assert sorted(c["app_id"] for c in sandbox.calls() if c["path"].endswith("/updatebindservice")) == [
-        1001, 1002, 1003]
+    assert sorted(
+        c["app_id"] for c in sandbox.calls() if c["path"].endswith("/updatebindservice")
+    ) == [1001, 1002, 1003]
     assert NEW_BANK_CARD not in process.stdout + process.stderr
 
 
-def test_wait_timeout_reports_what_is_still_in_review(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_wait_timeout_reports_what_is_still_in_review(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     sandbox.set_policy(1001, "manual")  # nobody decides the audit
     project.add("shop-a", 1001)
-    process = apply_cli("apply", "--auto-approve", "--wait", "--wait-timeout", "1s", "--format", "json")
+    process = apply_cli(
+        "apply", "--auto-approve", "--wait", "--wait-timeout", "1s", "--format", "json"
+    )
     assert process.returncode == 2, process.stdout + process.stderr
     assert "shop-a: account: still in review, stopped waiting (--wait-timeout)" in process.stderr
     shop = app_result(result_json(process), "shop-a")
     assert shop["pending"] == [
-        {"section": "account", "detail": "account still in review when --wait-timeout ran out"}]
+        {"section": "account", "detail": "account still in review when --wait-timeout ran out"}
+    ]
     assert "/paymentservice/create" not in writes(sandbox.calls())

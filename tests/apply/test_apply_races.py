@@ -20,10 +20,19 @@ from tests.apply.project import CREATES, Project, paths
 
 
 def start_cli(project: Project, *args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "SMARTPAY_PROGRESS_INTERVAL": "1"}
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "PYTHONUNBUFFERED": "1",
+        "SMARTPAY_PROGRESS_INTERVAL": "1",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "smartpay_apply", *args],
-        cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -39,7 +48,9 @@ def creates(sandbox: Any, app_id: int | None = None) -> list[str]:
     return [p for p in paths(sandbox.calls(app_id=app_id)) if p in CREATES]
 
 
-def test_concurrent_applies_of_one_mini_program(project: Project, run_cli: Any, sandbox: Any) -> None:
+def test_concurrent_applies_of_one_mini_program(
+    project: Project, run_cli: Any, sandbox: Any
+) -> None:
     sandbox.set_policy(1001, "manual")  # the first run waits for an audit, holding the lock
     project.add("shop-a", 1001)
     first = start_cli(project, "apply", "--auto-approve", "--wait", "--wait-timeout", "2m")
@@ -88,7 +99,9 @@ def test_killed_apply_converges_when_run_again(
     assert victim.returncode == -signal.SIGKILL
 
     again = run_cli("apply", "--auto-approve", "--wait", cwd=project.root)
-    assert again.returncode == 0, again.stdout + again.stderr  # the dead run's locks were taken over
+    assert again.returncode == 0, (
+        again.stdout + again.stderr
+    )  # the dead run's locks were taken over
     for app_id in app_ids:
         assert creates(sandbox, app_id) == ["/account/create", "/paymentservice/create"], app_id
         state = sandbox.app_state(app_id)
@@ -103,7 +116,9 @@ def test_killed_apply_converges_when_run_again(
     assert plan.returncode == 0, plan.stdout + plan.stderr
 
 
-def test_dropped_connections_converge_and_nothing_is_lost(project: Project, run_cli: Any, sandbox: Any) -> None:
+def test_dropped_connections_converge_and_nothing_is_lost(
+    project: Project, run_cli: Any, sandbox: Any
+) -> None:
     """Answers lost after Baidu acted (the connection drops mid-response): creates come back as
     "already exists" and are confirmed by a read; the developer config's unknown outcome is
     settled by resending the same values. A few runs converge; the store ends consistent."""
@@ -115,7 +130,9 @@ def test_dropped_connections_converge_and_nothing_is_lost(project: Project, run_
     for _ in range(6):
         process = run_cli("apply", "--auto-approve", "--wait", cwd=project.root)
         outcomes.append(process.returncode)
-        assert "Traceback" not in process.stderr and "Internal error" not in process.stderr, process.stderr
+        assert "Traceback" not in process.stderr and "Internal error" not in process.stderr, (
+            process.stderr
+        )
         if process.returncode == 0:
             break
     sandbox.clear_faults()
@@ -136,8 +153,12 @@ def test_wait_follows_the_developer_config_through_received_events(
     from smartpay_apply.state import AuditEvent
     from smartpay_apply.timeutil import now
 
-    project = Project(tmp_path / "events-project", sandbox.base_url, state=state_location,
-                      events={"token": "push-token", "encoding_aes_key": "a" * 43})
+    project = Project(
+        tmp_path / "events-project",
+        sandbox.base_url,
+        state=state_location,
+        events={"token": "push-token", "encoding_aes_key": "a" * 43},
+    )
     document = project.add("shop-a", 1001)
     assert run_cli("apply", "--auto-approve", "--wait", cwd=project.root).returncode == 0
 
@@ -150,8 +171,15 @@ def test_wait_follows_the_developer_config_through_received_events(
         time.sleep(0.5)
         assert waiting.poll() is None  # still waiting: no outcome event yet
         with project.store() as store:
-            store.record_event(AuditEvent(app_id=1001, tp_app_id=10000, event="APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
-                                          event_time=now(), reason="回调地址不可达"))
+            store.record_event(
+                AuditEvent(
+                    app_id=1001,
+                    tp_app_id=10000,
+                    event="APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
+                    event_time=now(),
+                    reason="回调地址不可达",
+                )
+            )
         out, err = waiting.communicate(timeout=120)
     finally:
         if waiting.poll() is None:

@@ -21,15 +21,22 @@ def run_on_tty(project: Project, answers: str, *args: str) -> subprocess.Complet
         os.write(primary, answers.encode())
         env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
         return subprocess.run(
-            [sys.executable, "-m", "smartpay_apply", *args], cwd=project.root, env=env,
-            stdin=secondary, capture_output=True, text=True, timeout=180,
+            [sys.executable, "-m", "smartpay_apply", *args],
+            cwd=project.root,
+            env=env,
+            stdin=secondary,
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
     finally:
         os.close(secondary)
         os.close(primary)
 
 
-def test_terminal_confirmation_and_payout_consent(project: Project, apply_cli: Any, sandbox: Any) -> None:
+def test_terminal_confirmation_and_payout_consent(
+    project: Project, apply_cli: Any, sandbox: Any
+) -> None:
     project.add("shop-a", 1001)
 
     # Anything but "yes" cancels: nothing is written.

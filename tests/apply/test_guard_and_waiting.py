@@ -34,12 +34,19 @@ def app(name: str, app_id: int, *fields: str) -> AppPlan:
 
 
 def test_payout_change_needs_consent_by_name_or_app_id() -> None:
-    plan = Plan(apps=(app("a", 1, "bank_card"), app("b", 2, "open_city", "app_name"), app("c", 3, "payment_days")))
+    plan = Plan(
+        apps=(
+            app("a", 1, "bank_card"),
+            app("b", 2, "open_city", "app_name"),
+            app("c", 3, "payment_days"),
+        )
+    )
     verdict = judge_consent(plan, allowed=["2"])
     assert verdict.consented == ("b",)
     assert list(verdict.refused) == ["a"]
     assert verdict.refused["a"] == (
-        "refused: this plan changes where payouts go (bank_card); confirm with --allow-payout-change a")
+        "refused: this plan changes where payouts go (bank_card); confirm with --allow-payout-change a"
+    )
     assert judge_consent(plan, allowed=["a", "b"]).refused == {}
 
 
@@ -73,11 +80,15 @@ def test_threshold(changing: int, managed: int, share: float, refused: bool) -> 
 
 
 def test_threshold_refusal_names_force_and_force_turns_it_into_a_warning() -> None:
-    plan = Plan(apps=(*tuple(app(f"s{n}", n, "bank_card") for n in range(4)), app("x", 9, "app_name")))
+    plan = Plan(
+        apps=(*tuple(app(f"s{n}", n, "bank_card") for n in range(4)), app("x", 9, "app_name"))
+    )
     with pytest.raises(PayoutThresholdError) as caught:
         check_threshold(plan, managed=5, max_share=0.25, force=False)
     message = caught.value.user_message()
-    assert message.startswith("refusing to apply: 4 of 5 managed mini-programs (80%) would change where payouts go")
+    assert message.startswith(
+        "refusing to apply: 4 of 5 managed mini-programs (80%) would change where payouts go"
+    )
     assert "run again with --force" in message
     warning = check_threshold(plan, managed=5, max_share=0.25, force=True)
     assert warning is not None and warning.startswith("--force: applying although 4 of 5")
@@ -91,7 +102,15 @@ def test_unknown_allowances_are_reported() -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("250ms", 0.25), ("45", 45), (" 2m ", 120)],
+    [
+        ("90s", 90),
+        ("10m", 600),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("250ms", 0.25),
+        ("45", 45),
+        (" 2m ", 120),
+    ],
 )
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
@@ -123,8 +142,15 @@ async def test_wait_polls_until_the_audit_ends_and_says_so_on_a_pipe() -> None:
     out = io.StringIO()
     progress = Progress(out, live=False, interval=60)
     loop = asyncio.get_running_loop()
-    outcome = await wait_for("1:account", "shop", "account", poll, deadline=loop.time() + 1e9,
-                             backoff=Backoff(initial=0.01, maximum=0.01), progress=progress)
+    outcome = await wait_for(
+        "1:account",
+        "shop",
+        "account",
+        poll,
+        deadline=loop.time() + 1e9,
+        backoff=Backoff(initial=0.01, maximum=0.01),
+        progress=progress,
+    )
     assert (outcome.state, outcome.reason) == ("rejected", "证件模糊")
     lines = out.getvalue().splitlines()
     assert lines[0] == "shop: account: in review [0s elapsed]"
@@ -138,10 +164,19 @@ async def test_wait_gives_up_at_the_deadline() -> None:
     out = io.StringIO()
     import time
 
-    outcome = await wait_for("1:payment_service", "shop", "payment_service", poll, deadline=time.monotonic() + 0.05,
-                             backoff=Backoff(initial=0.01, maximum=0.01), progress=Progress(out, live=False))
+    outcome = await wait_for(
+        "1:payment_service",
+        "shop",
+        "payment_service",
+        poll,
+        deadline=time.monotonic() + 0.05,
+        backoff=Backoff(initial=0.01, maximum=0.01),
+        progress=Progress(out, live=False),
+    )
     assert outcome.state == "in_review"
-    assert "shop: payment service: still in review, stopped waiting (--wait-timeout)" in out.getvalue()
+    assert (
+        "shop: payment service: still in review, stopped waiting (--wait-timeout)" in out.getvalue()
+    )
 
 
 def test_live_progress_rewrites_one_line() -> None:

@@ -29,7 +29,12 @@ class RunningCli:
     """`python -m smartpay_apply ARGS` in the background, its stderr read line by line."""
 
     def __init__(self, cwd: Path, *args: str, stdin: int | None = None) -> None:
-        env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "SMARTPAY_PROGRESS_INTERVAL": "1"}
+        env = {
+            **os.environ,
+            "NO_COLOR": "1",
+            "PYTHONUNBUFFERED": "1",
+            "SMARTPAY_PROGRESS_INTERVAL": "1",
+        }
         env.pop("SMARTPAY_ENDPOINT", None)
         env.pop("SMARTPAY_STATE", None)
         self.process = subprocess.Popen(
@@ -73,7 +78,9 @@ class RunningCli:
             self.stderr_lines.append(line)
             if text in line:
                 return True
-        raise AssertionError(f"no {text!r} on stderr within {timeout} s:\n{''.join(self.stderr_lines)}")
+        raise AssertionError(
+            f"no {text!r} on stderr within {timeout} s:\n{''.join(self.stderr_lines)}"
+        )
 
     def finish(self, timeout: float = 60) -> tuple[int, str, str]:
         code = self.process.wait(timeout=timeout)
@@ -103,7 +110,9 @@ def last_run_status(project: Project) -> tuple[str, list[str]]:
         return run.status, [step.action for step in run.steps]
 
 
-def test_ctrl_c_while_a_write_is_under_way_finishes_and_records_it(tmp_path: Path, run_cli: Any) -> None:
+def test_ctrl_c_while_a_write_is_under_way_finishes_and_records_it(
+    tmp_path: Path, run_cli: Any
+) -> None:
     with recording_sandbox(tmp_path / "sandbox.json") as (base_url, recorder):
         project = Project(tmp_path / "project", base_url)
         project.add("shop-int", 5151)
@@ -134,7 +143,9 @@ def test_ctrl_c_while_a_write_is_under_way_finishes_and_records_it(tmp_path: Pat
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_while_waiting_for_an_audit(tmp_path: Path, run_cli: Any, sandbox: Any, signum: int) -> None:
+def test_interrupted_while_waiting_for_an_audit(
+    tmp_path: Path, run_cli: Any, sandbox: Any, signum: int
+) -> None:
     project = Project(tmp_path / "project", sandbox.base_url)
     project.add("shop-w", 6161)
     sandbox.set_policy(6161, "manual", section="account")
@@ -154,7 +165,9 @@ def test_interrupted_while_waiting_for_an_audit(tmp_path: Path, run_cli: Any, sa
         ("create_account", "submitted"),
         ("submit_developer_config", "submitted"),
     ]
-    assert app["pending"] == [{"section": "account", "detail": "account in review (waiting was interrupted)"}]
+    assert app["pending"] == [
+        {"section": "account", "detail": "account in review (waiting was interrupted)"}
+    ]
     assert last_run_status(project) == ("aborted", ["create_account", "submit_developer_config"])
     assert lock_list(run_cli, project.root) == "No locks.\n"
 
@@ -166,7 +179,9 @@ def test_interrupted_while_waiting_for_an_audit(tmp_path: Path, run_cli: Any, sa
     assert writes(sandbox.calls(app_id=6161)) == ["/paymentservice/create"]
 
 
-def test_ctrl_c_at_the_confirmation_prompt_stops_at_once(tmp_path: Path, run_cli: Any, sandbox: Any) -> None:
+def test_ctrl_c_at_the_confirmation_prompt_stops_at_once(
+    tmp_path: Path, run_cli: Any, sandbox: Any
+) -> None:
     """On a terminal, Ctrl-C at "Enter a value:" ends the run (it used to be ignored until Enter)."""
     project = Project(tmp_path / "project", sandbox.base_url)
     project.add("shop-p", 7171)
@@ -176,7 +191,9 @@ def test_ctrl_c_at_the_confirmation_prompt_stops_at_once(tmp_path: Path, run_cli
         cli.wait_for_stderr("Do you want to perform these actions?")
         deadline = time.monotonic() + 30
         while cli.process.poll() is None and time.monotonic() < deadline:
-            cli.process.send_signal(signal.SIGINT)  # again until it ends: the prompt may not be up yet
+            cli.process.send_signal(
+                signal.SIGINT
+            )  # again until it ends: the prompt may not be up yet
             time.sleep(0.5)
         code, out, err = cli.finish()
     finally:

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 
-@pytest.mark.parametrize("args", [["state", "show"], ["state", "history"], ["lock", "list"], ["schema"]])
+@pytest.mark.parametrize(
+    "args", [["state", "show"], ["state", "history"], ["lock", "list"], ["schema"]]
+)
 def test_a_closed_stdout_is_not_an_internal_error(tmp_path: Path, args: list[str]) -> None:
     (tmp_path / "smartpay.yaml").write_text("version: 1\n", encoding="utf-8")
     read_end, write_end = os.pipe()

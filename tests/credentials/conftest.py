@@ -40,7 +40,9 @@ class TpWorld:
 
 
 @pytest.fixture
-def tp_world(sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TpWorld]:
+def tp_world(
+    sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TpWorld]:
     """The sandbox issued a ticket and the receiver stored it (written here through the vault)."""
     monkeypatch.setenv("SMARTPAY_STATE_KEY", STATE_KEY)
     sandbox = sandbox_factory(tp_client_id=CLIENT_ID, audit_delay=0.5)

@@ -16,7 +16,9 @@ ENV = {"SMARTPAY_STATE_KEY": STATE_KEY}
 
 
 @pytest.fixture
-def project(tmp_path: Path, sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Any]:
+def project(
+    tmp_path: Path, sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, Any]:
     """smartpay.yaml with a project-wide tp default, three specs, and a pushed ticket stored."""
     monkeypatch.setenv("SMARTPAY_STATE_KEY", STATE_KEY)
     sandbox = sandbox_factory(tp_client_id=CLIENT_ID)
@@ -31,7 +33,9 @@ def project(tmp_path: Path, sandbox_factory: Any, monkeypatch: pytest.MonkeyPatc
     specs.mkdir()
     (specs / "shop.yaml").write_text("app: shop\napp_id: 3101\n")
     (specs / "cafe.yaml").write_text("app: cafe\napp_id: 3102\n")
-    (specs / "static.yaml").write_text("app: static\napp_id: 3103\ncredentials:\n  access_token: literal-token\n")
+    (specs / "static.yaml").write_text(
+        "app: static\napp_id: 3103\ncredentials:\n  access_token: literal-token\n"
+    )
     with open_store(str(tmp_path / "state.db"), base_dir=tmp_path) as store:
         vault.write(store, vault.TICKET_KEY, vault.Expiring(sandbox.tp_ticket(), None))
     return tmp_path, sandbox
@@ -56,8 +60,12 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
     codes = [sandbox.tp_authorize(3101), sandbox.tp_authorize(3102)]
     added = cli("auth", "add", "shop", "--authorization-code", codes[0])
     assert added.returncode == 0, added.stderr
-    assert added.stdout.startswith("Stored credentials for shop (app_id 3101); access token valid until ")
-    added = run_cli("auth", "add", "3102", "--authorization-code", "-", cwd=root, env=ENV, input=codes[1] + "\n")
+    assert added.stdout.startswith(
+        "Stored credentials for shop (app_id 3101); access token valid until "
+    )
+    added = run_cli(
+        "auth", "add", "3102", "--authorization-code", "-", cwd=root, env=ENV, input=codes[1] + "\n"
+    )
     outputs.extend([added.stdout, added.stderr])
     assert added.returncode == 0, added.stderr
     assert "Stored credentials for cafe (app_id 3102)" in added.stdout
@@ -66,7 +74,17 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
     assert status.returncode == 0, status.stdout
     lines = status.stdout.splitlines()
     assert lines[0].startswith("TP: ticket received; TP token valid until ")
-    assert lines[1].split() == ["app", "app_id", "source", "state", "refresh", "token", "access", "token", "until"]
+    assert lines[1].split() == [
+        "app",
+        "app_id",
+        "source",
+        "state",
+        "refresh",
+        "token",
+        "access",
+        "token",
+        "until",
+    ]
     rows = {line.split()[0]: line.split() for line in lines[2:]}
     assert rows["shop"][:5] == ["shop", "3101", "tp", "ok", "stored"]
     assert rows["static"][:4] == ["static", "3103", "access_token", "static"]
@@ -74,13 +92,20 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
     sandbox.clear_calls()
     refreshed = cli("auth", "refresh")
     assert refreshed.returncode == 0, refreshed.stderr
-    assert [line.split(":")[0] for line in refreshed.stdout.splitlines()] == ["shop (app_id 3101)", "cafe (app_id 3102)"]
+    assert [line.split(":")[0] for line in refreshed.stdout.splitlines()] == [
+        "shop (app_id 3101)",
+        "cafe (app_id 3102)",
+    ]
     assert len(sandbox.calls(path="/oauth/token")) == 2
     one = cli("auth", "refresh", "shop")
-    assert one.returncode == 0 and one.stdout.startswith("shop (app_id 3101): refreshed; valid until ")
+    assert one.returncode == 0 and one.stdout.startswith(
+        "shop (app_id 3101): refreshed; valid until "
+    )
 
     # Without SMARTPAY_STATE_KEY the status still says who has a refresh token (expiry unknown).
-    keyless = run_cli("auth", "status", "--format", "json", cwd=root, env={"SMARTPAY_STATE_KEY": ""})
+    keyless = run_cli(
+        "auth", "status", "--format", "json", cwd=root, env={"SMARTPAY_STATE_KEY": ""}
+    )
     assert keyless.returncode == 0, keyless.stderr
     rows = {row["app"]: row for row in json.loads(keyless.stdout)["apps"]}
     assert (rows["shop"]["state"], rows["shop"]["access_token_expires_at"]) == ("refreshable", None)
@@ -104,7 +129,10 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
 def test_add_with_a_used_code_is_a_clear_error(run_cli: Any, project: tuple[Path, Any]) -> None:
     root, sandbox = project
     code = sandbox.tp_authorize(3101)
-    assert run_cli("auth", "add", "shop", "--authorization-code", code, cwd=root, env=ENV).returncode == 0
+    assert (
+        run_cli("auth", "add", "shop", "--authorization-code", code, cwd=root, env=ENV).returncode
+        == 0
+    )
     again = run_cli("auth", "add", "shop", "--authorization-code", code, cwd=root, env=ENV)
     assert again.returncode == 1
     assert again.stderr.startswith("Error: ")

@@ -21,9 +21,7 @@ def spec_with(credentials: dict | None, path: Path = Path("specs/shop.yaml")) ->
     if credentials is not None:
         data["credentials"] = credentials
     spec = AppSpec.model_validate(data)
-    return spec.with_source(
-        SpecSource(Location(path, 1, 1), {"credentials": Location(path, 3, 3)})
-    )
+    return spec.with_source(SpecSource(Location(path, 1, 1), {"credentials": Location(path, 3, 3)}))
 
 
 def token_script(tmp_path: Path, body: str) -> str:
@@ -65,7 +63,9 @@ def test_no_credentials_names_the_spec_file_and_line() -> None:
 
 
 def test_two_kinds_at_once_are_refused_with_the_location() -> None:
-    with pytest.raises(CredentialsError, match=r"specs/shop.yaml:3:3: .*access_token and token_command"):
+    with pytest.raises(
+        CredentialsError, match=r"specs/shop.yaml:3:3: .*access_token and token_command"
+    ):
         token_source_for(spec_with({"access_token": "x", "token_command": "echo y"}))
 
 
@@ -94,18 +94,25 @@ async def test_bare_token_is_cached_until_rejected(tmp_path: Path) -> None:
 
 
 async def test_command_is_told_which_mini_program(tmp_path: Path) -> None:
-    command = token_script(tmp_path, 'import os; print(os.environ["SMARTPAY_APP"] + "-" + os.environ["SMARTPAY_APP_ID"])')
+    command = token_script(
+        tmp_path,
+        'import os; print(os.environ["SMARTPAY_APP"] + "-" + os.environ["SMARTPAY_APP_ID"])',
+    )
     source = token_source_for(spec_with({"token_command": command}))
     assert await source.token() == "shop-101"
 
 
 async def test_json_output_with_expiry_is_rerun_once_expired(tmp_path: Path) -> None:
     # expires_in 30 s is inside the 60 s safety margin: every token() call runs it again.
-    command = token_script(tmp_path, 'print(json.dumps({"access_token": f"t{n}", "expires_in": 30}))')
+    command = token_script(
+        tmp_path, 'print(json.dumps({"access_token": f"t{n}", "expires_in": 30}))'
+    )
     source = CommandToken(command)
     assert await source.token() == "t1"
     assert await source.token() == "t2"
-    long_lived = CommandToken(token_script(tmp_path, 'print(json.dumps({"access_token": "long", "expires_in": 3600}))'))
+    long_lived = CommandToken(
+        token_script(tmp_path, 'print(json.dumps({"access_token": "long", "expires_in": 3600}))')
+    )
     assert await long_lived.token() == "long"
     assert await long_lived.token() == "long"
     assert runs(tmp_path) == 3
@@ -122,7 +129,9 @@ async def test_concurrent_callers_share_one_run(tmp_path: Path) -> None:
 
 def test_kubectl_exec_credential_shape() -> None:
     later = "2099-01-01T00:00:00Z"
-    output = json.dumps({"kind": "ExecCredential", "status": {"token": "k8s", "expirationTimestamp": later}})
+    output = json.dumps(
+        {"kind": "ExecCredential", "status": {"token": "k8s", "expirationTimestamp": later}}
+    )
     cached = parse_token_output(output.encode())
     assert cached.value == "k8s"
     assert cached.expires_at == pytest.approx(4070908800.0)
@@ -178,6 +187,6 @@ async def test_missing_program_and_bad_quoting() -> None:
 async def test_command_runs_without_a_shell(tmp_path: Path) -> None:
     # With shell=True, `;` would run a second command that creates the file.
     marker = tmp_path / "pwned"
-    command = f'{sys.executable} -c "print(\'ok\')" ; touch {marker}'
+    command = f"{sys.executable} -c \"print('ok')\" ; touch {marker}"
     assert await CommandToken(command).token() == "ok"
     assert not marker.exists()

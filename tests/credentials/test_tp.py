@@ -122,7 +122,9 @@ async def test_an_unauthorized_mini_program_is_told_to_reauthorize(tp_world: TpW
         with pytest.raises(ReauthorizeError) as caught:
             await tokens.force_refresh()
     message = caught.value.user_message()
-    assert message.startswith(f"re-authorize the mini-program shop-{APP_ID} (refresh token no longer valid")
+    assert message.startswith(
+        f"re-authorize the mini-program shop-{APP_ID} (refresh token no longer valid"
+    )
     assert "auth add" in message
 
 
@@ -149,7 +151,9 @@ async def test_a_refused_ticket_is_a_clear_error(tp_world: TpWorld) -> None:
 
 async def test_a_pushed_authorization_code_is_used_before_retrieving_one(tp_world: TpWorld) -> None:
     code = tp_world.sandbox.tp_authorize(APP_ID)
-    vault.write(tp_world.store, vault.authorization_code_key(APP_ID), vault.Expiring.lasting(code, 600))
+    vault.write(
+        tp_world.store, vault.authorization_code_key(APP_ID), vault.Expiring.lasting(code, 600)
+    )
     tp_world.sandbox.clear_calls()
     async with OpenApi(tp_world.sandbox.base_url) as api:
         assert await works(api, source(api, tp_world))
@@ -180,7 +184,9 @@ asyncio.run(main())
 """
 
 
-async def test_two_processes_refreshing_at_once_spend_one_refresh_token(tp_world: TpWorld, tmp_path: Path) -> None:
+async def test_two_processes_refreshing_at_once_spend_one_refresh_token(
+    tp_world: TpWorld, tmp_path: Path
+) -> None:
     async with OpenApi(tp_world.sandbox.base_url) as api:
         tokens = await authorized(api, tp_world)
         rejected = await tokens.token()
@@ -188,10 +194,21 @@ async def test_two_processes_refreshing_at_once_spend_one_refresh_token(tp_world
     tp_world.sandbox.clear_calls()
     go = tmp_path / "go"
     env = {**os.environ, "SMARTPAY_STATE_KEY": STATE_KEY, "PYTHONPATH": str(REPO_ROOT)}
-    argv = [sys.executable, "-c", WORKER, tp_world.sandbox.base_url, str(tp_world.db_path), str(APP_ID),
-            rejected, str(go), CLIENT_ID]
-    workers = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
+    argv = [
+        sys.executable,
+        "-c",
+        WORKER,
+        tp_world.sandbox.base_url,
+        str(tp_world.db_path),
+        str(APP_ID),
+        rejected,
+        str(go),
+        CLIENT_ID,
+    ]
+    workers = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     time.sleep(0.5)  # both are started and waiting for the signal
     go.touch()
     results = [worker.communicate(timeout=60) for worker in workers]
@@ -200,7 +217,10 @@ async def test_two_processes_refreshing_at_once_spend_one_refresh_token(tp_world
     digests = {out.split()[0] for out, _ in results}
     assert len(digests) == 1, results  # both ended with the same, valid token
     assert hashlib.sha256(rejected.encode()).hexdigest() not in digests
-    assert len(tp_world.oauth_calls()) == 1, (tp_world.oauth_calls(), results)  # one refresh, not two
+    assert len(tp_world.oauth_calls()) == 1, (
+        tp_world.oauth_calls(),
+        results,
+    )  # one refresh, not two
 
 
 async def test_no_token_reaches_the_store_or_the_log_in_clear(
@@ -255,7 +275,9 @@ async def test_a_refresh_cancelled_while_waiting_for_the_lock_leaves_no_lock_beh
     monkeypatch.setattr(tp_world.store, "acquire_lock", observed_acquire)
     async with OpenApi(tp_world.sandbox.base_url) as api:
         await authorized(api, tp_world)
-        tp_world.store.delete_secret(vault.access_token_key(APP_ID))  # the next token() must refresh
+        tp_world.store.delete_secret(
+            vault.access_token_key(APP_ID)
+        )  # the next token() must refresh
         other = tp_world.store.lock(name, LockOwner("elsewhere", 1, "other-run"), ttl=60)
         other.__enter__()
         waiting = asyncio.ensure_future(source(api, tp_world).token())
@@ -268,7 +290,9 @@ async def test_a_refresh_cancelled_while_waiting_for_the_lock_leaves_no_lock_beh
         assert await asyncio.to_thread(taken_late.wait, 30)
 
         def held() -> bool:
-            return any(info.name == name and not info.expired for info in tp_world.store.list_locks())
+            return any(
+                info.name == name and not info.expired for info in tp_world.store.list_locks()
+            )
 
         deadline = time.monotonic() + 10
         while held() and time.monotonic() < deadline:
@@ -323,13 +347,26 @@ async def test_a_process_killed_between_refresh_and_store_is_recovered(tp_world:
     tp_world.sandbox.clear_calls()
     env = {**os.environ, "SMARTPAY_STATE_KEY": STATE_KEY, "PYTHONPATH": str(REPO_ROOT)}
     worker = subprocess.Popen(
-        [sys.executable, "-c", KILLED_WORKER, tp_world.sandbox.base_url, str(tp_world.db_path), str(APP_ID), CLIENT_ID],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            KILLED_WORKER,
+            tp_world.sandbox.base_url,
+            str(tp_world.db_path),
+            str(APP_ID),
+            CLIENT_ID,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 60
         while not tp_world.oauth_calls():  # the refresh reached Baidu: the old token is burnt
-            assert worker.poll() is None and time.monotonic() < deadline, worker.stderr.read() if worker.stderr else ""
+            assert worker.poll() is None and time.monotonic() < deadline, (
+                worker.stderr.read() if worker.stderr else ""
+            )
             await asyncio.sleep(0.05)
     finally:
         worker.kill()  # SIGKILL: no cleanup, the lock is left to expire

@@ -51,15 +51,24 @@ def onboard(base_url: str, app_id: int) -> None:
     asyncio.run(run())
 
 
-def raw_rows(base_url: str, app_id: int, path: str, **params: object) -> tuple[list[dict[str, object]], dict[str, object]]:
+def raw_rows(
+    base_url: str, app_id: int, path: str, **params: object
+) -> tuple[list[dict[str, object]], dict[str, object]]:
     """Every row of a paged endpoint, read directly with httpx (page_size 1000), and page 1's data."""
     rows: list[dict[str, object]] = []
     first: dict[str, object] = {}
     page = 1
     with httpx.Client(base_url=base_url, timeout=10) as http:
         while True:
-            body = http.get(f"{PAY}/{path}", params={"access_token": f"sandbox-{app_id}", **params,
-                                                      "current_page": page, "page_size": 1000}).json()
+            body = http.get(
+                f"{PAY}/{path}",
+                params={
+                    "access_token": f"sandbox-{app_id}",
+                    **params,
+                    "current_page": page,
+                    "page_size": 1000,
+                },
+            ).json()
             assert body["errno"] == 0, body
             data = body["data"]
             first = first or data

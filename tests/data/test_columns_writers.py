@@ -28,7 +28,7 @@ from smartpay_apply.data.writers import CsvWriter, JsonlWriter, TableWriter, mak
 ORDER = {
     "id": "80048556607063",
     "deal_id": "2055275011",
-    "deal_title": "一清测试订单, \"quoted\"",
+    "deal_title": '一清测试订单, "quoted"',
     "order_id": 80048556607063,
     "tp_order_id": "TEST345671234",
     "phone": "178****2684",
@@ -62,13 +62,20 @@ def test_finance_amounts_keep_sign_and_digits() -> None:
 
 
 def test_amounts_in_other_forms_are_printed_exactly() -> None:
-    day = {"income": "1,234.50", "operate_time": "2019-05-21 00:00:00", "adjust_amount": 3, "others": "+0.5"}
+    day = {
+        "income": "1,234.50",
+        "operate_time": "2019-05-21 00:00:00",
+        "adjust_amount": 3,
+        "others": "+0.5",
+    }
     assert _one(INCOME, day) == ("2019-05-21", "1234.50", "3", "0.5")
 
 
 def test_a_bad_value_names_row_and_field_without_showing_it() -> None:
     bad = {**ORDER, "create_time": "2019-02-30 10:00:00"}
-    with pytest.raises(RowError, match=r"row 2: field create_time: not a valid baidu time") as caught:
+    with pytest.raises(
+        RowError, match=r"row 2: field create_time: not a valid baidu time"
+    ) as caught:
         format_rows(ORDERS, [ORDER, bad])
     assert "2019-02-30" not in str(caught.value)
     with pytest.raises(RowError, match="row 1: field total_money: not a valid amount"):
@@ -76,8 +83,14 @@ def test_a_bad_value_names_row_and_field_without_showing_it() -> None:
 
 
 def test_payout_account_is_masked_to_its_tail() -> None:
-    item = {"task_id": 12688777319, "paid_money": "0.05", "paid_account": "6217000010001234", "remark": "ok",
-            "receive_user": "*若阳", "payment_status": "成功"}
+    item = {
+        "task_id": 12688777319,
+        "paid_money": "0.05",
+        "paid_account": "6217000010001234",
+        "remark": "ok",
+        "receive_user": "*若阳",
+        "payment_status": "成功",
+    }
     assert _one(PAYOUT, item) == ("12688777319", "成功", "0.05", "****1234", "*若阳", "ok")
 
 
@@ -91,7 +104,7 @@ def test_csv_round_trips_through_the_csv_module() -> None:
     text = writer.header() + writer.rows(format_rows(ORDERS, [ORDER] * 2))
     parsed = list(csv.reader(io.StringIO(text)))
     assert parsed[0] == list(names)
-    assert parsed[1][names.index("deal_title")] == "一清测试订单, \"quoted\""
+    assert parsed[1][names.index("deal_title")] == '一清测试订单, "quoted"'
     assert parsed[1][names.index("segment_refunded_money_fen")] == ""
     assert len(parsed) == 3
 
@@ -122,13 +135,34 @@ def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="allowed: csv, jsonl, table"):
         make_writer("xml", ("a",), (1,))
 
+
 _VALUES = st.one_of(
     st.none(),
-    st.sampled_from(["", "-", "0", "-0.01", "0.10", "007", "1,234.5", "+3", "1e3", "NaN", "2019-05-30 21:37:53",
-                     "2019-02-30 10:00:00", "2019-05-30", "2019-05-30T21:37:53", "24:00:00", "abc"]),
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "0",
+            "-0.01",
+            "0.10",
+            "007",
+            "1,234.5",
+            "+3",
+            "1e3",
+            "NaN",
+            "2019-05-30 21:37:53",
+            "2019-02-30 10:00:00",
+            "2019-05-30",
+            "2019-05-30T21:37:53",
+            "24:00:00",
+            "abc",
+        ]
+    ),
     st.from_regex(r"-?[0-9]{1,6}(\.[0-9]{1,3})?", fullmatch=True),
-    st.from_regex(r"20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]", fullmatch=True),
-    st.integers(-10**6, 10**6),
+    st.from_regex(
+        r"20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]", fullmatch=True
+    ),
+    st.integers(-(10**6), 10**6),
     st.text(max_size=8),
 )
 

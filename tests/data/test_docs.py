@@ -16,7 +16,11 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "data.md"
 def _documented_columns(export: str) -> list[str]:
     text = DOC.read_text(encoding="utf-8")
     section = text.split(f"### {export} (", 1)[1].split("\n### ", 1)[0].split("\n\n", 2)[1]
-    return [re.split(r"\s*\|\s*", line.strip("| "))[0] for line in section.splitlines()[2:] if line.startswith("|")]
+    return [
+        re.split(r"\s*\|\s*", line.strip("| "))[0]
+        for line in section.splitlines()[2:]
+        if line.startswith("|")
+    ]
 
 
 @pytest.mark.parametrize("export", sorted(COLUMNS))

@@ -32,8 +32,15 @@ def _row(n: int) -> tuple[str, str]:
 class FakeSource:
     """`total` numbered rows in pages of `page_size`; jittered latency; optional failures."""
 
-    def __init__(self, total: int, page_size: int, *, fail_pages: set[int] = frozenset(), offset: int = 0) -> None:
-        self.total, self.page_size, self.fail_pages, self.offset = total, page_size, set(fail_pages), offset
+    def __init__(
+        self, total: int, page_size: int, *, fail_pages: set[int] = frozenset(), offset: int = 0
+    ) -> None:
+        self.total, self.page_size, self.fail_pages, self.offset = (
+            total,
+            page_size,
+            set(fail_pages),
+            offset,
+        )
         self.calls: list[int] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -48,7 +55,9 @@ class FakeSource:
             if number in self.fail_pages:
                 raise TransportError("paymentservice/orderlist", 503, "service unavailable")
             first = (number - 1) * self.page_size
-            items = [_row(self.offset + n) for n in range(first, min(first + self.page_size, self.total))]
+            items = [
+                _row(self.offset + n) for n in range(first, min(first + self.page_size, self.total))
+            ]
             return PageResult(number, items, self.total, -(-self.total // self.page_size))
         finally:
             self.in_flight -= 1
@@ -84,7 +93,9 @@ async def test_a_failing_page_is_named_and_stops_the_walk() -> None:
 
 async def test_a_total_that_moves_mid_walk_is_an_error() -> None:
     async def fetch(number: int) -> PageResult:
-        return PageResult(number, [number * 100 + n for n in range(10)], 100 if number < 5 else 101, 10)
+        return PageResult(
+            number, [number * 100 + n for n in range(10)], 100 if number < 5 else 101, 10
+        )
 
     with pytest.raises(DataChangedError, match="page 1 reported 100 rows, page 5 reports 101"):
         async for _ in walk_pages(fetch, page_size=10):
@@ -107,11 +118,17 @@ def _params(**extra: object) -> dict[str, object]:
 
 
 async def _export(
-    path: Path, sources: list[FakeSource], fmt: str = "csv", notes: list[str] | None = None, **params: object
+    path: Path,
+    sources: list[FakeSource],
+    fmt: str = "csv",
+    notes: list[str] | None = None,
+    **params: object,
 ) -> None:
     job = _job(sources, 10)
     names = ("app", *NAMES) if job.with_app else NAMES
-    output = PartialFileOutput(path, _params(format=fmt, **params), notify=(notes if notes is not None else []).append)
+    output = PartialFileOutput(
+        path, _params(format=fmt, **params), notify=(notes if notes is not None else []).append
+    )
     await run_export(job, output, make_writer(fmt, names, [8] * len(names)))
 
 
@@ -124,7 +141,9 @@ async def test_a_clean_export_is_renamed_and_leaves_no_sidecar(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
 
 
-async def test_failure_leaves_no_final_file_and_a_rerun_resumes_without_duplicates(tmp_path: Path) -> None:
+async def test_failure_leaves_no_final_file_and_a_rerun_resumes_without_duplicates(
+    tmp_path: Path,
+) -> None:
     target = tmp_path / "out.csv"
     with pytest.raises(PageFailedError, match="page 6 of 10"):
         await _export(target, [FakeSource(95, 10, fail_pages={6})])
@@ -192,7 +211,9 @@ async def test_several_apps_resume_in_the_right_app(tmp_path: Path) -> None:
 async def test_stream_output_gets_header_and_every_row() -> None:
     stream = io.StringIO()
     job = _job([FakeSource(21, 10)], 10)
-    result = await run_export(job, StreamOutput(stream), make_writer("csv", ("n", "square"), (8, 8)))
+    result = await run_export(
+        job, StreamOutput(stream), make_writer("csv", ("n", "square"), (8, 8))
+    )
     assert result.total_rows == 21
     assert stream.getvalue().splitlines()[:2] == ["n,square", "0,0"]
     assert len(stream.getvalue().splitlines()) == 22
@@ -203,7 +224,9 @@ async def test_totals_that_disagree_walk_the_larger_and_stop_at_an_empty_page() 
         first = (number - 1) * 10
         return PageResult(number, list(range(first, min(first + 10, 101))), 101, 1)
 
-    rows = [n async for page in walk_pages(fetch, page_size=10) for n in page.items]  # plain ints here
+    rows = [
+        n async for page in walk_pages(fetch, page_size=10) for n in page.items
+    ]  # plain ints here
     assert rows == list(range(101))
 
 

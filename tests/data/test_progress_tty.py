@@ -11,9 +11,28 @@ from typing import Any
 
 from tests.data.conftest import onboard, write_project
 
-SETTINGS = {"audit_delay": 0, "orders_per_day": 37, "data_days": 10, "data_end": "2024-03-31", "seed": 7}
-EXPORT = ["data", "orders", "shop", "--from", "2024-03-22", "--to", "2024-03-31", "--page-size", "10",
-          "--concurrency", "2", "-o", "orders.csv"]
+SETTINGS = {
+    "audit_delay": 0,
+    "orders_per_day": 37,
+    "data_days": 10,
+    "data_end": "2024-03-31",
+    "seed": 7,
+}
+EXPORT = [
+    "data",
+    "orders",
+    "shop",
+    "--from",
+    "2024-03-22",
+    "--to",
+    "2024-03-31",
+    "--page-size",
+    "10",
+    "--concurrency",
+    "2",
+    "-o",
+    "orders.csv",
+]
 
 
 def test_progress_is_drawn_on_a_tty_stderr_only(sandbox_factory: Any, tmp_path: Path) -> None:
@@ -24,8 +43,13 @@ def test_progress_is_drawn_on_a_tty_stderr_only(sandbox_factory: Any, tmp_path: 
     leader, follower = pty.openpty()
     env = {**os.environ, "TERM": "xterm", "COLUMNS": "120"}
     env.pop("NO_COLOR", None)
-    process = subprocess.Popen([sys.executable, "-m", "smartpay_apply", *EXPORT], cwd=project, env=env,
-                               stdout=subprocess.PIPE, stderr=follower)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "smartpay_apply", *EXPORT],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+    )
     os.close(follower)
     drawn = b""
     while True:

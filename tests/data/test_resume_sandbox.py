@@ -25,9 +25,28 @@ from smartpay_apply.sandbox.config import SandboxConfig
 from smartpay_apply.sandbox.server import running_server
 from tests.data.conftest import onboard, write_project
 
-SETTINGS = {"audit_delay": 0, "orders_per_day": 37, "data_days": 10, "data_end": "2024-03-31", "seed": 7}
-EXPORT = ["data", "orders", "shop", "--from", "2024-03-22", "--to", "2024-03-31", "--page-size", "10",
-          "--concurrency", "2", "-o", "orders.csv"]  # 370 rows in 37 pages
+SETTINGS = {
+    "audit_delay": 0,
+    "orders_per_day": 37,
+    "data_days": 10,
+    "data_end": "2024-03-31",
+    "seed": 7,
+}
+EXPORT = [
+    "data",
+    "orders",
+    "shop",
+    "--from",
+    "2024-03-22",
+    "--to",
+    "2024-03-31",
+    "--page-size",
+    "10",
+    "--concurrency",
+    "2",
+    "-o",
+    "orders.csv",
+]  # 370 rows in 37 pages
 
 
 LATENCY_MS = 80
@@ -51,7 +70,9 @@ class Sandbox:
 
 @pytest.fixture(scope="module")
 def module_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    config = SandboxConfig().with_overrides(state_file=tmp_path_factory.mktemp("sandbox") / "world.json", **SETTINGS)
+    config = SandboxConfig().with_overrides(
+        state_file=tmp_path_factory.mktemp("sandbox") / "world.json", **SETTINGS
+    )
     with running_server(config) as base_url:
         onboard(base_url, 21)
         yield Sandbox(base_url)
@@ -60,22 +81,38 @@ def module_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def clean_export(module_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """The file an uninterrupted export writes (the CLI, no faults)."""
-    project = write_project(tmp_path_factory.mktemp("clean"), module_sandbox.base_url, [("shop", 21)])
-    subprocess.run([sys.executable, "-m", "smartpay_apply", *EXPORT], cwd=project, check=True, capture_output=True)
+    project = write_project(
+        tmp_path_factory.mktemp("clean"), module_sandbox.base_url, [("shop", 21)]
+    )
+    subprocess.run(
+        [sys.executable, "-m", "smartpay_apply", *EXPORT],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
     return (project / "orders.csv").read_bytes()
 
 
 @pytest.fixture
 def slow(module_sandbox: Sandbox, tmp_path: Path) -> Any:
     module_sandbox.set_faults(latency_ms=LATENCY_MS)
-    yield module_sandbox, write_project(tmp_path / "project", module_sandbox.base_url, [("shop", 21)])
+    yield (
+        module_sandbox,
+        write_project(tmp_path / "project", module_sandbox.base_url, [("shop", 21)]),
+    )
     module_sandbox.clear_faults()
 
 
 def _start(project: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.Popen([sys.executable, "-m", "smartpay_apply", *EXPORT], cwd=project, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "smartpay_apply", *EXPORT],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for_page(project: Path, page: int, process: subprocess.Popen[str]) -> int:
@@ -96,7 +133,9 @@ def _rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode())))[1:]
 
 
-def test_a_killed_export_resumes_to_the_same_file(slow: tuple[Any, Path], run_cli: Any, clean_export: bytes) -> None:
+def test_a_killed_export_resumes_to_the_same_file(
+    slow: tuple[Any, Path], run_cli: Any, clean_export: bytes
+) -> None:
     handle, project = slow
     process = _start(project)
     _wait_for_page(project, 5, process)
@@ -139,4 +178,3 @@ def test_a_page_that_keeps_failing_is_named_and_leaves_no_file(
     assert rerun.returncode == 0, rerun.stderr
     assert f"Resuming orders.csv after page {failed - 1}" in rerun.stderr
     assert (project / "orders.csv").read_bytes() == clean_export
-

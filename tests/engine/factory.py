@@ -27,8 +27,19 @@ ACCESS_TOKEN = "sandbox-1001-token-do-not-print"
 PM_APP_KEY = "pmkey-SECRET-5b7e"
 
 #: Values that must never appear in any rendering or plan file (masked tails may).
-SECRETS = (LEGAL_ID, BANK_CARD, OTHER_BANK_CARD, ID_FRONT_URL, ID_BACK_URL, ACCESS_TOKEN, PM_APP_KEY,
-           "secret-front-7f3a", "secret-back-9c1d", "6217000010009", "11010519491231")
+SECRETS = (
+    LEGAL_ID,
+    BANK_CARD,
+    OTHER_BANK_CARD,
+    ID_FRONT_URL,
+    ID_BACK_URL,
+    ACCESS_TOKEN,
+    PM_APP_KEY,
+    "secret-front-7f3a",
+    "secret-back-9c1d",
+    "6217000010009",
+    "11010519491231",
+)
 
 
 def account_values(**overrides: Any) -> dict[str, Any]:
@@ -124,9 +135,15 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-def submitted(fingerprint: str, when: str = "2026-11-20 10:00:00", outcome: str = "pending",
-              reason: str | None = None) -> Submission:
-    return Submission(fingerprint=fingerprint, submitted_at=at(when), outcome=outcome, reason=reason)
+def submitted(
+    fingerprint: str,
+    when: str = "2026-11-20 10:00:00",
+    outcome: str = "pending",
+    reason: str | None = None,
+) -> Submission:
+    return Submission(
+        fingerprint=fingerprint, submitted_at=at(when), outcome=outcome, reason=reason
+    )
 
 
 def event(section: str, outcome: str, when: str, reason: str | None = None) -> AuditEvent:

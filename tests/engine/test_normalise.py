@@ -59,16 +59,35 @@ def test_a_non_number_in_a_numeric_field_is_compared_as_text() -> None:
 
 
 def test_remote_only_fields_are_never_diffs() -> None:
-    remote = {"app_name": "a", "pm_app_id": 1, "pm_app_key": "k", "deal_id": "d", "platform_public_key": "p"}
-    desired = {"app_name": "a", "pm_app_id": 2, "pm_app_key": "x", "deal_id": "e", "platform_public_key": "q"}
+    remote = {
+        "app_name": "a",
+        "pm_app_id": 1,
+        "pm_app_key": "k",
+        "deal_id": "d",
+        "platform_public_key": "p",
+    }
+    desired = {
+        "app_name": "a",
+        "pm_app_id": 2,
+        "pm_app_key": "x",
+        "deal_id": "e",
+        "platform_public_key": "q",
+    }
     assert diff(remote, desired) == ()
 
 
 def test_changes_are_in_display_form() -> None:
     changes = diff(
-        {"bank_card": "6222020200112233445", "legal_id": None, "id_card_front_url": "https://a/old.png"},
-        {"bank_card": SecretStr("6217000010009876543"), "legal_id": SecretStr("11010519491231002X"),
-         "id_card_front_url": SecretStr("https://a/new.png")},
+        {
+            "bank_card": "6222020200112233445",
+            "legal_id": None,
+            "id_card_front_url": "https://a/old.png",
+        },
+        {
+            "bank_card": SecretStr("6217000010009876543"),
+            "legal_id": SecretStr("11010519491231002X"),
+            "id_card_front_url": SecretStr("https://a/new.png"),
+        },
     )
     shown = {c.field: (c.old, c.new, c.sensitive) for c in changes}
     assert shown == {
@@ -83,16 +102,23 @@ def test_changes_keep_the_order_of_the_desired_fields() -> None:
     assert [c.field for c in changes] == ["c", "a", "b"]
 
 
-amounts = st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False)
+amounts = st.decimals(
+    min_value=0, max_value=10**12, places=2, allow_nan=False, allow_infinity=False
+)
 
 
 @given(amounts, st.integers(min_value=0, max_value=4))
 def test_any_amount_equals_its_text_with_trailing_zeros(amount: Decimal, zeros: int) -> None:
-    text = format(amount, "f") + ("0" * zeros if "." in format(amount, "f") else ("." + "0" * zeros if zeros else ""))
+    text = format(amount, "f") + (
+        "0" * zeros if "." in format(amount, "f") else ("." + "0" * zeros if zeros else "")
+    )
     assert normalise_value("pool_cash_pledge", text) == normalise_value("pool_cash_pledge", amount)
     assert diff({"pool_cash_pledge": text}, {"pool_cash_pledge": amount}) == ()
 
 
-@given(st.text(min_size=1, max_size=30).filter(lambda t: t.strip()), st.sampled_from([" ", "  ", "\t", "\n"]))
+@given(
+    st.text(min_size=1, max_size=30).filter(lambda t: t.strip()),
+    st.sampled_from([" ", "  ", "\t", "\n"]),
+)
 def test_surrounding_whitespace_never_makes_a_diff(text: str, space: str) -> None:
     assert diff({"bank_branch": space + text + space}, {"bank_branch": text}) == ()

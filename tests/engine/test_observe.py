@@ -24,15 +24,24 @@ def test_checksum_is_stable_and_ignores_formatting() -> None:
 def test_checksum_changes_with_what_was_observed() -> None:
     base = observed_checksum(onboarded(), digest)
     assert observed_checksum(onboarded(account_status=3), digest) != base
-    assert observed_checksum(onboarded(payment_service=remote_service(open_status=1)), digest) != base
-    assert observed_checksum(onboarded(events=(event("developer_config", "rejected", "2026-11-21 00:00:00"),)),
-                             digest) != base
+    assert (
+        observed_checksum(onboarded(payment_service=remote_service(open_status=1)), digest) != base
+    )
+    assert (
+        observed_checksum(
+            onboarded(events=(event("developer_config", "rejected", "2026-11-21 00:00:00"),)),
+            digest,
+        )
+        != base
+    )
 
 
 def test_sensitive_values_enter_the_checksum_only_through_the_keyed_digest() -> None:
     card = SecretStr("6217000010009876543")
     observed = onboarded(payment_service=remote_service(bank_card=card))
-    other_key = observed_checksum(observed, lambda text: hashlib.sha256(b"other" + text.encode()).hexdigest())
+    other_key = observed_checksum(
+        observed, lambda text: hashlib.sha256(b"other" + text.encode()).hexdigest()
+    )
     assert observed_checksum(observed, digest) != other_key
     seen: list[str] = []
     observed_checksum(observed, lambda text: seen.append(text) or "x")

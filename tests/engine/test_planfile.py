@@ -45,7 +45,9 @@ def test_an_unknown_format_version_is_refused(tmp_path: Path) -> None:
     document = json.loads(path.read_text())
     document["format_version"] = 99
     path.write_text(json.dumps(document))
-    with pytest.raises(PlanFileError, match=r"format_version 99 is not supported.*reads format_version 1"):
+    with pytest.raises(
+        PlanFileError, match=r"format_version 99 is not supported.*reads format_version 1"
+    ):
         load_plan(path)
 
 

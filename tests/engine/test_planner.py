@@ -34,14 +34,20 @@ def store(tmp_path: Path) -> StateStore:
 @pytest.fixture
 async def world() -> AsyncIterator[tuple[OpenApi, httpx.AsyncClient]]:
     transport = httpx.ASGITransport(app=create_app(SandboxConfig(audit_policy="manual")))
-    async with OpenApi("http://sandbox.test", transport=transport, retries=0) as api, \
-            httpx.AsyncClient(base_url="http://sandbox.test", transport=transport) as raw:
+    async with (
+        OpenApi("http://sandbox.test", transport=transport, retries=0) as api,
+        httpx.AsyncClient(base_url="http://sandbox.test", transport=transport) as raw,
+    ):
         yield api, raw
 
 
 def config(tmp_path: Path) -> ProjectConfig:
-    return ProjectConfig(root=tmp_path, path=tmp_path / "smartpay.yaml", endpoint="http://sandbox.test",
-                         concurrency=4)
+    return ProjectConfig(
+        root=tmp_path,
+        path=tmp_path / "smartpay.yaml",
+        endpoint="http://sandbox.test",
+        concurrency=4,
+    )
 
 
 async def submit_developer_config(raw: httpx.AsyncClient, app_id: int) -> None:
@@ -50,15 +56,25 @@ async def submit_developer_config(raw: httpx.AsyncClient, app_id: int) -> None:
     assert spec.developer_config is not None and spec.account is not None
     token = {"access_token": f"sandbox-{app_id}"}
     png = b"\x89PNG\r\n\x1a\n" + bytes(32)
-    url = (await raw.post("/file/2.0/smartapp/upload/image", params=token,
-                          files={"multipartFile": ("a.png", png, "image/png")})).json()["data"]
-    account = {name: value.get_secret_value() if hasattr(value, "get_secret_value") else value
-               for name, value in spec.account.model_dump(exclude_none=True).items()}
+    url = (
+        await raw.post(
+            "/file/2.0/smartapp/upload/image",
+            params=token,
+            files={"multipartFile": ("a.png", png, "image/png")},
+        )
+    ).json()["data"]
+    account = {
+        name: value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        for name, value in spec.account.model_dump(exclude_none=True).items()
+    }
     account.update(id_card_front_url=url, id_card_back_url=url)
     body = (await raw.post(f"{PAY}/account/create", params=token, data=account)).json()
     assert body["errno"] == 0, body
-    body = (await raw.post(f"{PAY}/developconfig/submit", params=token,
-                           data=spec.developer_config.model_dump())).json()
+    body = (
+        await raw.post(
+            f"{PAY}/developconfig/submit", params=token, data=spec.developer_config.model_dump()
+        )
+    ).json()
     assert body["errno"] == 0, body
 
 
@@ -69,14 +85,23 @@ async def test_fresh_and_failing_apps(tmp_path: Path, store: StateStore, world) 
     plan, contexts = await build_plan(config(tmp_path), [good, bad], api, store)
     a, b = plan.apps
     assert [s.action.value for s in a.steps] == [
-        "create_account", "submit_developer_config", "wait", "create_payment_service"]
+        "create_account",
+        "submit_developer_config",
+        "wait",
+        "create_payment_service",
+    ]
     assert a.observed_checksum and a.desired_checksum and a.error is None
-    assert contexts["shop-a"].observed is not None and contexts["shop-a"].observed.payment_service is None
+    assert (
+        contexts["shop-a"].observed is not None
+        and contexts["shop-a"].observed.payment_service is None
+    )
     assert b.error and b.steps == () and contexts["shop-b"].observed is None
     assert "wrong" not in b.error
 
 
-async def test_recorded_developer_config_and_events_reach_decide(tmp_path: Path, store: StateStore, world) -> None:  # type: ignore[no-untyped-def]
+async def test_recorded_developer_config_and_events_reach_decide(
+    tmp_path: Path, store: StateStore, world
+) -> None:  # type: ignore[no-untyped-def]
     api, raw = world
     spec = make_spec("shop-a", 1001, account=None, payment_service=None, token="sandbox-1001")
     await submit_developer_config(raw, 1001)
@@ -88,8 +113,15 @@ async def test_recorded_developer_config_and_events_reach_decide(tmp_path: Path,
     (app,) = plan.apps
     assert app.steps == () and app.notes == ("developer config: audit outcome not yet received",)
 
-    store.record_event(AuditEvent(app_id=1001, tp_app_id=1, event="APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
-                                  event_time=now(), reason="回调地址不可达"))
+    store.record_event(
+        AuditEvent(
+            app_id=1001,
+            tp_app_id=1,
+            event="APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
+            event_time=now(),
+            reason="回调地址不可达",
+        )
+    )
     plan, _ = await build_plan(config(tmp_path), [spec], api, store)
     (app,) = plan.apps
     assert [(s.action.value, s.reason) for s in app.steps] == [("blocked", "回调地址不可达")]
@@ -98,8 +130,9 @@ async def test_recorded_developer_config_and_events_reach_decide(tmp_path: Path,
 
 async def test_plan_reads_only(tmp_path: Path, store: StateStore, world) -> None:  # type: ignore[no-untyped-def]
     api, raw = world
-    await build_plan(config(tmp_path), [make_spec("shop-a", 1001, token="sandbox-1001")], api, store)
+    await build_plan(
+        config(tmp_path), [make_spec("shop-a", 1001, token="sandbox-1001")], api, store
+    )
     calls = (await raw.get("/_sandbox/calls")).json()["calls"]
     assert calls and all(call["method"] == "GET" for call in calls)
     assert store.list_submissions() == []
-

@@ -8,7 +8,11 @@ from smartpay_apply.engine.planner import select_apps
 from smartpay_apply.errors import UsageError
 from smartpay_apply.spec.models import AppSpec
 
-SPECS = [AppSpec(app="shop", app_id=123), AppSpec(app="123", app_id=456), AppSpec(app="cafe", app_id=789)]
+SPECS = [
+    AppSpec(app="shop", app_id=123),
+    AppSpec(app="123", app_id=456),
+    AppSpec(app="cafe", app_id=789),
+]
 
 
 def names(specs: list[AppSpec]) -> list[str]:
@@ -31,4 +35,6 @@ def test_an_all_digit_name_wins_over_an_equal_app_id():
 def test_unknown_names_are_listed_with_the_known_ones():
     with pytest.raises(UsageError) as caught:
         select_apps(SPECS, ["shopp"], option="APP")
-    assert str(caught.value) == "APP shopp: no such mini-program in the specs (known: shop, 123, cafe)"
+    assert (
+        str(caught.value) == "APP shopp: no such mini-program in the specs (known: shop, 123, cafe)"
+    )

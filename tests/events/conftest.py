@@ -30,7 +30,9 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     """Run an ASGI app under uvicorn in a daemon thread; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -55,8 +57,14 @@ class Receiver:
     settings: ReceiverSettings
     db_path: Path
 
-    def envelope(self, message: bytes, *, client_id: str = CLIENT_ID, timestamp: str = "1700000000",
-                 nonce: str = "n0nce") -> dict[str, str]:
+    def envelope(
+        self,
+        message: bytes,
+        *,
+        client_id: str = CLIENT_ID,
+        timestamp: str = "1700000000",
+        nonce: str = "n0nce",
+    ) -> dict[str, str]:
         """A correctly signed, encrypted push, as Baidu sends it."""
         assert self.settings.key is not None
         encrypted = crypto.encrypt(self.settings.key, message, client_id)
@@ -93,13 +101,22 @@ def receiver_factory(tmp_path: Path, state_key: str) -> Iterator[ReceiverFactory
     """start(allow_plaintext=False, on_event=None, client_id=CLIENT_ID) -> Receiver."""
     with contextlib.ExitStack() as stack:
 
-        def start(*, allow_plaintext: bool = False, on_event: Any = None, client_id: str | None = CLIENT_ID,
-                  name: str = "state.db") -> Receiver:
+        def start(
+            *,
+            allow_plaintext: bool = False,
+            on_event: Any = None,
+            client_id: str | None = CLIENT_ID,
+            name: str = "state.db",
+        ) -> Receiver:
             db_path = tmp_path / name
             store = open_store(str(db_path), base_dir=tmp_path)
             stack.callback(store.close)
-            settings = ReceiverSettings(TOKEN, crypto.aes_key(AES_KEY_TEXT), client_id, allow_plaintext)
-            url = stack.enter_context(serve_in_thread(create_receiver(settings, store, on_event=on_event)))
+            settings = ReceiverSettings(
+                TOKEN, crypto.aes_key(AES_KEY_TEXT), client_id, allow_plaintext
+            )
+            url = stack.enter_context(
+                serve_in_thread(create_receiver(settings, store, on_event=on_event))
+            )
             return Receiver(url, store, settings, db_path)
 
         yield start

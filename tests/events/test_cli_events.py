@@ -26,12 +26,16 @@ def project(tmp_path: Path) -> Path:
         f"events:\n  tp_client_id: {CLIENT_ID}\n"
     )
     (tmp_path / "specs").mkdir()
-    (tmp_path / "specs" / "shop.yaml").write_text("app: shop\napp_id: 101\ncredentials:\n  access_token: x\n")
+    (tmp_path / "specs" / "shop.yaml").write_text(
+        "app: shop\napp_id: 101\ncredentials:\n  access_token: x\n"
+    )
     return tmp_path
 
 
 def envelope(message: dict[str, Any]) -> dict[str, str]:
-    encrypted = crypto.encrypt(crypto.aes_key(AES_KEY_TEXT), json.dumps(message).encode(), CLIENT_ID)
+    encrypted = crypto.encrypt(
+        crypto.aes_key(AES_KEY_TEXT), json.dumps(message).encode(), CLIENT_ID
+    )
     return {
         "Nonce": "n",
         "TimeStamp": "1700000000",
@@ -41,13 +45,26 @@ def envelope(message: dict[str, Any]) -> dict[str, str]:
 
 
 def test_serve_refuses_to_start_without_the_secrets(run_cli: Any, project: Path) -> None:
-    result = run_cli("events", "serve", "--port", str(free_port()), cwd=project, env={"SMARTPAY_STATE_KEY": STATE_KEY})
+    result = run_cli(
+        "events",
+        "serve",
+        "--port",
+        str(free_port()),
+        cwd=project,
+        env={"SMARTPAY_STATE_KEY": STATE_KEY},
+    )
     assert result.returncode == 1
     assert "events serve needs the message token and EncodingAESKey" in result.stderr
     assert "SMARTPAY_EVENTS_TOKEN" in result.stderr
     bad_key = run_cli(
-        "events", "serve", cwd=project,
-        env={"SMARTPAY_EVENTS_TOKEN": TOKEN, "SMARTPAY_EVENTS_AES_KEY": "short", "SMARTPAY_STATE_KEY": STATE_KEY},
+        "events",
+        "serve",
+        cwd=project,
+        env={
+            "SMARTPAY_EVENTS_TOKEN": TOKEN,
+            "SMARTPAY_EVENTS_AES_KEY": "short",
+            "SMARTPAY_STATE_KEY": STATE_KEY,
+        },
     )
     assert bad_key.returncode == 1
     assert "SMARTPAY_EVENTS_AES_KEY: must be 43 characters of [A-Za-z0-9]" in bad_key.stderr
@@ -59,7 +76,7 @@ def test_serve_stores_pushes_runs_the_hook_and_list_shows_them(run_cli: Any, pro
     hook_out = project / "hook.jsonl"
     # The hook takes 3 s: a shutdown right after the pushes must wait for it.
     hook = (
-        f"{sys.executable} -c \"import sys, time; data = sys.stdin.read(); time.sleep(3); "
+        f'{sys.executable} -c "import sys, time; data = sys.stdin.read(); time.sleep(3); '
         f"open({str(hook_out)!r}, 'a').write(data)\""
     )
     env = {
@@ -70,8 +87,23 @@ def test_serve_stores_pushes_runs_the_hook_and_list_shows_them(run_cli: Any, pro
         "NO_COLOR": "1",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "smartpay_apply", "-v", "events", "serve", "--port", str(port), "--on-event", hook],
-        cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "smartpay_apply",
+            "-v",
+            "events",
+            "serve",
+            "--port",
+            str(port),
+            "--on-event",
+            hook,
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}"
@@ -82,12 +114,23 @@ def test_serve_stores_pushes_runs_the_hook_and_list_shows_them(run_cli: Any, pro
                     break
             except httpx.TransportError:
                 pass
-            assert server.poll() is None and time.monotonic() < deadline, "events serve did not come up"
+            assert server.poll() is None and time.monotonic() < deadline, (
+                "events serve did not come up"
+            )
             time.sleep(0.1)
-        fail = {"appId": 101, "tpAppId": 9, "eventTime": "2026-11-25 09:00:00",
-                "event": "APP_PAYMENT_CREATE_ACCOUNT_FAIL", "reason": "证件模糊"}
-        other = {"appId": 202, "tpAppId": 9, "eventTime": "2026-11-25 09:30:00",
-                 "event": "APP_PAYMENT_CREATE_ACCOUNT_PASS"}
+        fail = {
+            "appId": 101,
+            "tpAppId": 9,
+            "eventTime": "2026-11-25 09:00:00",
+            "event": "APP_PAYMENT_CREATE_ACCOUNT_FAIL",
+            "reason": "证件模糊",
+        }
+        other = {
+            "appId": 202,
+            "tpAppId": 9,
+            "eventTime": "2026-11-25 09:30:00",
+            "event": "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        }
         assert httpx.post(url + "/", json=envelope(fail)).text == "success"
         assert httpx.post(url + "/", json=envelope(other)).text == "success"
         bad = {**envelope(other), "MsgSignature": "0" * 40}
@@ -95,7 +138,10 @@ def test_serve_stores_pushes_runs_the_hook_and_list_shows_them(run_cli: Any, pro
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=30)
-    assert sorted(json.loads(line)["app_id"] for line in hook_out.read_text().splitlines()) == [101, 202]
+    assert sorted(json.loads(line)["app_id"] for line in hook_out.read_text().splitlines()) == [
+        101,
+        202,
+    ]
     assert "refused push" in stderr and "signature mismatch" in stderr
     assert TOKEN not in stderr and AES_KEY_TEXT not in stderr
 
@@ -103,7 +149,11 @@ def test_serve_stores_pushes_runs_the_hook_and_list_shows_them(run_cli: Any, pro
     assert listed.returncode == 0, listed.stderr
     [row] = json.loads(listed.stdout)
     assert row["app"] == "shop"
-    assert (row["app_id"], row["event"], row["reason"]) == (101, "APP_PAYMENT_CREATE_ACCOUNT_FAIL", "证件模糊")
+    assert (row["app_id"], row["event"], row["reason"]) == (
+        101,
+        "APP_PAYMENT_CREATE_ACCOUNT_FAIL",
+        "证件模糊",
+    )
     assert row["event_time"] == "2026-11-25T09:00:00+08:00"
 
     text = run_cli("events", "list", cwd=project)

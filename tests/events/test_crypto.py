@@ -21,11 +21,18 @@ AES_KEY_TEXT = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 KEY = crypto.aes_key(AES_KEY_TEXT)
 CLIENT_ID = "tp-client"
 MESSAGE = json.dumps(
-    {"appId": 101, "tpAppId": 9, "eventTime": "2019-01-14 12:45:10", "event": "APP_PAYMENT_CREATE_ACCOUNT_PASS"}
+    {
+        "appId": 101,
+        "tpAppId": 9,
+        "eventTime": "2019-01-14 12:45:10",
+        "event": "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+    }
 ).encode()
 
 
-def reference_envelope(message: bytes, client_id: str = CLIENT_ID, pad_byte: int | None = None) -> str:
+def reference_envelope(
+    message: bytes, client_id: str = CLIENT_ID, pad_byte: int | None = None
+) -> str:
     """Built step by step from openapi-facts.md, without the module under test."""
     key = base64.b64decode(AES_KEY_TEXT + "=")
     plain = b"R" * 16 + struct.pack(">I", len(message)) + message + client_id.encode()
@@ -100,7 +107,11 @@ def test_decoder_never_raises_anything_but_envelope_error(encrypted: str) -> Non
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=1, max_value=16).flatmap(lambda n: st.binary(min_size=16 * n, max_size=16 * n)))
+@given(
+    st.integers(min_value=1, max_value=16).flatmap(
+        lambda n: st.binary(min_size=16 * n, max_size=16 * n)
+    )
+)
 def test_decoder_on_random_ciphertext(ciphertext: bytes) -> None:
     with contextlib.suppress(EnvelopeError):
         crypto.decrypt(KEY, base64.b64encode(ciphertext).decode(), CLIENT_ID)

@@ -41,8 +41,17 @@ def test_pushes_credentials_and_apply_work_together(
     assert store.get_secret(vault.TICKET_KEY) is not None
 
     # apply takes its token from the pushed code and waits for the pushed audit outcomes.
-    applied = run_cli("apply", "--auto-approve", "--wait", "--wait-timeout", "60s", "--format", "json",
-                      cwd=tmp_path, env=env)
+    applied = run_cli(
+        "apply",
+        "--auto-approve",
+        "--wait",
+        "--wait-timeout",
+        "60s",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        env=env,
+    )
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert store.get_secret(vault.authorization_code_key(3101)) is None  # exchanged
     events = {e.event for e in store.list_events(3101)}

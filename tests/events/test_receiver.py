@@ -28,9 +28,15 @@ from tests.events.conftest import TOKEN, Receiver, ReceiverFactory
 from tests.support.waiting import wait_for
 
 
-def event(app_id: int = 101, name: str = "APP_PAYMENT_CREATE_ACCOUNT_PASS", when: str = "2026-11-25 10:00:00",
-          **extra: Any) -> bytes:
-    return json.dumps({"appId": app_id, "tpAppId": 9, "eventTime": when, "event": name, **extra}).encode()
+def event(
+    app_id: int = 101,
+    name: str = "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+    when: str = "2026-11-25 10:00:00",
+    **extra: Any,
+) -> bytes:
+    return json.dumps(
+        {"appId": app_id, "tpAppId": 9, "eventTime": when, "event": name, **extra}
+    ).encode()
 
 
 def post(receiver: Receiver, body: Any, path: str = "/", **kwargs: Any) -> httpx.Response:
@@ -43,7 +49,11 @@ def test_a_signed_encrypted_event_is_stored_and_answered_success(receiver: Recei
     response = post(receiver, receiver.envelope(event(reason="ok")))
     assert (response.status_code, response.text) == (200, "success")
     [stored] = receiver.store.list_events()
-    assert (stored.app_id, stored.tp_app_id, stored.event) == (101, 9, "APP_PAYMENT_CREATE_ACCOUNT_PASS")
+    assert (stored.app_id, stored.tp_app_id, stored.event) == (
+        101,
+        9,
+        "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+    )
     assert stored.event_time.isoformat() == "2026-11-25T10:00:00+08:00"
 
 
@@ -167,7 +177,9 @@ async def test_200_concurrent_deliveries_are_all_stored(receiver: Receiver) -> N
     assert sorted(e.app_id for e in stored) == list(range(1000, 1200))
 
 
-def test_on_event_command_gets_the_event_json(receiver_factory: ReceiverFactory, tmp_path: Path) -> None:
+def test_on_event_command_gets_the_event_json(
+    receiver_factory: ReceiverFactory, tmp_path: Path
+) -> None:
     out = tmp_path / "hook-out"
     script = tmp_path / "hook.py"
     script.write_text(
@@ -183,7 +195,9 @@ def test_on_event_command_gets_the_event_json(receiver_factory: ReceiverFactory,
     assert post(receiver, envelope).text == "success"  # a redelivery does not run it again
     assert post(receiver, receiver.envelope(event(app_id=202))).text == "success"
     wait_for(lambda: out.exists() and len(out.read_text().splitlines()) >= 2)
-    records = sorted((json.loads(line) for line in out.read_text().splitlines()), key=lambda d: d["app_id"])
+    records = sorted(
+        (json.loads(line) for line in out.read_text().splitlines()), key=lambda d: d["app_id"]
+    )
     assert [(d["app_id"], d["event"]) for d in records] == [
         (101, "APP_PAYMENT_CREATE_ACCOUNT_FAIL"),
         (202, "APP_PAYMENT_CREATE_ACCOUNT_PASS"),
@@ -193,14 +207,18 @@ def test_on_event_command_gets_the_event_json(receiver_factory: ReceiverFactory,
 
 
 def test_a_failing_hook_does_not_change_the_answer(receiver_factory: ReceiverFactory) -> None:
-    receiver = receiver_factory(on_event=CommandHook(f"{sys.executable} -c 'import sys; sys.exit(4)'"))
+    receiver = receiver_factory(
+        on_event=CommandHook(f"{sys.executable} -c 'import sys; sys.exit(4)'")
+    )
     assert post(receiver, receiver.envelope(event())).text == "success"
     assert len(receiver.store.list_events()) == 1
 
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 _envelope_like = st.fixed_dictionaries(
@@ -222,7 +240,9 @@ def in_process(receiver: Receiver) -> Iterator[TestClient]:
         yield client
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     body=st.binary(max_size=300)
     | _envelope_like.map(lambda d: json.dumps(d).encode())
@@ -237,7 +257,9 @@ def test_fuzz_no_input_escapes_the_handler(
     assert receiver.store.list_events() == []
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(message=st.binary(max_size=200) | _json_values.map(lambda v: json.dumps(v).encode()))
 def test_fuzz_signed_envelopes_with_arbitrary_content(
     receiver: Receiver, in_process: TestClient, message: bytes
@@ -252,7 +274,9 @@ def test_random_bodies_over_real_http(receiver: Receiver) -> None:
     with httpx.Client(base_url=receiver.url, timeout=10) as client:
         for size in (0, 1, 17, 100, 4096, 65536):
             body = os.urandom(size)
-            response = client.post("/", content=body, headers={"Content-Type": "application/octet-stream"})
+            response = client.post(
+                "/", content=body, headers={"Content-Type": "application/octet-stream"}
+            )
             assert 400 <= response.status_code < 500
     assert receiver.store.list_events() == []
 
@@ -268,12 +292,15 @@ async def test_concurrent_deliveries_and_redeliveries_on_postgresql(
     settings = ReceiverSettings(TOKEN, crypto.aes_key(AES_KEY_TEXT), CLIENT_ID)
     stores = [open_store(postgres_url, base_dir=tmp_path) for _ in range(2)]
     try:
-        with serve_in_thread(create_receiver(settings, stores[0])) as first, serve_in_thread(
-            create_receiver(settings, stores[1])
-        ) as second:
+        with (
+            serve_in_thread(create_receiver(settings, stores[0])) as first,
+            serve_in_thread(create_receiver(settings, stores[1])) as second,
+        ):
             helper = Receiver(first, stores[0], settings, tmp_path / "unused")
             envelopes = [helper.envelope(event(app_id=5000 + i)) for i in range(100)]
-            async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=200)) as client:
+            async with httpx.AsyncClient(
+                timeout=60, limits=httpx.Limits(max_connections=200)
+            ) as client:
                 responses = await asyncio.gather(
                     *(client.post(url + "/", json=e) for e in envelopes for url in (first, second))
                 )

@@ -39,19 +39,27 @@ async def submit_account(base_url: str, app_id: int) -> None:
         )
 
 
-async def test_audit_outcomes_pushed_by_the_sandbox_are_stored(receiver: Receiver, pushing_sandbox: Any) -> None:
+async def test_audit_outcomes_pushed_by_the_sandbox_are_stored(
+    receiver: Receiver, pushing_sandbox: Any
+) -> None:
     await submit_account(pushing_sandbox.base_url, 4242)
     pushed = pushing_sandbox.reject(4242, "account", "证件模糊")
     stored = wait_for(lambda: receiver.store.list_events(4242))
-    assert [(e.event, e.reason) for e in stored] == [("APP_PAYMENT_CREATE_ACCOUNT_FAIL", "证件模糊")]
+    assert [(e.event, e.reason) for e in stored] == [
+        ("APP_PAYMENT_CREATE_ACCOUNT_FAIL", "证件模糊")
+    ]
     assert stored[0].tp_app_id == pushing_sandbox.config.tp_app_id
     assert pushed["event"] == "APP_PAYMENT_CREATE_ACCOUNT_FAIL"
-    deliveries = wait_for(lambda: [d for d in pushing_sandbox.events()["deliveries"] if "delivered" in d])
+    deliveries = wait_for(
+        lambda: [d for d in pushing_sandbox.events()["deliveries"] if "delivered" in d]
+    )
     assert deliveries[0]["delivered"] is True
     assert deliveries[0]["attempts"] == 1
 
 
-def test_ticket_and_authorization_pushes_become_encrypted_secrets(receiver: Receiver, pushing_sandbox: Any) -> None:
+def test_ticket_and_authorization_pushes_become_encrypted_secrets(
+    receiver: Receiver, pushing_sandbox: Any
+) -> None:
     ticket = pushing_sandbox.tp_ticket()
     assert wait_for(lambda: receiver.store.get_secret(vault.TICKET_KEY) is not None)
     assert vault.read(receiver.store, vault.TICKET_KEY).value == ticket
@@ -75,7 +83,9 @@ def test_ticket_and_authorization_pushes_become_encrypted_secrets(receiver: Rece
         assert secret.encode() not in raw
 
 
-def test_plaintext_pushes_need_the_opt_in(receiver_factory: ReceiverFactory, sandbox_factory: Any) -> None:
+def test_plaintext_pushes_need_the_opt_in(
+    receiver_factory: ReceiverFactory, sandbox_factory: Any
+) -> None:
     lenient = receiver_factory(allow_plaintext=True, name="lenient.db")
     sandbox = sandbox_factory(webhook=f"{lenient.url}/tp/auth", plaintext_push=True)
     sandbox.tp_authorize(5)
@@ -85,7 +95,10 @@ def test_plaintext_pushes_need_the_opt_in(receiver_factory: ReceiverFactory, san
 def test_one_url_for_both_kinds_of_push(receiver: Receiver, sandbox_factory: Any) -> None:
     """A TP that configured the same URL for audit events and authorization events."""
     sandbox = sandbox_factory(
-        webhook=f"{receiver.url}/", push_token=TOKEN, encoding_aes_key=AES_KEY_TEXT, tp_client_id=CLIENT_ID
+        webhook=f"{receiver.url}/",
+        push_token=TOKEN,
+        encoding_aes_key=AES_KEY_TEXT,
+        tp_client_id=CLIENT_ID,
     )
     ticket = sandbox.tp_ticket()
     assert wait_for(lambda: receiver.store.get_secret(vault.TICKET_KEY) is not None)

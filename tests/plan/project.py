@@ -63,11 +63,15 @@ class Project:
             back = await app.upload_image(PNG + b"back" + str(app_id).encode(), "back.png")
             account = {**document["account"], "id_card_front_url": front, "id_card_back_url": back}
             await app.create_account(AccountCreateRequest(**account))
-            await app.submit_developer_config(DeveloperConfigRequest(**document["developer_config"]))
+            await app.submit_developer_config(
+                DeveloperConfigRequest(**document["developer_config"])
+            )
             sandbox.approve(app_id, "account")
             sandbox.approve(app_id, "developer_config")
-            payment = {k: Decimal(str(v)) if k in ("pool_cash_pledge", "day_max_frozen_amount") else v
-                       for k, v in document["payment_service"].items()}
+            payment = {
+                k: Decimal(str(v)) if k in ("pool_cash_pledge", "day_max_frozen_amount") else v
+                for k, v in document["payment_service"].items()
+            }
             await app.create_payment_service(PaymentServiceRequest(**payment))
             sandbox.approve(app_id, "payment_service")
         return {"id_card_front_url": front, "id_card_back_url": back}

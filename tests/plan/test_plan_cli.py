@@ -37,13 +37,17 @@ def test_fresh_apps_plan_create_steps(project: Project, run_cli, sandbox) -> Non
     assert "+! create_account (account/create, audited)" in result.stdout
     assert result.stdout.count("+! create_payment_service (paymentservice/create, audited)") == 2
     assert result.stdout.splitlines()[-1] == (
-        "Plan: 4 to create, 2 to submit, 0 to update (0 audited), 2 waiting, 0 blocked; 0 in sync.")
+        "Plan: 4 to create, 2 to submit, 0 to update (0 audited), 2 waiting, 0 blocked; 0 in sync."
+    )
 
     result = run_cli("plan", "--format", "json", cwd=project.root)
     document = json.loads(result.stdout)
     assert actions(document, "shop-a") == [
-        "create_account account", "submit_developer_config developer_config",
-        "wait account", "create_payment_service payment_service"]
+        "create_account account",
+        "submit_developer_config developer_config",
+        "wait account",
+        "create_payment_service payment_service",
+    ]
     # plan only reads
     assert {call["method"] for call in sandbox.calls()} == {"GET"}
 
@@ -61,20 +65,35 @@ def test_detailed_exitcode(project: Project, run_cli, sandbox) -> None:  # type:
     assert '~ app_name: "小店支付" -> "新名字"' in result.stdout
 
 
-def test_payout_change_and_audited_update_against_real_remote(project: Project, run_cli, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_payout_change_and_audited_update_against_real_remote(
+    project: Project, run_cli, sandbox
+) -> None:  # type: ignore[no-untyped-def]
     document = project.onboard(sandbox, spec_document("shop-a", 1001))
-    document["payment_service"].update(bank_card="6222020200112233445", service_phone="010-62345678")
+    document["payment_service"].update(
+        bank_card="6222020200112233445", service_phone="010-62345678"
+    )
     project.write_spec(document)
     result = run_cli("plan", "--format", "json", cwd=project.root)
     plan = json.loads(result.stdout)
-    assert actions(plan, "shop-a") == ["update_payment_service payment_service",
-                                       "update_bind_service payment_service"]
+    assert actions(plan, "shop-a") == [
+        "update_payment_service payment_service",
+        "update_bind_service payment_service",
+    ]
     bind = plan["apps"][0]["steps"][1]
-    assert bind["changes"] == [{"field": "bank_card", "old": "****6543", "new": "****3445",
-                                "sensitive": True, "payout": True}]
+    assert bind["changes"] == [
+        {
+            "field": "bank_card",
+            "old": "****6543",
+            "new": "****3445",
+            "sensitive": True,
+            "payout": True,
+        }
+    ]
 
 
-def test_a_failing_app_is_an_error_the_others_still_plan(project: Project, run_cli, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_app_is_an_error_the_others_still_plan(
+    project: Project, run_cli, sandbox
+) -> None:  # type: ignore[no-untyped-def]
     project.write_spec(spec_document("shop-a", 1001))
     project.write_spec(spec_document("shop-b", 1002, token="not-a-valid-token"))
     result = run_cli("plan", "--detailed-exitcode", cwd=project.root)
@@ -90,13 +109,18 @@ def test_app_filter(project: Project, run_cli) -> None:  # type: ignore[no-untyp
     project.write_spec(spec_document("shop-a", 1001))
     project.write_spec(spec_document("shop-b", 1002))
     project.write_spec(spec_document("shop-c", 1003))
-    result = run_cli("plan", "--format", "json", "--app", "shop-b", "--app", "1003", cwd=project.root)
+    result = run_cli(
+        "plan", "--format", "json", "--app", "shop-b", "--app", "1003", cwd=project.root
+    )
     assert result.returncode == 0, result.stderr
     assert [a["app"] for a in json.loads(result.stdout)["apps"]] == ["shop-b", "shop-c"]
 
     result = run_cli("plan", "--app", "shop-x", cwd=project.root)
     assert result.returncode == 1
-    assert "--app shop-x: no such mini-program in the specs (known: shop-a, shop-b, shop-c)" in result.stderr
+    assert (
+        "--app shop-x: no such mini-program in the specs (known: shop-a, shop-b, shop-c)"
+        in result.stderr
+    )
 
 
 def test_out_file(project: Project, run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +134,11 @@ def test_out_file(project: Project, run_cli) -> None:  # type: ignore[no-untyped
     assert app.app == "shop-a" and app.observed_checksum.startswith("sha256:")
     assert app.desired_checksum.startswith("sha256:")
     assert [s.action.value for s in app.steps] == [
-        "create_account", "submit_developer_config", "wait", "create_payment_service"]
+        "create_account",
+        "submit_developer_config",
+        "wait",
+        "create_payment_service",
+    ]
     document = json.loads(out.read_text())
     assert document["format_version"] == 1 and document["kind"] == "smartpay-apply plan"
     # same world, same spec: the same checksums; a changed spec changes the desired checksum
@@ -134,8 +162,13 @@ def test_no_secret_in_any_format_or_plan_file(project: Project, run_cli, sandbox
     outputs = [run_cli("plan", "--out", str(out), cwd=project.root)]
     outputs += [run_cli("plan", "--format", fmt, cwd=project.root) for fmt in ("markdown", "json")]
     texts = [r.stdout + r.stderr for r in outputs] + [out.read_text()]
-    secrets = [*SECRETS, "sandbox-1001", "sandbox-1002",
-               document["account"]["id_card_front_url"], document["account"]["id_card_back_url"]]
+    secrets = [
+        *SECRETS,
+        "sandbox-1001",
+        "sandbox-1002",
+        document["account"]["id_card_front_url"],
+        document["account"]["id_card_back_url"],
+    ]
     for text in texts:
         for secret in secrets:
             assert secret not in text
@@ -159,8 +192,14 @@ def test_colour_only_on_a_terminal_without_no_color(tmp_path: Path) -> None:
     def on_tty(**env: str) -> str:
         controller, terminal = pty.openpty()
         full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-        process = subprocess.Popen([sys.executable, "-m", "smartpay_apply", "plan"], cwd=project.root,
-                                   stdin=terminal, stdout=terminal, stderr=terminal, env={**full_env, **env})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "smartpay_apply", "plan"],
+            cwd=project.root,
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env={**full_env, **env},
+        )
         os.close(terminal)
         chunks = []
         while True:
@@ -187,4 +226,6 @@ def test_plan_out_where_no_file_can_be_written_is_a_clear_error(tmp_path: Path, 
     result = run_cli("plan", "--out", "notes.txt/plan.json", cwd=tmp_path)
     assert result.returncode == 1
     assert "Internal error" not in result.stderr
-    assert result.stderr.startswith("Error: notes.txt/plan.json: cannot write the plan file there: ")
+    assert result.stderr.startswith(
+        "Error: notes.txt/plan.json: cannot write the plan file there: "
+    )

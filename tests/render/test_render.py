@@ -37,8 +37,15 @@ def test_no_secret_in_any_format() -> None:
 
 def test_markdown_escapes_table_breakers_html_and_mentions() -> None:
     nasty = "A|B <script>alert(1)</script> `code` @everyone & *bold* [link](x)"
-    plan = Plan(apps=(decide(make_spec(), onboarded(
-        payment_service=remote_service(open_status=3, fail_reason=nasty)), FINGERPRINTS),))
+    plan = Plan(
+        apps=(
+            decide(
+                make_spec(),
+                onboarded(payment_service=remote_service(open_status=3, fail_reason=nasty)),
+                FINGERPRINTS,
+            ),
+        )
+    )
     out = render_markdown(plan)
     assert "<script>" not in out and "@everyone" not in out and "`code`" not in out
     assert escape(nasty) in out
@@ -51,7 +58,10 @@ def test_markdown_escapes_table_breakers_html_and_mentions() -> None:
 
 
 def test_markdown_stays_under_the_limit_and_says_it_was_cut() -> None:
-    apps = tuple(decide(make_spec(f"shop-{n:04d}", 10_000 + n), Observed(), FINGERPRINTS) for n in range(1000))
+    apps = tuple(
+        decide(make_spec(f"shop-{n:04d}", 10_000 + n), Observed(), FINGERPRINTS)
+        for n in range(1000)
+    )
     out = render_markdown(Plan(apps=apps))
     assert len(out) <= 60_000
     assert "Cut at 60,000 characters" in out
@@ -74,11 +84,20 @@ def test_text_colour_only_when_asked() -> None:
 
 
 def test_text_marks_payout_changes_loudly_and_ends_with_the_summary() -> None:
-    plan = Plan(apps=(decide(make_spec(), onboarded(payment_service=remote_service(bank_card=OTHER_BANK_CARD)),
-                             FINGERPRINTS),))
+    plan = Plan(
+        apps=(
+            decide(
+                make_spec(),
+                onboarded(payment_service=remote_service(bank_card=OTHER_BANK_CARD)),
+                FINGERPRINTS,
+            ),
+        )
+    )
     lines = render_text(plan).splitlines()
     assert "      ~ bank_card: ****3445 -> ****6543  !! PAYOUT CHANGE" in lines
-    assert lines[-1] == "Plan: 0 to create, 1 to update (1 audited), 0 waiting, 0 blocked; 0 in sync."
+    assert (
+        lines[-1] == "Plan: 0 to create, 1 to update (1 audited), 0 waiting, 0 blocked; 0 in sync."
+    )
 
 
 def test_text_says_no_changes_when_in_sync() -> None:
@@ -96,16 +115,22 @@ def test_json_contract_keys() -> None:
     assert app["app_id"] == 1003
     step = app["steps"][1]
     assert (step["action"], step["audited"]) == ("update_bind_service", True)
-    assert step["changes"][0] == {"field": "bank_card", "old": "****3445", "new": "****6543",
-                                  "sensitive": True, "payout": True}
+    assert step["changes"][0] == {
+        "field": "bank_card",
+        "old": "****3445",
+        "new": "****6543",
+        "sensitive": True,
+        "payout": True,
+    }
     summary = document["summary"]
     assert summary["errors"] == 1 and summary["in_sync"] == 2
     assert summary["text"].startswith("Plan: 3 to create")
 
 
-
 @given(st.text(max_size=200))
 def test_escaped_text_never_carries_markup(text: str) -> None:
     out = escape(text)
-    assert "\n" not in out and "<" not in out and ">" not in out and "@" not in out and "`" not in out
+    assert (
+        "\n" not in out and "<" not in out and ">" not in out and "@" not in out and "`" not in out
+    )
     assert "|" not in out.replace("\\|", "")

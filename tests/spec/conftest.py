@@ -20,6 +20,7 @@ from tests.support.specs import VALID_SPEC
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart"
 
+
 @dataclass
 class Project:
     """A project directory with helpers to write specs and validate them."""

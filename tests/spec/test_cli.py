@@ -12,15 +12,21 @@ def test_quickstart_validates_with_a_dictionary_warning(run_cli, quickstart: Pat
     result = run_cli("validate", cwd=quickstart)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "3 specs valid\n"
-    assert result.stderr == "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`\n"
+    assert (
+        result.stderr == "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`\n"
+    )
 
 
 def test_validate_lists_every_problem_and_exits_1(run_cli, quickstart: Path) -> None:
     spec = quickstart / "specs" / "shop-beijing.yaml"
     text = spec.read_text(encoding="utf-8")
-    text = text.replace("  payment_days: 7", "  payment_days: 5").replace("  bank_name: 招商银行", "  bank_nme: 招商银行")
+    text = text.replace("  payment_days: 7", "  payment_days: 5").replace(
+        "  bank_name: 招商银行", "  bank_nme: 招商银行"
+    )
     spec.write_text(text, encoding="utf-8")
-    result = run_cli("validate", cwd=quickstart / "specs")  # found from a subdirectory; paths relative to it
+    result = run_cli(
+        "validate", cwd=quickstart / "specs"
+    )  # found from a subdirectory; paths relative to it
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -73,7 +79,9 @@ def test_schema_is_json_schema_and_matches_the_shipped_copy(run_cli, tmp_path: P
     assert payment["properties"]["payment_days"]["anyOf"][0]["enum"] == [1, 7, 14, 28]
     assert payment["additionalProperties"] is False
     shipped = json.loads((QUICKSTART / "smartpay-spec.schema.json").read_text(encoding="utf-8"))
-    assert shipped == schema, "examples/quickstart/smartpay-spec.schema.json is stale: regenerate it"
+    assert shipped == schema, (
+        "examples/quickstart/smartpay-spec.schema.json is stale: regenerate it"
+    )
 
 
 def test_dict_without_cache_says_how_to_get_one(run_cli, quickstart: Path) -> None:
@@ -82,7 +90,9 @@ def test_dict_without_cache_says_how_to_get_one(run_cli, quickstart: Path) -> No
     assert result.stderr == "Error: no dictionary cache yet: run `smartpay-apply dict --refresh`\n"
 
 
-def test_dict_refresh_from_sandbox_over_http_then_validate_uses_it(run_cli, quickstart: Path, sandbox) -> None:
+def test_dict_refresh_from_sandbox_over_http_then_validate_uses_it(
+    run_cli, quickstart: Path, sandbox
+) -> None:
     env = {"SMARTPAY_ENDPOINT": sandbox.base_url}
     refreshed = run_cli("dict", "--refresh", "--format", "json", cwd=quickstart, env=env)
     assert refreshed.returncode == 0, refreshed.stderr
@@ -100,7 +110,10 @@ def test_dict_refresh_from_sandbox_over_http_then_validate_uses_it(run_cli, quic
     assert "payment_days: 1 (T+1), 7 (T+7), 14 (T+14), 28 (T+28)" in shown.stdout.splitlines()
 
     spec = quickstart / "specs" / "shop-beijing.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8").replace("open_city: 海淀区", "open_city: 海定区"), encoding="utf-8")
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace("open_city: 海淀区", "open_city: 海定区"),
+        encoding="utf-8",
+    )
     result = run_cli("validate", cwd=quickstart)
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == (
@@ -139,20 +152,26 @@ def test_dict_refresh_with_only_broken_specs_points_at_validate(run_cli, tmp_pat
     assert "run `smartpay-apply validate`" in result.stderr
 
 
-def test_dict_refresh_with_project_credentials_and_no_spec(run_cli, tmp_path: Path, sandbox) -> None:
+def test_dict_refresh_with_project_credentials_and_no_spec(
+    run_cli, tmp_path: Path, sandbox
+) -> None:
     """A new project fetches the dictionary before it has specs: the project-wide credentials do."""
     config = tmp_path / "smartpay.yaml"
     config.write_text(
-        f"endpoint: {sandbox.base_url}\ncredentials:\n  access_token: ${{env:TOKEN}}\n", encoding="utf-8"
+        f"endpoint: {sandbox.base_url}\ncredentials:\n  access_token: ${{env:TOKEN}}\n",
+        encoding="utf-8",
     )
-    refreshed = run_cli("dict", "--refresh", "--format", "json", cwd=tmp_path, env={"TOKEN": "sandbox-77"})
+    refreshed = run_cli(
+        "dict", "--refresh", "--format", "json", cwd=tmp_path, env={"TOKEN": "sandbox-77"}
+    )
     assert refreshed.returncode == 0, refreshed.stderr
     assert "招商银行" in json.loads(refreshed.stdout)["banks"]
     assert sandbox.calls(app_id=77, path="/rest/2.0/smartapp/pay/paymentservice/dict")
     assert "sandbox-77" not in refreshed.stdout + refreshed.stderr
 
     config.write_text(
-        f"endpoint: {sandbox.base_url}\ncredentials:\n  token_command: echo sandbox-78\n", encoding="utf-8"
+        f"endpoint: {sandbox.base_url}\ncredentials:\n  token_command: echo sandbox-78\n",
+        encoding="utf-8",
     )
     again = run_cli("dict", "--refresh", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
@@ -183,7 +202,9 @@ def test_quickstart_specs_use_only_names_the_schema_knows(run_cli) -> None:
         check(YAML(typ="safe").load(path.read_text(encoding="utf-8")), schema, path.name)
 
 
-def test_validate_reports_a_missing_image_alongside_other_problems(run_cli, quickstart: Path) -> None:
+def test_validate_reports_a_missing_image_alongside_other_problems(
+    run_cli, quickstart: Path
+) -> None:
     """All problems at once: a typo elsewhere in the spec does not hide a missing image file."""
     spec = quickstart / "specs" / "shop-beijing.yaml"
     text = spec.read_text(encoding="utf-8")

@@ -42,7 +42,9 @@ def test_missing_config_names_the_directory(tmp_path: Path) -> None:
 
 
 def test_explicit_config_file_is_used(tmp_path: Path) -> None:
-    path = write(tmp_path / "conf" / "prod.yaml", "endpoint: https://openapi.example.com/\nconcurrency: 4\n")
+    path = write(
+        tmp_path / "conf" / "prod.yaml", "endpoint: https://openapi.example.com/\nconcurrency: 4\n"
+    )
     config = load_project_config(tmp_path, path, environ={})
     assert config.root == (tmp_path / "conf").resolve()
     assert config.endpoint == "https://openapi.example.com"
@@ -58,16 +60,37 @@ def test_explicit_config_that_does_not_exist(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("endpoint: ftp://x\n", "smartpay.yaml:1:11: endpoint: must be 'sandbox' or an http(s) URL (got 'ftp://x')"),
-        ("concurency: 4\n", "smartpay.yaml:1:1: concurency: unknown field (did you mean 'concurrency'?)"),
+        (
+            "endpoint: ftp://x\n",
+            "smartpay.yaml:1:11: endpoint: must be 'sandbox' or an http(s) URL (got 'ftp://x')",
+        ),
+        (
+            "concurency: 4\n",
+            "smartpay.yaml:1:1: concurency: unknown field (did you mean 'concurrency'?)",
+        ),
         ("concurrency: 0\n", "smartpay.yaml:1:14: concurrency: must be greater than or equal to 1"),
         ("version: 2\n", "smartpay.yaml:1:10: version: unsupported version 2 (allowed: 1)"),
-        ("apply:\n  payout_change_max_shar: 0.5\n", "smartpay.yaml:2:3: apply.payout_change_max_shar: unknown field (did you mean 'payout_change_max_share'?)"),
-        ("events:\n  port: 99999\n", "smartpay.yaml:2:9: events.port: must be less than or equal to 65535"),
-        ("specs: []\n", 'smartpay.yaml:1:8: specs: must list at least one glob pattern, e.g. ["specs/**/*.yaml"]'),
+        (
+            "apply:\n  payout_change_max_shar: 0.5\n",
+            "smartpay.yaml:2:3: apply.payout_change_max_shar: unknown field (did you mean 'payout_change_max_share'?)",
+        ),
+        (
+            "events:\n  port: 99999\n",
+            "smartpay.yaml:2:9: events.port: must be less than or equal to 65535",
+        ),
+        (
+            "specs: []\n",
+            'smartpay.yaml:1:8: specs: must list at least one glob pattern, e.g. ["specs/**/*.yaml"]',
+        ),
         ("root: /etc\n", "smartpay.yaml:1:1: root: unknown field (set by the tool)"),
-        ("endpoint: [\n", "smartpay.yaml:2:1: invalid YAML: while parsing a flow node did not find expected node content"),
-        ("events:\n  token: ${env:EVENTS_TOKEN}\n", "smartpay.yaml:2:10: events.token: environment variable EVENTS_TOKEN is not set (used as ${env:EVENTS_TOKEN}; set it or give a default: ${env:EVENTS_TOKEN:-value})"),
+        (
+            "endpoint: [\n",
+            "smartpay.yaml:2:1: invalid YAML: while parsing a flow node did not find expected node content",
+        ),
+        (
+            "events:\n  token: ${env:EVENTS_TOKEN}\n",
+            "smartpay.yaml:2:10: events.token: environment variable EVENTS_TOKEN is not set (used as ${env:EVENTS_TOKEN}; set it or give a default: ${env:EVENTS_TOKEN:-value})",
+        ),
     ],
 )
 def test_config_problems_name_line_and_column(tmp_path: Path, text: str, expected: str) -> None:
@@ -78,7 +101,10 @@ def test_config_problems_name_line_and_column(tmp_path: Path, text: str, expecte
 
 
 def test_env_references_work_in_the_config(tmp_path: Path) -> None:
-    write(tmp_path / "smartpay.yaml", "events:\n  token: ${env:EVENTS_TOKEN}\n  tp_client_id: ${env:TP_ID:-tp-1}\n")
+    write(
+        tmp_path / "smartpay.yaml",
+        "events:\n  token: ${env:EVENTS_TOKEN}\n  tp_client_id: ${env:TP_ID:-tp-1}\n",
+    )
     config = load_project_config(tmp_path, None, environ={"EVENTS_TOKEN": "s3cret"})
     assert config.events.token is not None
     assert config.events.token.get_secret_value() == "s3cret"
@@ -104,12 +130,26 @@ def test_environment_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("SMARTPAY_CONCURRENCY", "many", "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got 'many')"),
-        ("SMARTPAY_CONCURRENCY", "0", "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '0')"),
-        ("SMARTPAY_ENDPOINT", "openapi.baidu.com", "SMARTPAY_ENDPOINT: must be 'sandbox' or an http(s) URL (got 'openapi.baidu.com')"),
+        (
+            "SMARTPAY_CONCURRENCY",
+            "many",
+            "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got 'many')",
+        ),
+        (
+            "SMARTPAY_CONCURRENCY",
+            "0",
+            "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '0')",
+        ),
+        (
+            "SMARTPAY_ENDPOINT",
+            "openapi.baidu.com",
+            "SMARTPAY_ENDPOINT: must be 'sandbox' or an http(s) URL (got 'openapi.baidu.com')",
+        ),
     ],
 )
-def test_bad_environment_override_names_the_variable(tmp_path: Path, name: str, value: str, expected: str) -> None:
+def test_bad_environment_override_names_the_variable(
+    tmp_path: Path, name: str, value: str, expected: str
+) -> None:
     write(tmp_path / "smartpay.yaml", "endpoint: sandbox\n")
     with pytest.raises(ConfigError) as caught:
         load_project_config(tmp_path, None, environ={name: value})
@@ -117,7 +157,10 @@ def test_bad_environment_override_names_the_variable(tmp_path: Path, name: str, 
 
 
 def test_defaults_keep_their_references_for_the_specs(tmp_path: Path) -> None:
-    write(tmp_path / "smartpay.yaml", "defaults:\n  credentials:\n    access_token: ${env:NOT_SET_HERE}\n")
+    write(
+        tmp_path / "smartpay.yaml",
+        "defaults:\n  credentials:\n    access_token: ${env:NOT_SET_HERE}\n",
+    )
     config = load_project_config(tmp_path, None, environ={})
     assert config.defaults == {"credentials": {"access_token": "${env:NOT_SET_HERE}"}}
 

@@ -9,7 +9,11 @@ from smartpay_apply.spec.dictionary import DictCache, DictionaryError, PaymentDi
 from tests.spec.conftest import VALID_SPEC, Project
 
 DATA = PaymentDictData(
-    provinces={"北京市": ["东城区", "海淀区", "朝阳区"], "天津市": ["和平区", "河西区"], "浙江省": ["杭州市"]},
+    provinces={
+        "北京市": ["东城区", "海淀区", "朝阳区"],
+        "天津市": ["和平区", "河西区"],
+        "浙江省": ["杭州市"],
+    },
     banks=["招商银行", "工商银行", "浙商银行", "北京银行"],
     commission_rates={6: "千分之六", 10: "百分之一"},
     payment_days={1: "T+1", 7: "T+7", 14: "T+14", 28: "T+28"},
@@ -38,26 +42,51 @@ def test_valid_spec_passes_the_dictionary(project: Project) -> None:
 @pytest.mark.parametrize(
     ("line", "replacement", "expected"),
     [
-        ("  bank_name: 招商银行", "  bank_name: 招商银",
-         "specs/app.yaml:24:14: payment_service.bank_name: unknown bank '招商银' (did you mean: 招商银行, 浙商银行, 工商银行?)"),
-        ("  bank_name: 招商银行", "  bank_name: Chase",
-         "specs/app.yaml:24:14: payment_service.bank_name: unknown bank 'Chase' (see `smartpay-apply dict`)"),
-        ("  open_province: 北京市", "  open_province: 北京",
-         "specs/app.yaml:26:18: payment_service.open_province: unknown province '北京' (did you mean: 北京市?)"),
-        ("  open_city: 海淀区", "  open_city: 海定区",
-         "specs/app.yaml:27:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)"),
-        ("  open_city: 海淀区", "  open_city: 和平区",
-         "specs/app.yaml:27:14: payment_service.open_city: '和平区' is a city of 天津市, not of 北京市"),
+        (
+            "  bank_name: 招商银行",
+            "  bank_name: 招商银",
+            "specs/app.yaml:24:14: payment_service.bank_name: unknown bank '招商银' (did you mean: 招商银行, 浙商银行, 工商银行?)",
+        ),
+        (
+            "  bank_name: 招商银行",
+            "  bank_name: Chase",
+            "specs/app.yaml:24:14: payment_service.bank_name: unknown bank 'Chase' (see `smartpay-apply dict`)",
+        ),
+        (
+            "  open_province: 北京市",
+            "  open_province: 北京",
+            "specs/app.yaml:26:18: payment_service.open_province: unknown province '北京' (did you mean: 北京市?)",
+        ),
+        (
+            "  open_city: 海淀区",
+            "  open_city: 海定区",
+            "specs/app.yaml:27:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)",
+        ),
+        (
+            "  open_city: 海淀区",
+            "  open_city: 和平区",
+            "specs/app.yaml:27:14: payment_service.open_city: '和平区' is a city of 天津市, not of 北京市",
+        ),
     ],
 )
-def test_names_not_in_the_dictionary(project: Project, line: str, replacement: str, expected: str) -> None:
+def test_names_not_in_the_dictionary(
+    project: Project, line: str, replacement: str, expected: str
+) -> None:
     save(project)
     project.spec(VALID_SPEC.replace(line, replacement))
     assert [str(p) for p in project.validate().problems] == [expected]
 
 
 def test_payment_days_and_rate_are_checked_against_the_dictionary(project: Project) -> None:
-    save(project, PaymentDictData(provinces=DATA.provinces, banks=DATA.banks, commission_rates={10: "百分之一"}, payment_days={7: "T+7"}))
+    save(
+        project,
+        PaymentDictData(
+            provinces=DATA.provinces,
+            banks=DATA.banks,
+            commission_rates={10: "百分之一"},
+            payment_days={7: "T+7"},
+        ),
+    )
     project.spec()
     assert [str(p) for p in project.validate().problems] == [
         "specs/app.yaml:28:17: payment_service.payment_days: 1 is not in the dictionary (allowed: 7)",
@@ -78,7 +107,9 @@ def test_corrupt_cache_is_a_warning(project: Project) -> None:
     report = project.validate()
     assert report.problems == []
     (warning,) = report.warnings
-    assert warning.startswith(f"{project.root.resolve()}/.smartpay/dict.json: not a valid dictionary cache")
+    assert warning.startswith(
+        f"{project.root.resolve()}/.smartpay/dict.json: not a valid dictionary cache"
+    )
     assert warning.endswith("dictionary checks skipped")
 
 

@@ -18,9 +18,16 @@ MINIMAL = "app: {app}\napp_id: {app_id}\n"
 def test_load_specs_sorted_by_app_with_source_positions(project: Project) -> None:
     project.spec(MINIMAL.format(app="zeta", app_id=2), "z.yaml")
     project.spec(VALID_SPEC, "nested/deeper/shop.yaml")
-    project.write("specs/nested/deeper/images/front.png", (project.root / "specs/images/front.png").read_bytes())
-    project.write("specs/nested/deeper/images/back.png", (project.root / "specs/images/back.png").read_bytes())
-    project.write("specs/nested/deeper/keys/tp.pem", (project.root / "specs/keys/tp.pem").read_bytes())
+    project.write(
+        "specs/nested/deeper/images/front.png",
+        (project.root / "specs/images/front.png").read_bytes(),
+    )
+    project.write(
+        "specs/nested/deeper/images/back.png", (project.root / "specs/images/back.png").read_bytes()
+    )
+    project.write(
+        "specs/nested/deeper/keys/tp.pem", (project.root / "specs/keys/tp.pem").read_bytes()
+    )
     config = load_project_config(project.root, None, environ={})
     specs = load_specs(config)
     assert [spec.app for spec in specs] == ["shop-beijing", "zeta"]
@@ -32,7 +39,10 @@ def test_load_specs_sorted_by_app_with_source_positions(project: Project) -> Non
     assert shop.source.locate("payment_service") == Location(shown, 19, 1)
     assert shop.source.locate("payment_service.not_there") == Location(shown, 19, 1)
     assert shop.account is not None
-    assert shop.account.id_card_front == (project.root / "specs/nested/deeper/images/front.png").resolve()
+    assert (
+        shop.account.id_card_front
+        == (project.root / "specs/nested/deeper/images/front.png").resolve()
+    )
 
 
 def test_load_specs_raises_spec_error_with_all_problems(project: Project) -> None:
@@ -52,7 +62,10 @@ def test_several_documents_in_one_file(project: Project) -> None:
     project.spec("---\napp: one\napp_id: 1\n---\n# only a comment\n---\napp: two\napp_id: 2\n")
     report = project.report()
     assert report.problems == []
-    assert [(s.app, s.source.document.line if s.source else 0) for s in report.specs] == [("one", 2), ("two", 7)]
+    assert [(s.app, s.source.document.line if s.source else 0) for s in report.specs] == [
+        ("one", 2),
+        ("two", 7),
+    ]
 
 
 def test_explicit_paths_files_and_directories(project: Project) -> None:
@@ -86,25 +99,44 @@ def test_env_and_file_references_are_resolved(project: Project) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("${env:SHOP_TOKEN}", "environment variable SHOP_TOKEN is not set (used as ${env:SHOP_TOKEN}; set it or give a default: ${env:SHOP_TOKEN:-value})"),
+        (
+            "${env:SHOP_TOKEN}",
+            "environment variable SHOP_TOKEN is not set (used as ${env:SHOP_TOKEN}; set it or give a default: ${env:SHOP_TOKEN:-value})",
+        ),
         ("${file:nope.txt}", "${{file:nope.txt}}: no such file ({root}/specs/nope.txt)"),
         ("${file:images}", "${{file:images}}: {root}/specs/images is a directory, not a file"),
-        ("${vault:x}", "unknown reference '${vault:x}' (allowed: ${env:NAME}, ${env:NAME:-default}, ${file:path})"),
+        (
+            "${vault:x}",
+            "unknown reference '${vault:x}' (allowed: ${env:NAME}, ${env:NAME:-default}, ${file:path})",
+        ),
         ("${env:1BAD}", "'${env:1BAD}' is not a valid variable name (letters, digits, _)"),
-        ("abc${env:X", "unclosed reference '${' (allowed: ${env:NAME}, ${env:NAME:-default}, ${file:path})"),
+        (
+            "abc${env:X",
+            "unclosed reference '${' (allowed: ${env:NAME}, ${env:NAME:-default}, ${file:path})",
+        ),
     ],
 )
-def test_reference_problems_name_where_they_were_used(project: Project, value: str, expected: str) -> None:
+def test_reference_problems_name_where_they_were_used(
+    project: Project, value: str, expected: str
+) -> None:
     project.spec(f"app: a\napp_id: 1\ncredentials:\n  access_token: '{value}'\n")
     if "{root}" in expected:
-        expected = expected.replace("{root}", str(project.root.resolve())).replace("{{", "{").replace("}}", "}")
+        expected = (
+            expected.replace("{root}", str(project.root.resolve()))
+            .replace("{{", "{")
+            .replace("}}", "}")
+        )
     assert project.problems() == [f"specs/app.yaml:4:17: credentials.access_token: {expected}"]
 
 
 def test_secret_from_env_is_not_shown_when_invalid(project: Project) -> None:
-    project.spec(VALID_SPEC.replace("  legal_id: 11010519491231002X", "  legal_id: ${env:LEGAL_ID}"))
+    project.spec(
+        VALID_SPEC.replace("  legal_id: 11010519491231002X", "  legal_id: ${env:LEGAL_ID}")
+    )
     problems = project.problems({"LEGAL_ID": "110105194912310021"})
-    assert problems == ["specs/app.yaml:11:13: account.legal_id: check digit is wrong (GB 11643): not a valid ID number"]
+    assert problems == [
+        "specs/app.yaml:11:13: account.legal_id: check digit is wrong (GB 11643): not a valid ID number"
+    ]
 
 
 # --- defaults -----------------------------------------------------------------------------
@@ -117,7 +149,9 @@ def test_defaults_merge_under_each_section_and_spec_wins(project: Project) -> No
         "    pay_notify_url: https://d.example.com/n\n    refund_audit_url: https://d.example.com/a\n"
         "    refund_succ_url: https://d.example.com/s\n"
     )
-    project.spec("app: a\napp_id: 1\ndeveloper_config:\n  pay_notify_url: https://own.example.com/n\n")
+    project.spec(
+        "app: a\napp_id: 1\ndeveloper_config:\n  pay_notify_url: https://own.example.com/n\n"
+    )
     (spec,) = project.report().specs
     assert spec.developer_config is not None
     assert spec.developer_config.pay_notify_url == "https://own.example.com/n"
@@ -126,15 +160,21 @@ def test_defaults_merge_under_each_section_and_spec_wins(project: Project) -> No
     assert spec.credentials is not None and spec.credentials.access_token is not None
     assert spec.credentials.access_token.get_secret_value() == "from-defaults"
     assert spec.source is not None
-    assert spec.source.locate("developer_config.refund_succ_url") == Location(Path("smartpay.yaml"), 9, 22)
+    assert spec.source.locate("developer_config.refund_succ_url") == Location(
+        Path("smartpay.yaml"), 9, 22
+    )
 
 
 def test_a_problem_in_defaults_points_at_smartpay_yaml_once(project: Project) -> None:
-    project.config("defaults:\n  developer_config:\n    pay_notify_url: http://insecure.example.com\n")
+    project.config(
+        "defaults:\n  developer_config:\n    pay_notify_url: http://insecure.example.com\n"
+    )
     project.spec("app: a\napp_id: 1\ndeveloper_config: {}\n", "a.yaml")
     project.spec("app: b\napp_id: 2\ndeveloper_config: {}\n", "b.yaml")
     problems = [p for p in project.problems() if "pay_notify_url" in p]
-    assert problems == ["smartpay.yaml:3:21: developer_config.pay_notify_url: must be an https:// URL"]
+    assert problems == [
+        "smartpay.yaml:3:21: developer_config.pay_notify_url: must be an https:// URL"
+    ]
 
 
 def test_load_spec_file_with_plain_defaults(project: Project) -> None:
@@ -163,25 +203,48 @@ def test_duplicate_app_and_app_id_across_files_name_both_places(project: Project
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"app: [a\n", "specs/app.yaml:2:1: invalid YAML: while parsing a flow sequence did not find expected ',' or ']'"),
+        (
+            b"app: [a\n",
+            "specs/app.yaml:2:1: invalid YAML: while parsing a flow sequence did not find expected ',' or ']'",
+        ),
         (b"app: a\napp: b\n", "specs/app.yaml:2:1: duplicate key 'app' (first at line 1)"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "specs/app.yaml:1:1: not a text file (binary data)"),
         (b"app: \xff\xfe\n", "specs/app.yaml:1:6: not valid UTF-8 (save the file as UTF-8)"),
-        (b"- a\n- b\n", "specs/app.yaml:1:1: a spec must be a mapping with app:, app_id: and the sections to manage"),
-        (b"a: &x [*x]\n", "specs/app.yaml:1:8: an alias refers to a node that contains it (recursive YAML)"),
-        (b"app: !!binary aGk=\napp_id: 1\n", "specs/app.yaml:1:6: unsupported YAML tag !!binary (allowed: plain values, !!str, !!int, !!float, !!bool, !!null)"),
-        (b"app: \x07\n", "specs/app.yaml:1:6: invalid YAML: character #x0007 is not allowed in YAML"),
-        (b"? [a, b]\n: c\n", "specs/app.yaml:1:3: a key must be a plain name, not a list or mapping"),
+        (
+            b"- a\n- b\n",
+            "specs/app.yaml:1:1: a spec must be a mapping with app:, app_id: and the sections to manage",
+        ),
+        (
+            b"a: &x [*x]\n",
+            "specs/app.yaml:1:8: an alias refers to a node that contains it (recursive YAML)",
+        ),
+        (
+            b"app: !!binary aGk=\napp_id: 1\n",
+            "specs/app.yaml:1:6: unsupported YAML tag !!binary (allowed: plain values, !!str, !!int, !!float, !!bool, !!null)",
+        ),
+        (
+            b"app: \x07\n",
+            "specs/app.yaml:1:6: invalid YAML: character #x0007 is not allowed in YAML",
+        ),
+        (
+            b"? [a, b]\n: c\n",
+            "specs/app.yaml:1:3: a key must be a plain name, not a list or mapping",
+        ),
     ],
 )
-def test_broken_files_are_problems_not_crashes(project: Project, content: bytes, expected: str) -> None:
+def test_broken_files_are_problems_not_crashes(
+    project: Project, content: bytes, expected: str
+) -> None:
     project.write("specs/app.yaml", content)
     assert project.problems() == [expected]
 
 
 def test_alias_bomb_is_refused(project: Project) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    lines += [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 9)
+    ]
     project.spec("\n".join(lines) + "\n")
     (problem,) = project.problems()
     assert problem.endswith("document too large or nested too deeply (aliases expand too far)")
@@ -224,14 +287,21 @@ def test_merge_keys_share_a_block_and_own_keys_win(project: Project) -> None:
 
 
 def test_anchors_do_not_cross_documents(project: Project) -> None:
-    project.spec("app: a\napp_id: 1\ncredentials: &creds\n  access_token: t\n---\napp: b\napp_id: 2\ncredentials: *creds\n")
-    assert project.problems() == ["specs/app.yaml:8:14: invalid YAML: found undefined alias 'creds'"]
+    project.spec(
+        "app: a\napp_id: 1\ncredentials: &creds\n  access_token: t\n---\napp: b\napp_id: 2\ncredentials: *creds\n"
+    )
+    assert project.problems() == [
+        "specs/app.yaml:8:14: invalid YAML: found undefined alias 'creds'"
+    ]
 
 
 @pytest.mark.parametrize(
     "content",
     [
-        "a: " + "[" * 200_000 + "]" * 200_000 + "\n",  # the C composer would overflow the C stack here
+        "a: "
+        + "[" * 200_000
+        + "]" * 200_000
+        + "\n",  # the C composer would overflow the C stack here
         "- " * 100_000 + "x\n",
         "a: " + "{b: " * 1000 + "1" + "}" * 1000 + "\n",
     ],

@@ -95,10 +95,18 @@ def run_raw(location: str, sql: str) -> list[tuple]:
 def dump_all(location: str) -> str:
     """Every value of every smartpay table, as one text (to look for secrets in clear)."""
     tables = [
-        "smartpay_meta", "smartpay_submissions", "smartpay_events", "smartpay_images",
-        "smartpay_runs", "smartpay_steps", "smartpay_locks", "smartpay_secrets",
+        "smartpay_meta",
+        "smartpay_submissions",
+        "smartpay_events",
+        "smartpay_images",
+        "smartpay_runs",
+        "smartpay_steps",
+        "smartpay_locks",
+        "smartpay_secrets",
     ]
-    return "\n".join(repr(row) for table in tables for row in run_raw(location, f"SELECT * FROM {table}"))
+    return "\n".join(
+        repr(row) for table in tables for row in run_raw(location, f"SELECT * FROM {table}")
+    )
 
 
 @pytest.fixture

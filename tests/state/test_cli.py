@@ -32,8 +32,12 @@ def location(tmp_path: Path) -> str:
 def project(tmp_path: Path) -> Path:
     """A project whose spec names mini-program 555 `demo-shop`, its store at `location`."""
     (tmp_path / "specs").mkdir()
-    (tmp_path / "smartpay.yaml").write_text('version: 1\nendpoint: sandbox\nspecs: ["specs/*.yaml"]\n')
-    (tmp_path / "specs" / "demo.yaml").write_text("app: demo-shop\napp_id: 555\ncredentials:\n  access_token: x\n")
+    (tmp_path / "smartpay.yaml").write_text(
+        'version: 1\nendpoint: sandbox\nspecs: ["specs/*.yaml"]\n'
+    )
+    (tmp_path / "specs" / "demo.yaml").write_text(
+        "app: demo-shop\napp_id: 555\ncredentials:\n  access_token: x\n"
+    )
     return tmp_path
 
 
@@ -50,11 +54,29 @@ def seeded(store, project):
     fingerprint = store.fingerprint("account", {"bank_card": "6217000010001234"})
     store.record_submission(555, "account", fingerprint, app="demo-shop", at=submitted)
     store.record_submission(777, "developer_config", "d" * 64, app="tea-house", at=submitted)
-    store.record_event(AuditEvent(app_id=555, tp_app_id=9, event="APP_PAYMENT_CREATE_ACCOUNT_FAIL",
-                                  event_time=parse_baidu_time("2030-01-14 12:45:10"), reason="证件照片模糊"))
-    run_id = store.start_run(command="apply plan.json", user="ci", host="runner-7", plan_checksum="sha256:" + "c" * 64)
-    store.record_step(run_id, app_id=555, app="demo-shop", action="create", section="account", result="submitted")
-    store.record_step(run_id, app_id=777, app="tea-house", action="update", section="developer_config", result="submitted")
+    store.record_event(
+        AuditEvent(
+            app_id=555,
+            tp_app_id=9,
+            event="APP_PAYMENT_CREATE_ACCOUNT_FAIL",
+            event_time=parse_baidu_time("2030-01-14 12:45:10"),
+            reason="证件照片模糊",
+        )
+    )
+    run_id = store.start_run(
+        command="apply plan.json", user="ci", host="runner-7", plan_checksum="sha256:" + "c" * 64
+    )
+    store.record_step(
+        run_id, app_id=555, app="demo-shop", action="create", section="account", result="submitted"
+    )
+    store.record_step(
+        run_id,
+        app_id=777,
+        app="tea-house",
+        action="update",
+        section="developer_config",
+        result="submitted",
+    )
     store.finish_run(run_id, "pending")
     store.put_secret("app/555/refresh_token", SECRET)
     return {"fingerprint": fingerprint, "run_id": run_id}
@@ -75,7 +97,9 @@ def test_state_show_lists_what_the_store_knows_without_secrets(cli, seeded):
 def test_state_show_one_app_by_name_as_json(cli, seeded):
     [app] = json.loads(cli("state", "show", "tea-house", "--json").stdout)
     assert (app["app_id"], app["app"]) == (777, "tea-house")
-    assert [(s["section"], s["outcome"]) for s in app["submissions"]] == [("developer_config", "pending")]
+    assert [(s["section"], s["outcome"]) for s in app["submissions"]] == [
+        ("developer_config", "pending")
+    ]
     assert app["events"] == []
 
 
@@ -102,7 +126,9 @@ def test_lock_list_and_unlock_by_name(cli, store):
     store.acquire_lock("credentials/555", LockOwner(host="h", pid=1, run_id="r-c"), ttl=600)
     listed = cli("lock", "list")
     assert listed.returncode == 0, listed.stderr
-    assert "demo-shop (555)  runner-7:4242  run r-stuck" in listed.stdout and "held" in listed.stdout
+    assert (
+        "demo-shop (555)  runner-7:4242  run r-stuck" in listed.stdout and "held" in listed.stdout
+    )
     assert "credentials/555  h:1  run r-c" in listed.stdout
     named = cli("unlock", "credentials/555")
     assert named.returncode == 0 and "Unlocked credentials/555" in named.stdout
@@ -114,7 +140,9 @@ def test_lock_list_and_unlock_by_name(cli, store):
 
 
 def test_a_store_from_a_newer_version_is_refused_by_the_commands(cli, store, location):
-    run_raw(location, f"UPDATE smartpay_meta SET value = '{LATEST + 3}' WHERE key = 'schema_version'")
+    run_raw(
+        location, f"UPDATE smartpay_meta SET value = '{LATEST + 3}' WHERE key = 'schema_version'"
+    )
     result = cli("state", "show")
     assert result.returncode == 1
     assert "written by a newer smartpay-apply" in result.stderr
@@ -157,10 +185,23 @@ def test_every_command_against_postgresql(run_cli, project, postgres_database, m
     monkeypatch.setenv("SMARTPAY_STATE_KEY", KEY)
     with open_store(url, base_dir=project) as store:
         store.record_submission(555, "account", "e" * 64, app="demo-shop", at=now())
-        store.record_event(AuditEvent(app_id=555, tp_app_id=9, event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
-                                      event_time=parse_baidu_time("2030-01-14 12:45:10")))
+        store.record_event(
+            AuditEvent(
+                app_id=555,
+                tp_app_id=9,
+                event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
+                event_time=parse_baidu_time("2030-01-14 12:45:10"),
+            )
+        )
         run_id = store.start_run(command="apply", user="ci", host="runner-7", plan_checksum=None)
-        store.record_step(run_id, app_id=555, app="demo-shop", action="create", section="account", result="submitted")
+        store.record_step(
+            run_id,
+            app_id=555,
+            app="demo-shop",
+            action="create",
+            section="account",
+            result="submitted",
+        )
         store.finish_run(run_id, "succeeded")
         store.acquire_lock(555, LockOwner(host="runner-7", pid=4242, run_id=run_id), ttl=600)
         store.put_secret("app/555/refresh_token", SECRET)
@@ -171,7 +212,12 @@ def test_every_command_against_postgresql(run_cli, project, postgres_database, m
     history = run_cli("state", "history", "555", cwd=project, env=env)
     assert f"{run_id}  succeeded" in history.stdout
     [info] = json.loads(run_cli("lock", "list", "--json", cwd=project, env=env).stdout)
-    assert (info["app_id"], info["app"], info["pid"], info["expired"]) == (555, "demo-shop", 4242, False)
+    assert (info["app_id"], info["app"], info["pid"], info["expired"]) == (
+        555,
+        "demo-shop",
+        4242,
+        False,
+    )
     unlocked = run_cli("unlock", "demo-shop", cwd=project, env=env)
     assert unlocked.returncode == 0 and "Unlocked demo-shop (555)" in unlocked.stdout
     with open_store(url, base_dir=project) as store:

@@ -13,23 +13,41 @@ from smartpay_apply.state import AuditEvent, event_outcome, open_store
 from smartpay_apply.timeutil import SHANGHAI, parse_baidu_time
 
 
-def _event(app_id: int = 42, name: str = "APP_PAYMENT_CREATE_ACCOUNT_PASS", when: str = "2019-01-14 12:45:10", reason=None):
-    return AuditEvent(app_id=app_id, tp_app_id=7, event=name, event_time=parse_baidu_time(when), reason=reason)
+def _event(
+    app_id: int = 42,
+    name: str = "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+    when: str = "2019-01-14 12:45:10",
+    reason=None,
+):
+    return AuditEvent(
+        app_id=app_id, tp_app_id=7, event=name, event_time=parse_baidu_time(when), reason=reason
+    )
 
 
 def test_the_six_payment_events_map_to_section_and_outcome():
     assert event_outcome("APP_PAYMENT_CREATE_ACCOUNT_PASS") == ("account", "approved")
     assert event_outcome("APP_PAYMENT_CREATE_ACCOUNT_FAIL") == ("account", "rejected")
-    assert event_outcome("APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS") == ("developer_config", "approved")
-    assert event_outcome("APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL") == ("developer_config", "rejected")
+    assert event_outcome("APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS") == (
+        "developer_config",
+        "approved",
+    )
+    assert event_outcome("APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL") == (
+        "developer_config",
+        "rejected",
+    )
     assert event_outcome("APP_PAYMENT_CREATE_PAYMENT_PASS") == ("payment_service", "approved")
-    assert event_outcome(_event(name="APP_PAYMENT_CREATE_PAYMENT_FAIL")) == ("payment_service", "rejected")
+    assert event_outcome(_event(name="APP_PAYMENT_CREATE_PAYMENT_FAIL")) == (
+        "payment_service",
+        "rejected",
+    )
     assert event_outcome("UNAUTHORIZED") is None
 
 
 def test_an_event_needs_an_aware_time():
     with pytest.raises(ValueError):
-        AuditEvent(app_id=1, tp_app_id=None, event="X", event_time=datetime(2019, 1, 14, 12, 45, 10))
+        AuditEvent(
+            app_id=1, tp_app_id=None, event="X", event_time=datetime(2019, 1, 14, 12, 45, 10)
+        )
 
 
 def test_a_redelivery_is_recognised(store):
@@ -44,19 +62,34 @@ def test_a_redelivery_is_recognised(store):
 def test_the_same_moment_in_another_zone_is_the_same_event(store):
     event = _event()
     assert store.record_event(event) is True
-    in_utc = AuditEvent(app_id=42, tp_app_id=7, event=event.event, event_time=event.event_time.astimezone(UTC))
+    in_utc = AuditEvent(
+        app_id=42, tp_app_id=7, event=event.event, event_time=event.event_time.astimezone(UTC)
+    )
     assert store.record_event(in_utc) is False
 
 
 def test_events_read_back_whole_and_in_beijing_time_oldest_first(store):
-    store.record_event(_event(when="2019-01-14 12:45:12", name="APP_PAYMENT_CREATE_ACCOUNT_FAIL", reason="照片模糊"))
+    store.record_event(
+        _event(
+            when="2019-01-14 12:45:12", name="APP_PAYMENT_CREATE_ACCOUNT_FAIL", reason="照片模糊"
+        )
+    )
     store.record_event(_event(when="2019-01-14 12:45:10"))
     store.record_event(_event(app_id=43, when="2019-01-14 12:45:11"))
     events = store.list_events()
-    assert [e.event_time.strftime("%H:%M:%S") for e in events] == ["12:45:10", "12:45:11", "12:45:12"]
+    assert [e.event_time.strftime("%H:%M:%S") for e in events] == [
+        "12:45:10",
+        "12:45:11",
+        "12:45:12",
+    ]
     assert events[0].event_time.tzinfo == SHANGHAI
     last = events[-1]
-    assert (last.app_id, last.tp_app_id, last.event, last.reason) == (42, 7, "APP_PAYMENT_CREATE_ACCOUNT_FAIL", "照片模糊")
+    assert (last.app_id, last.tp_app_id, last.event, last.reason) == (
+        42,
+        7,
+        "APP_PAYMENT_CREATE_ACCOUNT_FAIL",
+        "照片模糊",
+    )
     assert last.received_at.tzinfo is not None
     assert [e.app_id for e in store.list_events(43)] == [43]
     since = parse_baidu_time("2019-01-14 12:45:11")
@@ -68,7 +101,9 @@ def test_concurrent_deliveries_from_threads_store_each_event_once(store, opener)
     events = [_event(when=f"2019-01-14 12:45:{second:02d}") for second in range(10)] * 8
     connections = [opener() for _ in range(8)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda pair: connections[pair[0] % 8].record_event(pair[1]), enumerate(events)))
+        results = list(
+            pool.map(lambda pair: connections[pair[0] % 8].record_event(pair[1]), enumerate(events))
+        )
     assert sum(results) == 10
     assert len(store.list_events()) == 10
 
@@ -80,7 +115,9 @@ def _deliver_all(location: str, base_dir: str, queue) -> None:
             stored = 0
             for index in range(25):
                 event = AuditEvent(
-                    app_id=100 + index % 5, tp_app_id=7, event="APP_PAYMENT_CREATE_PAYMENT_PASS",
+                    app_id=100 + index % 5,
+                    tp_app_id=7,
+                    event="APP_PAYMENT_CREATE_PAYMENT_PASS",
                     event_time=start + timedelta(seconds=index),
                 )
                 stored += store.record_event(event)
@@ -92,7 +129,10 @@ def _deliver_all(location: str, base_dir: str, queue) -> None:
 def test_concurrent_deliveries_from_processes_store_each_event_once(store, location, tmp_path):
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=_deliver_all, args=(location, str(tmp_path), queue)) for _ in range(4)]
+    workers = [
+        context.Process(target=_deliver_all, args=(location, str(tmp_path), queue))
+        for _ in range(4)
+    ]
     for worker in workers:
         worker.start()
     results = [queue.get(timeout=120) for _ in workers]

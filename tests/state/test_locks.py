@@ -49,7 +49,13 @@ def test_list_locks_shows_owner_and_expiry(store):
     store.acquire_lock(123, ALICE, ttl=300)
     store.acquire_lock("credentials/123", BOB, ttl=300)
     app_lock, credentials_lock = store.list_locks()
-    assert (app_lock.name, app_lock.app_id, app_lock.host, app_lock.pid, app_lock.run_id) == ("123", 123, "ci-1", 111, "r-alice")
+    assert (app_lock.name, app_lock.app_id, app_lock.host, app_lock.pid, app_lock.run_id) == (
+        "123",
+        123,
+        "ci-1",
+        111,
+        "r-alice",
+    )
     assert app_lock.expired is False
     assert 299 <= (app_lock.expires_at - app_lock.acquired_at).total_seconds() <= 301
     assert (credentials_lock.name, credentials_lock.app_id) == ("credentials/123", None)
@@ -117,7 +123,10 @@ def test_many_processes_taking_one_lock_never_overlap(store, location, tmp_path)
     log_path = str(tmp_path / "holders.log")
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=_worker, args=(location, str(tmp_path), log_path, i, queue)) for i in range(6)]
+    workers = [
+        context.Process(target=_worker, args=(location, str(tmp_path), log_path, i, queue))
+        for i in range(6)
+    ]
     for worker in workers:
         worker.start()
     results = [queue.get(timeout=180) for _ in workers]

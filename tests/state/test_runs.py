@@ -10,16 +10,33 @@ from smartpay_apply.errors import StateError
 
 
 def test_a_run_with_its_steps(store):
-    run_id = store.start_run(command="apply plan.json", user="ci", host="runner-3", plan_checksum="sha256:abc")
+    run_id = store.start_run(
+        command="apply plan.json", user="ci", host="runner-3", plan_checksum="sha256:abc"
+    )
     assert run_id.startswith("r-")
-    store.record_step(run_id, app_id=1, app="shop", action="create", section="account", result="submitted")
-    store.record_step(run_id, app_id=2, app="cafe", action="update", section="developer_config", result="failed", detail="errno 60012")
+    store.record_step(
+        run_id, app_id=1, app="shop", action="create", section="account", result="submitted"
+    )
+    store.record_step(
+        run_id,
+        app_id=2,
+        app="cafe",
+        action="update",
+        section="developer_config",
+        result="failed",
+        detail="errno 60012",
+    )
     [running] = store.list_runs()
     assert (running.status, running.finished_at) == ("running", None)
     store.finish_run(run_id, "failed")
     [run] = store.list_runs()
     assert (run.run_id, run.command, run.user, run.host, run.plan_checksum, run.status) == (
-        run_id, "apply plan.json", "ci", "runner-3", "sha256:abc", "failed",
+        run_id,
+        "apply plan.json",
+        "ci",
+        "runner-3",
+        "sha256:abc",
+        "failed",
     )
     assert run.finished_at >= run.started_at
     assert [(s.seq, s.app, s.action, s.section, s.result, s.detail) for s in run.steps] == [
@@ -32,7 +49,14 @@ def test_runs_newest_first_filtered_by_app_and_limited(store):
     ids = []
     for index in range(4):
         run_id = store.start_run(command=f"apply #{index}", user="ci", host="h", plan_checksum=None)
-        store.record_step(run_id, app_id=1 + index % 2, app=f"app{1 + index % 2}", action="a", section="s", result="ok")
+        store.record_step(
+            run_id,
+            app_id=1 + index % 2,
+            app=f"app{1 + index % 2}",
+            action="a",
+            section="s",
+            result="ok",
+        )
         store.finish_run(run_id, "succeeded")
         ids.append(run_id)
     assert [r.run_id for r in store.list_runs()] == ids[::-1]
@@ -44,8 +68,15 @@ def test_runs_newest_first_filtered_by_app_and_limited(store):
 
 def test_secrets_in_step_details_are_masked(store):
     run_id = store.start_run(command="apply", user="ci", host="h", plan_checksum=None)
-    store.record_step(run_id, app_id=1, app="shop", action="call", section="account", result="failed",
-                      detail="GET /rest/2.0/x?access_token=24.secretvalue&app_id=1")
+    store.record_step(
+        run_id,
+        app_id=1,
+        app="shop",
+        action="call",
+        section="account",
+        result="failed",
+        detail="GET /rest/2.0/x?access_token=24.secretvalue&app_id=1",
+    )
     [run] = store.list_runs()
     assert run.steps[0].detail == "GET /rest/2.0/x?access_token=****&app_id=1"
 
@@ -54,7 +85,14 @@ def test_concurrent_steps_of_one_run_are_all_kept(store, opener):
     run_id = store.start_run(command="apply", user="ci", host="h", plan_checksum=None)
     connections = [opener() for _ in range(8)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda i: connections[i % 8].record_step(run_id, app_id=i, app=f"a{i}", action="x", section="s", result="ok"), range(40)))
+        list(
+            pool.map(
+                lambda i: connections[i % 8].record_step(
+                    run_id, app_id=i, app=f"a{i}", action="x", section="s", result="ok"
+                ),
+                range(40),
+            )
+        )
     [run] = store.list_runs()
     assert sorted(s.seq for s in run.steps) == list(range(1, 41))
 

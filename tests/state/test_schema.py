@@ -21,7 +21,9 @@ def test_first_open_creates_the_file_and_applies_every_migration(opener, locatio
     assert store.schema_version() == LATEST
     if not location.startswith("postgresql://"):
         assert Path(location).is_file()  # parent directory "nested/" created too
-    assert run_raw(location, "SELECT value FROM smartpay_meta WHERE key = 'schema_version'") == [(str(LATEST),)]
+    assert run_raw(location, "SELECT value FROM smartpay_meta WHERE key = 'schema_version'") == [
+        (str(LATEST),)
+    ]
 
 
 def test_relative_sqlite_path_is_relative_to_the_project(tmp_path):
@@ -53,7 +55,10 @@ def _open_and_write(location: str, base_dir: str, index: int, queue) -> None:
 def test_many_processes_opening_a_new_store_at_once_all_succeed(location, tmp_path):
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=_open_and_write, args=(location, str(tmp_path), i, queue)) for i in range(6)]
+    workers = [
+        context.Process(target=_open_and_write, args=(location, str(tmp_path), i, queue))
+        for i in range(6)
+    ]
     for worker in workers:
         worker.start()
     results = [queue.get(timeout=120) for _ in workers]
@@ -70,14 +75,18 @@ def test_many_processes_opening_a_new_store_at_once_all_succeed(location, tmp_pa
 
 def test_a_store_written_by_a_newer_version_is_refused(opener, location, tmp_path):
     opener().close()
-    run_raw(location, f"UPDATE smartpay_meta SET value = '{LATEST + 1}' WHERE key = 'schema_version'")
+    run_raw(
+        location, f"UPDATE smartpay_meta SET value = '{LATEST + 1}' WHERE key = 'schema_version'"
+    )
     with pytest.raises(StateError) as caught:
         open_store(location, base_dir=tmp_path)
     message = str(caught.value)
     assert "newer smartpay-apply" in message
     assert f"schema version {LATEST + 1}" in message
     # Refused, not "fixed": the version is left as the newer tool wrote it.
-    assert run_raw(location, "SELECT value FROM smartpay_meta WHERE key = 'schema_version'") == [(str(LATEST + 1),)]
+    assert run_raw(location, "SELECT value FROM smartpay_meta WHERE key = 'schema_version'") == [
+        (str(LATEST + 1),)
+    ]
 
 
 def test_a_corrupt_sqlite_file_is_a_clear_error_naming_it(tmp_path):
@@ -99,7 +108,9 @@ def test_a_sqlite_database_of_another_program_is_left_alone(tmp_path):
     conn.close()
     with pytest.raises(StateError, match="a database of another program \\(tables: customers\\)"):
         open_store(str(path), base_dir=tmp_path)
-    assert run_raw(str(path), "SELECT name FROM sqlite_master WHERE type = 'table'") == [("customers",)]
+    assert run_raw(str(path), "SELECT name FROM sqlite_master WHERE type = 'table'") == [
+        ("customers",)
+    ]
 
 
 def test_a_sqlite_path_that_is_a_directory_is_a_clear_error(tmp_path):

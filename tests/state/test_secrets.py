@@ -19,7 +19,9 @@ REFRESH = "24.4f1c9e0d-refresh-token-abcdefghijklmnop"
 def test_a_secret_round_trips_and_is_not_in_clear_at_rest(store, location):
     store.put_secret("app/42/refresh_token", REFRESH)
     assert store.get_secret("app/42/refresh_token") == REFRESH
-    [(sealed,)] = run_raw(location, "SELECT sealed FROM smartpay_secrets WHERE name = 'app/42/refresh_token'")
+    [(sealed,)] = run_raw(
+        location, "SELECT sealed FROM smartpay_secrets WHERE name = 'app/42/refresh_token'"
+    )
     assert sealed.startswith("v1.")
     assert REFRESH not in dump_all(location)
     assert "4f1c9e0d" not in dump_all(location)
@@ -71,7 +73,12 @@ def test_a_ciphertext_moved_to_another_name_does_not_decrypt(store, location):
 def test_list_and_delete(store):
     for key in ("app/2/refresh_token", "app/1/refresh_token", "tp/ticket", "app/1/access_token"):
         store.put_secret(key, "v")
-    assert store.list_secret_keys() == ["app/1/access_token", "app/1/refresh_token", "app/2/refresh_token", "tp/ticket"]
+    assert store.list_secret_keys() == [
+        "app/1/access_token",
+        "app/1/refresh_token",
+        "app/2/refresh_token",
+        "tp/ticket",
+    ]
     assert store.list_secret_keys("app/1/") == ["app/1/access_token", "app/1/refresh_token"]
     store.delete_secret("app/1/access_token")
     store.delete_secret("never/there")
@@ -96,7 +103,9 @@ def test_concurrent_rotations_of_one_refresh_token_have_one_winner(store, opener
     store.put_secret(key, "rt-0")
     connections = [opener() for _ in range(8)]  # one connection each, as separate processes would
     with ThreadPoolExecutor(max_workers=8) as pool:
-        wins = list(pool.map(lambda i: connections[i].replace_secret(key, "rt-0", f"rt-from-{i}"), range(8)))
+        wins = list(
+            pool.map(lambda i: connections[i].replace_secret(key, "rt-0", f"rt-from-{i}"), range(8))
+        )
     assert wins.count(True) == 1
     assert store.get_secret(key) == f"rt-from-{wins.index(True)}"
 

@@ -41,12 +41,26 @@ def write_config(
 
 def plain(values: dict[str, Any]) -> dict[str, Any]:
     """Spec values as YAML can hold them (Decimal as a number, text as text)."""
-    return {k: (int(v) if isinstance(v, Decimal) and v == v.to_integral() else
-                float(v) if isinstance(v, Decimal) else v) for k, v in values.items()}
+    return {
+        k: (
+            int(v)
+            if isinstance(v, Decimal) and v == v.to_integral()
+            else float(v)
+            if isinstance(v, Decimal)
+            else v
+        )
+        for k, v in values.items()
+    }
 
 
-def spec_document(app: str, app_id: int, *, token: str | None = None, account: dict[str, Any] | None = None,
-                  payment: dict[str, Any] | None = None) -> dict[str, Any]:
+def spec_document(
+    app: str,
+    app_id: int,
+    *,
+    token: str | None = None,
+    account: dict[str, Any] | None = None,
+    payment: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A complete spec (id cards as uploaded URLs); `account`/`payment` override fields."""
     return {
         "app": app,

@@ -41,4 +41,4 @@ payment_service:
 def spec_without_credentials(app: str, app_id: int) -> str:
     """VALID_SPEC for another mini-program, with no `credentials:` (its token comes from the
     TP flow): the same account, developer config and payment service."""
-    return f"app: {app}\napp_id: {app_id}\n" + VALID_SPEC[VALID_SPEC.index("account:\n"):]
+    return f"app: {app}\napp_id: {app_id}\n" + VALID_SPEC[VALID_SPEC.index("account:\n") :]
