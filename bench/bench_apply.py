@@ -73,19 +73,30 @@ def main() -> None:
     parser.add_argument("apps", nargs="?", type=int, default=500)
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--state", default=".smartpay/state.db",
-                        help="state: of the project (e.g. /dev/shm/x.db to leave out disk fsyncs)")
+    parser.add_argument(
+        "--state",
+        default=".smartpay/state.db",
+        help="state: of the project (e.g. /dev/shm/x.db to leave out disk fsyncs)",
+    )
     args = parser.parse_args()
 
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(args.latency_ms)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(args.latency_ms)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().strip()
         with tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp:
             root = Path(tmp)
             project = Project(root, base_url, state=args.state)
-            text = (root / "smartpay.yaml").read_text().replace("concurrency: 8", f"concurrency: {args.concurrency}")
+            text = (
+                (root / "smartpay.yaml")
+                .read_text()
+                .replace("concurrency: 8", f"concurrency: {args.concurrency}")
+            )
             (root / "smartpay.yaml").write_text(text)
             for number in range(args.apps):
                 project.add(f"app-{number:04d}", 100_000 + number)
@@ -94,10 +105,23 @@ def main() -> None:
             started = time.perf_counter()
             with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 child = subprocess.Popen(
-                    [sys.executable, "-m", "smartpay_apply", "apply", "--auto-approve", "--format", "json"],
-                    cwd=root, env=env, stdout=out, stderr=err,
+                    [
+                        sys.executable,
+                        "-m",
+                        "smartpay_apply",
+                        "apply",
+                        "--auto-approve",
+                        "--format",
+                        "json",
+                    ],
+                    cwd=root,
+                    env=env,
+                    stdout=out,
+                    stderr=err,
                 )
-                _, status, usage = os.wait4(child.pid, 0)  # the CLI's own rusage (CPU), not the server's
+                _, status, usage = os.wait4(
+                    child.pid, 0
+                )  # the CLI's own rusage (CPU), not the server's
                 wall = time.perf_counter() - started
                 server_cpu = proc_cpu(server.pid) - server0
                 returncode = os.waitstatus_to_exitcode(status)
@@ -119,17 +143,27 @@ def main() -> None:
     print(f"apps:            {args.apps} (from nothing, no waiting; exit {returncode})")
     print(f"steps recorded:  {steps} ({result['summary']['in_review']} apps now in review)")
     print(f"requests:        {requests} ({requests / args.apps:.1f} per app)")
-    print(f"latency:         {args.latency_ms:.0f} ms, concurrency {args.concurrency}, state {args.state}")
+    print(
+        f"latency:         {args.latency_ms:.0f} ms, concurrency {args.concurrency}, state {args.state}"
+    )
     print(f"ideal parallel:  {ideal:.2f} s (requests x latency / concurrency)")
     print(f"apply wall time: {wall:.2f} s (whole CLI process)")
     print(f"ratio:           {wall / ideal:.2f} (target <= 1.5)")
-    print(f"apply CPU:       {usage.ru_utime + usage.ru_stime:.2f} s (the CLI process: user {usage.ru_utime:.2f} + "
-          f"system {usage.ru_stime:.2f}), peak RSS {usage.ru_maxrss / 1024:.0f} MB")
-    print(f"sandbox CPU:     {server_cpu:.2f} s during the apply ({server_cpu / requests * 1000:.2f} ms per request)")
-    print(f"CPU per request: {(usage.ru_utime + usage.ru_stime + server_cpu) / requests * 1000:.2f} ms, CLI + sandbox "
-          f"(2 cores allow {2 * args.latency_ms / args.concurrency:.2f} ms at the ideal, {3 * args.latency_ms / args.concurrency:.2f} at 1.5x)")
-    print(f"baseline:        {baseline:.2f} s = ratio {baseline / ideal:.2f} "
-          "(the same number of bare GETs through OpenApi, same concurrency: the machine's floor now)")
+    print(
+        f"apply CPU:       {usage.ru_utime + usage.ru_stime:.2f} s (the CLI process: user {usage.ru_utime:.2f} + "
+        f"system {usage.ru_stime:.2f}), peak RSS {usage.ru_maxrss / 1024:.0f} MB"
+    )
+    print(
+        f"sandbox CPU:     {server_cpu:.2f} s during the apply ({server_cpu / requests * 1000:.2f} ms per request)"
+    )
+    print(
+        f"CPU per request: {(usage.ru_utime + usage.ru_stime + server_cpu) / requests * 1000:.2f} ms, CLI + sandbox "
+        f"(2 cores allow {2 * args.latency_ms / args.concurrency:.2f} ms at the ideal, {3 * args.latency_ms / args.concurrency:.2f} at 1.5x)"
+    )
+    print(
+        f"baseline:        {baseline:.2f} s = ratio {baseline / ideal:.2f} "
+        "(the same number of bare GETs through OpenApi, same concurrency: the machine's floor now)"
+    )
 
 
 if __name__ == "__main__":

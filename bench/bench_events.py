@@ -47,10 +47,20 @@ uvicorn.run(create_receiver(settings, store), host="127.0.0.1", port=int(sys.arg
 
 def envelope(app_id: int) -> dict[str, str]:
     message = json.dumps(
-        {"appId": app_id, "tpAppId": 1, "eventTime": "2026-11-25 10:00:00", "event": "APP_PAYMENT_CREATE_ACCOUNT_PASS"}
+        {
+            "appId": app_id,
+            "tpAppId": 1,
+            "eventTime": "2026-11-25 10:00:00",
+            "event": "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        }
     ).encode()
     encrypted = crypto.encrypt(crypto.aes_key(AES), message, CLIENT)
-    return {"Nonce": "n", "TimeStamp": "1", "Encrypt": encrypted, "MsgSignature": crypto.signature(TOKEN, "1", "n", encrypted)}
+    return {
+        "Nonce": "n",
+        "TimeStamp": "1",
+        "Encrypt": encrypted,
+        "MsgSignature": crypto.signature(TOKEN, "1", "n", encrypted),
+    }
 
 
 async def push_all(url: str, pushes: int, concurrency: int) -> tuple[float, int]:
@@ -92,7 +102,9 @@ def main() -> None:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         db = Path(tmp) / "state.db"
-        server = subprocess.Popen([sys.executable, "-c", SERVER, str(db), str(port), TOKEN, AES, CLIENT], cwd=ROOT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(db), str(port), TOKEN, AES, CLIENT], cwd=ROOT
+        )
         try:
             url = f"http://127.0.0.1:{port}"
             wait_up(url)
@@ -104,14 +116,18 @@ def main() -> None:
 
         with open_store(str(db), base_dir=Path(tmp)) as store:
             stored = len(store.list_events())
-    print(f"receiver: {args.pushes} pushes at concurrency {args.concurrency}: {wall:.2f} s, "
-          f"{args.pushes / wall:.0f} pushes/s, answered success {ok}, stored {stored}")
+    print(
+        f"receiver: {args.pushes} pushes at concurrency {args.concurrency}: {wall:.2f} s, "
+        f"{args.pushes / wall:.0f} pushes/s, answered success {ok}, stored {stored}"
+    )
 
     key = crypto.aes_key(AES)
     bodies = [envelope(i) for i in range(5000)]
     start = time.perf_counter()
     for body in bodies:
-        crypto.verify_signature(TOKEN, body["MsgSignature"], body["TimeStamp"], body["Nonce"], body["Encrypt"])
+        crypto.verify_signature(
+            TOKEN, body["MsgSignature"], body["TimeStamp"], body["Nonce"], body["Encrypt"]
+        )
         parse_event(parse_json(crypto.decrypt(key, body["Encrypt"], CLIENT)))
     per = (time.perf_counter() - start) / len(bodies)
     print(f"verify + decrypt + parse: {per * 1e6:.0f} µs per push")

@@ -53,15 +53,25 @@ def _params(first: date, page: int, size: int) -> dict[str, str]:
     beijing = ZoneInfo("Asia/Shanghai")
     start = int(datetime(first.year, first.month, first.day, tzinfo=beijing).timestamp())
     end = int(datetime(END.year, END.month, END.day, tzinfo=beijing).timestamp()) + 86399
-    return {"access_token": f"sandbox-{APP_ID}", "status": "all", "start_time": str(start), "end_time": str(end),
-            "current_page": str(page), "page_size": str(size)}
+    return {
+        "access_token": f"sandbox-{APP_ID}",
+        "status": "all",
+        "start_time": str(start),
+        "end_time": str(end),
+        "current_page": str(page),
+        "page_size": str(size),
+    }
 
 
-async def _fetch_all(base_url: str, first: date, size: int, concurrency: int, keep: Path | None) -> tuple[float, int]:
+async def _fetch_all(
+    base_url: str, first: date, size: int, concurrency: int, keep: Path | None
+) -> tuple[float, int]:
     """Every page with a bare client; returns (seconds, pages); with `keep`, saves each body."""
     from httpx_aiohttp import AiohttpTransport
 
-    async with httpx.AsyncClient(transport=AiohttpTransport(), base_url=base_url, timeout=60) as client:
+    async with httpx.AsyncClient(
+        transport=AiohttpTransport(), base_url=base_url, timeout=60
+    ) as client:
         first_page = (await client.get(ORDERLIST, params=_params(first, 1, size))).json()["data"]
         pages = int(first_page["total_page"])
         gate = asyncio.Semaphore(concurrency)
@@ -87,7 +97,9 @@ def _serve_static(pages_dir: str, port: int, latency: float) -> None:
 
     async def orderlist(request: web.Request) -> web.Response:
         await asyncio.sleep(latency)
-        return web.Response(body=bodies[int(request.query["current_page"])], content_type="application/json")
+        return web.Response(
+            body=bodies[int(request.query["current_page"])], content_type="application/json"
+        )
 
     app = web.Application()
     app.router.add_get(ORDERLIST, orderlist)
@@ -96,9 +108,18 @@ def _serve_static(pages_dir: str, port: int, latency: float) -> None:
 
 def _floor(base_url: str, first: date, args: argparse.Namespace) -> tuple[float, int]:
     """_fetch_all in a child process: (seconds, pages) of a bare client that has a core to itself."""
-    command = [sys.executable, __file__, "--fetch-all", base_url, first.isoformat(), str(args.page_size),
-               str(args.concurrency)]
-    seconds, pages = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+    command = [
+        sys.executable,
+        __file__,
+        "--fetch-all",
+        base_url,
+        first.isoformat(),
+        str(args.page_size),
+        str(args.concurrency),
+    ]
+    seconds, pages = subprocess.run(
+        command, capture_output=True, text=True, check=True
+    ).stdout.split()
     return float(seconds), int(pages)
 
 
@@ -108,12 +129,34 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _export(base_url: str, root: Path, first: date, args: argparse.Namespace) -> tuple[float, int, resource.struct_rusage]:
-    project = write_project(root / "project", base_url, [("shop", APP_ID)], concurrency=args.concurrency)
-    command = [sys.executable, "-m", "smartpay_apply", "data", "orders", "shop", "--from", first.isoformat(),
-               "--to", END.isoformat(), "--page-size", str(args.page_size), "--format", args.format, "-o", "orders.out"]
+def _export(
+    base_url: str, root: Path, first: date, args: argparse.Namespace
+) -> tuple[float, int, resource.struct_rusage]:
+    project = write_project(
+        root / "project", base_url, [("shop", APP_ID)], concurrency=args.concurrency
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "smartpay_apply",
+        "data",
+        "orders",
+        "shop",
+        "--from",
+        first.isoformat(),
+        "--to",
+        END.isoformat(),
+        "--page-size",
+        str(args.page_size),
+        "--format",
+        args.format,
+        "-o",
+        "orders.out",
+    ]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ})
+    process = subprocess.Popen(
+        command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ}
+    )
     assert process.stderr is not None
     stderr = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)  # this child's own rusage, not the server's
@@ -128,7 +171,9 @@ def _export(base_url: str, root: Path, first: date, args: argparse.Namespace) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--server", choices=["sandbox", "static"], default="sandbox")
-    parser.add_argument("--concurrency", type=int, default=16, help="pages in flight (smartpay.yaml concurrency)")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="pages in flight (smartpay.yaml concurrency)"
+    )
     parser.add_argument("--latency-ms", type=float, default=50)
     parser.add_argument("--orders-per-day", type=int, default=1000)
     parser.add_argument("--page-size", type=int, default=100)
@@ -137,7 +182,12 @@ def main() -> None:
 
     first = END - timedelta(days=DAYS - 1)
     latency = args.latency_ms / 1000
-    settings = {"audit_delay": 0, "orders_per_day": args.orders_per_day, "data_days": DAYS, "data_end": END.isoformat()}
+    settings = {
+        "audit_delay": 0,
+        "orders_per_day": args.orders_per_day,
+        "data_days": DAYS,
+        "data_end": END.isoformat(),
+    }
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         root = Path(tmp)
         with running_server(SandboxConfig().with_overrides(**settings)) as sandbox_url:
@@ -145,14 +195,20 @@ def main() -> None:
             keep = root / "pages" if args.server == "static" else None
             if keep:
                 keep.mkdir()
-            asyncio.run(_fetch_all(sandbox_url, first, args.page_size, args.concurrency, keep))  # warms the caches
-            httpx.put(f"{sandbox_url}/_sandbox/faults", json={"latency_ms": args.latency_ms}).raise_for_status()
+            asyncio.run(
+                _fetch_all(sandbox_url, first, args.page_size, args.concurrency, keep)
+            )  # warms the caches
+            httpx.put(
+                f"{sandbox_url}/_sandbox/faults", json={"latency_ms": args.latency_ms}
+            ).raise_for_status()
             if args.server == "sandbox":
                 floor, pages = _floor(sandbox_url, first, args)
                 wall, rows, usage = _export(sandbox_url, root, first, args)
         if args.server == "static":
             port = _free_port()
-            server = subprocess.Popen([sys.executable, __file__, "--serve-static", str(keep), str(port), str(latency)])
+            server = subprocess.Popen(
+                [sys.executable, __file__, "--serve-static", str(keep), str(port), str(latency)]
+            )
             try:
                 static_url = f"http://127.0.0.1:{port}"
                 for _ in range(200):
@@ -168,12 +224,16 @@ def main() -> None:
                 server.wait()
     ideal = math.ceil(rows / args.page_size) * latency / args.concurrency
     print(f"server          {args.server}")
-    print(f"rows            {rows} in {pages} pages (page_size {args.page_size}, concurrency {args.concurrency}, "
-          f"latency {args.latency_ms:g} ms, format {args.format})")
+    print(
+        f"rows            {rows} in {pages} pages (page_size {args.page_size}, concurrency {args.concurrency}, "
+        f"latency {args.latency_ms:g} ms, format {args.format})"
+    )
     print(f"ideal           {ideal:.2f} s (requests x latency / concurrency)")
     print(f"floor           {floor:.2f} s (bare client, same pages: what the server allows here)")
     print(f"wall            {wall:.2f} s (CLI start to exit)")
-    print(f"ratio           {wall / ideal:.2f} to ideal (target <= 1.5), {wall / floor:.2f} to floor")
+    print(
+        f"ratio           {wall / ideal:.2f} to ideal (target <= 1.5), {wall / floor:.2f} to floor"
+    )
     print(f"exporter CPU    {usage.ru_utime + usage.ru_stime:.2f} s")
     print(f"peak RSS        {usage.ru_maxrss / 1024:.1f} MB (the CLI process; target < 150)")
 
@@ -183,7 +243,13 @@ if __name__ == "__main__":
         _serve_static(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif len(sys.argv) == 6 and sys.argv[1] == "--fetch-all":
         taken, count = asyncio.run(
-            _fetch_all(sys.argv[2], date.fromisoformat(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), None)
+            _fetch_all(
+                sys.argv[2],
+                date.fromisoformat(sys.argv[3]),
+                int(sys.argv[4]),
+                int(sys.argv[5]),
+                None,
+            )
         )
         print(taken, count)
     else:

@@ -65,17 +65,27 @@ def proc_cpu(pid: int) -> float:
 
 def public_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def payment(app_id: int) -> dict[str, str]:
     return {
-        "app_name": f"店铺{app_id}", "service_phone": "13500000000", "bank_account": "某某科技有限公司",
-        "bank_card": f"62220200{app_id:011d}", "bank_name": "招商银行", "bank_branch": "招商银行北京上地支行",
-        "open_province": "北京市", "open_city": "海淀区", "payment_days": "7", "commission_rate": "6",
-        "pool_cash_pledge": "1000", "day_max_frozen_amount": "10000",
+        "app_name": f"店铺{app_id}",
+        "service_phone": "13500000000",
+        "bank_account": "某某科技有限公司",
+        "bank_card": f"62220200{app_id:011d}",
+        "bank_name": "招商银行",
+        "bank_branch": "招商银行北京上地支行",
+        "open_province": "北京市",
+        "open_city": "海淀区",
+        "payment_days": "7",
+        "commission_rate": "6",
+        "pool_cash_pledge": "1000",
+        "day_max_frozen_amount": "10000",
     }
 
 
@@ -85,15 +95,26 @@ def make_spec(app_id: int, pem: str, image_url: str) -> AppSpec:
         app_id=app_id,
         credentials={"access_token": f"sandbox-{app_id}"},
         account={
-            "business_scope": "日用百货零售", "business_province": "北京市", "business_city": "北京市",
-            "business_detail_address": "海淀区上地十街10号", "legal_person": "张三",
-            "legal_id": "11010519491231002X", "id_card_front_url": image_url, "id_card_back_url": image_url,
+            "business_scope": "日用百货零售",
+            "business_province": "北京市",
+            "business_city": "北京市",
+            "business_detail_address": "海淀区上地十街10号",
+            "legal_person": "张三",
+            "legal_id": "11010519491231002X",
+            "id_card_front_url": image_url,
+            "id_card_back_url": image_url,
         },
         developer_config={
-            "tp_public_key": pem, "pay_notify_url": "https://tp.example.cn/notify",
-            "refund_audit_url": "https://tp.example.cn/refund-audit", "refund_succ_url": "https://tp.example.cn/refund",
+            "tp_public_key": pem,
+            "pay_notify_url": "https://tp.example.cn/notify",
+            "refund_audit_url": "https://tp.example.cn/refund-audit",
+            "refund_succ_url": "https://tp.example.cn/refund",
         },
-        payment_service={**payment(app_id), "pool_cash_pledge": Decimal(1000), "day_max_frozen_amount": Decimal(10000)},
+        payment_service={
+            **payment(app_id),
+            "pool_cash_pledge": Decimal(1000),
+            "day_max_frozen_amount": Decimal(10000),
+        },
     )
 
 
@@ -104,20 +125,42 @@ async def onboard(base: str, app_ids: list[int], pem: str) -> str:
     async def one(client: httpx.AsyncClient, app_id: int) -> None:
         nonlocal image_url
         params = {"access_token": f"sandbox-{app_id}"}
-        upload = await client.post("/file/2.0/smartapp/upload/image", params=params,
-                                   files={"multipartFile": ("a.png", PNG, "image/png")})
+        upload = await client.post(
+            "/file/2.0/smartapp/upload/image",
+            params=params,
+            files={"multipartFile": ("a.png", PNG, "image/png")},
+        )
         url = upload.json()["data"]
         image_url = url
-        await client.post(f"{PAY}/account/create", params=params, data={
-            "business_scope": "日用百货零售", "business_province": "北京市", "business_city": "北京市",
-            "business_detail_address": "海淀区上地十街10号", "legal_person": "张三",
-            "legal_id": "11010519491231002X", "id_card_front_url": url, "id_card_back_url": url})
-        await client.post(f"{PAY}/developconfig/submit", params=params, data={
-            "tp_public_key": pem, "pay_notify_url": "https://tp.example.cn/notify",
-            "refund_audit_url": "https://tp.example.cn/refund-audit", "refund_succ_url": "https://tp.example.cn/refund"})
+        await client.post(
+            f"{PAY}/account/create",
+            params=params,
+            data={
+                "business_scope": "日用百货零售",
+                "business_province": "北京市",
+                "business_city": "北京市",
+                "business_detail_address": "海淀区上地十街10号",
+                "legal_person": "张三",
+                "legal_id": "11010519491231002X",
+                "id_card_front_url": url,
+                "id_card_back_url": url,
+            },
+        )
+        await client.post(
+            f"{PAY}/developconfig/submit",
+            params=params,
+            data={
+                "tp_public_key": pem,
+                "pay_notify_url": "https://tp.example.cn/notify",
+                "refund_audit_url": "https://tp.example.cn/refund-audit",
+                "refund_succ_url": "https://tp.example.cn/refund",
+            },
+        )
         for section in ("account", "developer_config"):
             await client.post(f"/_sandbox/apps/{app_id}/{section}/approve")
-        body = (await client.post(f"{PAY}/paymentservice/create", params=params, data=payment(app_id))).json()
+        body = (
+            await client.post(f"{PAY}/paymentservice/create", params=params, data=payment(app_id))
+        ).json()
         assert body["errno"] == 0, body
         await client.post(f"/_sandbox/apps/{app_id}/payment_service/approve")
 
@@ -130,8 +173,11 @@ async def onboard(base: str, app_ids: list[int], pem: str) -> str:
 
         await asyncio.gather(*(bounded(app_id) for app_id in app_ids))
         if not image_url:  # nothing onboarded: still need an uploaded URL for the specs
-            upload = await client.post("/file/2.0/smartapp/upload/image", params={"access_token": "sandbox-1"},
-                                       files={"multipartFile": ("a.png", PNG, "image/png")})
+            upload = await client.post(
+                "/file/2.0/smartapp/upload/image",
+                params={"access_token": "sandbox-1"},
+                files={"multipartFile": ("a.png", PNG, "image/png")},
+            )
             image_url = upload.json()["data"]
     return image_url
 
@@ -170,7 +216,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    server = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert server.stdout is not None
         base = server.stdout.readline().strip()
@@ -183,8 +231,13 @@ def main() -> None:
             admin.put("/_sandbox/faults", json={"latency_ms": args.latency_ms})
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp)
-                config = ProjectConfig(root=root, path=root / "smartpay.yaml", endpoint=base,
-                                       state="state.db", concurrency=args.concurrency)
+                config = ProjectConfig(
+                    root=root,
+                    path=root / "smartpay.yaml",
+                    endpoint=base,
+                    state="state.db",
+                    concurrency=args.concurrency,
+                )
                 print(f"rss before plan: {rss_mb():.0f} MB")
                 server0 = proc_cpu(server.pid)
                 wall, used, errors, pending = asyncio.run(run_plan(config, specs))
@@ -200,17 +253,27 @@ def main() -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_cpu = children.ru_utime + children.ru_stime  # the whole sandbox process, all phases
     ideal = requests * args.latency_ms / 1000 / args.concurrency
-    print(f"mini-programs: {args.apps} ({args.onboarded} onboarded), errors: {errors}, with pending steps: {pending}")
-    print(f"requests: {requests} at {args.latency_ms:.0f} ms latency, concurrency {args.concurrency}")
+    print(
+        f"mini-programs: {args.apps} ({args.onboarded} onboarded), errors: {errors}, with pending steps: {pending}"
+    )
+    print(
+        f"requests: {requests} at {args.latency_ms:.0f} ms latency, concurrency {args.concurrency}"
+    )
     print(f"wall: {wall:.2f} s  ideal: {ideal:.2f} s  ratio: {wall / ideal:.2f}")
     print(f"client CPU: {used:.2f} s ({used / max(requests, 1) * 1000:.2f} ms per request)")
-    print(f"baseline, {requests} bare GETs through OpenApi (no plan work): wall {base_wall:.2f} s, "
-          f"ratio {base_wall / ideal:.2f}, client CPU {base_cpu / requests * 1000:.2f} ms per request")
-    print(f"sandbox server CPU during the plan: {server_plan:.2f} s ({server_plan / requests * 1000:.2f} ms per request), "
-          f"during the baseline: {server_base / requests * 1000:.2f} ms per request; whole life {server_cpu:.2f} s")
-    print(f"client + server CPU per request: plan {(used + server_plan) / requests * 1000:.2f} ms, "
-          f"baseline {(base_cpu + server_base) / requests * 1000:.2f} ms (2 cores allow "
-          f"{2 * args.latency_ms / args.concurrency:.2f} ms at the ideal, {3 * args.latency_ms / args.concurrency:.2f} at 1.5x)")
+    print(
+        f"baseline, {requests} bare GETs through OpenApi (no plan work): wall {base_wall:.2f} s, "
+        f"ratio {base_wall / ideal:.2f}, client CPU {base_cpu / requests * 1000:.2f} ms per request"
+    )
+    print(
+        f"sandbox server CPU during the plan: {server_plan:.2f} s ({server_plan / requests * 1000:.2f} ms per request), "
+        f"during the baseline: {server_base / requests * 1000:.2f} ms per request; whole life {server_cpu:.2f} s"
+    )
+    print(
+        f"client + server CPU per request: plan {(used + server_plan) / requests * 1000:.2f} ms, "
+        f"baseline {(base_cpu + server_base) / requests * 1000:.2f} ms (2 cores allow "
+        f"{2 * args.latency_ms / args.concurrency:.2f} ms at the ideal, {3 * args.latency_ms / args.concurrency:.2f} at 1.5x)"
+    )
     print(f"peak memory (this process, max RSS): {rss_mb():.0f} MB")
 
 

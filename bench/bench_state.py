@@ -32,8 +32,12 @@ def _events(store_location: str, base: str, offset: int, count: int) -> None:
     with open_store(store_location, base_dir=Path(base)) as store:
         for index in range(count):
             store.record_event(
-                AuditEvent(app_id=1000 + index % 50, tp_app_id=1, event="APP_PAYMENT_CREATE_PAYMENT_PASS",
-                           event_time=START + timedelta(seconds=offset + index))
+                AuditEvent(
+                    app_id=1000 + index % 50,
+                    tp_app_id=1,
+                    event="APP_PAYMENT_CREATE_PAYMENT_PASS",
+                    event_time=START + timedelta(seconds=offset + index),
+                )
             )
 
 
@@ -52,7 +56,9 @@ def bench(name: str, location: str, base: str, events: int, processes: int) -> N
 
     context = multiprocessing.get_context("fork")
     workers = [
-        context.Process(target=_events, args=(location, base, 10_000_000 * (n + 1), events // processes))
+        context.Process(
+            target=_events, args=(location, base, 10_000_000 * (n + 1), events // processes)
+        )
         for n in range(processes)
     ]
     began = time.perf_counter()
@@ -85,7 +91,9 @@ def bench(name: str, location: str, base: str, events: int, processes: int) -> N
     print(f"  record_event, {processes} processes   {parallel:8.0f} /s")
     print(f"  lock acquire+release        {locks:8.0f} /s")
     print(f"  secret CAS rotation         {rotations:8.0f} /s")
-    print(f"  events stored               {stored:8d} (expected {events + events // processes * processes})")
+    print(
+        f"  events stored               {stored:8d} (expected {events + events // processes * processes})"
+    )
 
 
 def main() -> None:

@@ -67,10 +67,17 @@ defaults:
 
 def _png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def generate(root: Path, count: int) -> None:
@@ -85,7 +92,9 @@ def generate(root: Path, count: int) -> None:
     (root / "keys").mkdir()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     (root / "keys" / "tp_public.pem").write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
     )
     (root / "specs" / "images" / "id-front.png").write_bytes(_png())
     (root / "specs" / "images" / "id-back.png").write_bytes(_png())
@@ -116,13 +125,19 @@ def main() -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "smartpay_apply", "validate"], cwd=root, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "smartpay_apply", "validate"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     child_cpu = (after.ru_utime - children.ru_utime) + (after.ru_stime - children.ru_stime)
-    print(f"CLI `smartpay-apply validate`: {wall:.2f} s wall, {child_cpu:.2f} s CPU "
-          f"(exit {result.returncode}: {result.stdout.strip() or result.stderr.strip()[:200]})")
+    print(
+        f"CLI `smartpay-apply validate`: {wall:.2f} s wall, {child_cpu:.2f} s CPU "
+        f"(exit {result.returncode}: {result.stdout.strip() or result.stderr.strip()[:200]})"
+    )
 
     from smartpay_apply.config import load_project_config
     from smartpay_apply.spec.validation import validate_project
@@ -133,8 +148,10 @@ def main() -> None:
     report = validate_project(config)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert not report.problems, report.problems[:3]
-    print(f"in-process validate (load + rules + dictionary): {wall:.2f} s wall, {cpu:.2f} s CPU, "
-          f"{wall / args.specs * 1000:.2f} ms per spec")
+    print(
+        f"in-process validate (load + rules + dictionary): {wall:.2f} s wall, {cpu:.2f} s CPU, "
+        f"{wall / args.specs * 1000:.2f} ms per spec"
+    )
 
     from ruamel.yaml import YAML
 
@@ -144,15 +161,19 @@ def main() -> None:
     safe = YAML(typ="safe")
     for text in texts:
         list(safe.load_all(text))
-    print(f"calibration, YAML(typ='safe') C loader alone (no positions): {time.perf_counter() - start:.2f} s wall, "
-          f"{time.process_time() - cpu:.2f} s CPU (shared/notes/yaml-cost.md: 1.0 s on a quiet machine)")
+    print(
+        f"calibration, YAML(typ='safe') C loader alone (no positions): {time.perf_counter() - start:.2f} s wall, "
+        f"{time.process_time() - cpu:.2f} s CPU (shared/notes/yaml-cost.md: 1.0 s on a quiet machine)"
+    )
     sample = texts[:200]
     start, cpu = time.perf_counter(), time.process_time()
     for text in sample:
         YAML(typ="rt").load(text)
     scale = len(texts) / len(sample)
-    print(f"for comparison, YAML(typ='rt') round-trip parsing alone: {(time.perf_counter() - start) * scale:.2f} s wall, "
-          f"{(time.process_time() - cpu) * scale:.2f} s CPU (extrapolated from {len(sample)} files)")
+    print(
+        f"for comparison, YAML(typ='rt') round-trip parsing alone: {(time.perf_counter() - start) * scale:.2f} s wall, "
+        f"{(time.process_time() - cpu) * scale:.2f} s CPU (extrapolated from {len(sample)} files)"
+    )
     load = os.getloadavg()[0]
     print(f"load average during the run: {load:.1f} on {os.cpu_count()} CPUs")
     if args.keep is None:

@@ -67,7 +67,9 @@ def _section(value: Any) -> str:
 def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
     """Every /_sandbox/ route bound to one sandbox."""
 
-    def route(path: str, methods: list[str]) -> Callable[[Callable[[Request], Awaitable[Any]]], Any]:
+    def route(
+        path: str, methods: list[str]
+    ) -> Callable[[Callable[[Request], Awaitable[Any]]], Any]:
         def register(func: Callable[[Request], Awaitable[Any]]) -> Any:
             async def endpoint(request: Request) -> Response:
                 try:
@@ -124,7 +126,10 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             raise AdminError("give token or app_id")
         with sandbox.world() as state:
             count = auth.expire(
-                state, sandbox.config, token=token, app_id=None if app_id is None else _int(app_id, "app_id")
+                state,
+                sandbox.config,
+                token=token,
+                app_id=None if app_id is None else _int(app_id, "app_id"),
             )
         return {"expired": count}
 
@@ -146,7 +151,11 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
                 "payment_service": record["payment_service"],
                 "bind_service": None
                 if view is None
-                else {**view.values, "open_status": view.open_status, "fail_reason": view.fail_reason},
+                else {
+                    **view.values,
+                    "open_status": view.open_status,
+                    "fail_reason": view.fail_reason,
+                },
                 "policy": record["policy"],
                 "pending": [s for s in SECTIONS if is_pending(record, s)],
                 "events": [e for e in state.get("events", []) if e.get("appId") == app_id],
@@ -161,7 +170,9 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
         if section != "*":
             _section(section)
         if policy is not None and policy not in AUDIT_POLICIES:
-            raise AdminError(f"policy must be one of {', '.join(AUDIT_POLICIES)} (or null to clear)")
+            raise AdminError(
+                f"policy must be one of {', '.join(AUDIT_POLICIES)} (or null to clear)"
+            )
         with sandbox.world() as state:
             record = app_record(state, app_id)
             if policy is None:
@@ -179,11 +190,15 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             if approve:
                 reason = ""
             else:
-                reason = body.get("reason") or resolve_policy(state, sandbox.config, app_id, section)[1]
+                reason = (
+                    body.get("reason") or resolve_policy(state, sandbox.config, app_id, section)[1]
+                )
                 if not isinstance(reason, str):
                     raise AdminError("reason must be a string")
             try:
-                event = decide(state, sandbox.config, app_id, section, approve, reason, sandbox.clock())
+                event = decide(
+                    state, sandbox.config, app_id, section, approve, reason, sandbox.clock()
+                )
             except NotPending as error:
                 raise AdminError(str(error), 409) from None
         sandbox.pusher.push([event])
@@ -229,7 +244,9 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             body = await _json(request)
             unknown = sorted(set(body) - set(FAULT_FIELDS))
             if unknown:
-                raise AdminError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULT_FIELDS)}")
+                raise AdminError(
+                    f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(FAULT_FIELDS)}"
+                )
             with sandbox.world() as state:
                 for name, value in body.items():
                     try:
@@ -267,7 +284,11 @@ def admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             now = sandbox.clock()
             code = tp.authorize(state, sandbox.config, app_id, now)
         _auth_push([tp.auth_event(sandbox.config, app_id, "AUTHORIZED", now, code)])
-        return {"app_id": app_id, "authorization_code": code, "expires_in": int(sandbox.config.code_ttl)}
+        return {
+            "app_id": app_id,
+            "authorization_code": code,
+            "expires_in": int(sandbox.config.code_ttl),
+        }
 
     @route("/_sandbox/tp/unauthorize", ["POST"])
     async def tp_unauthorize(request: Request) -> Any:

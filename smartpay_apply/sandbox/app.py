@@ -93,11 +93,18 @@ class Sandbox:
     def log_call(self, request: Request, app_id: int | None) -> None:
         """Record the call (never its query string: it holds the token). Inside a transaction."""
         self.store.append_call(
-            {"method": request.method, "path": request.url.path, "app_id": app_id, "time": self.clock()}
+            {
+                "method": request.method,
+                "path": request.url.path,
+                "app_id": app_id,
+                "time": self.clock(),
+            }
         )
 
 
-async def read_params(request: Request) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]], bool]:
+async def read_params(
+    request: Request,
+) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]], bool]:
     """(fields, files, body_was_empty) of a form-encoded or multipart POST; query for GET."""
     params = {k: v for k, v in request.query_params.items() if k != "access_token"}
     if request.method != "POST":
@@ -123,7 +130,9 @@ def api_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
         with sandbox.world() as state:
             now = sandbox.clock()
             try:
-                app_id = authenticate(state, sandbox.config, request.query_params.get("access_token"), now)
+                app_id = authenticate(
+                    state, sandbox.config, request.query_params.get("access_token"), now
+                )
             except GatewayError as error:
                 sandbox.log_call(request, None)
                 return JSONResponse(error.body())
@@ -147,7 +156,15 @@ def tp_endpoint(sandbox: Sandbox, handler: tp.TpHandler) -> Callable[[Request], 
             try:
                 if empty:
                     raise ApiError(60020)
-                body = handler(tp.TpCall(state, sandbox.config, sandbox.clock(), request.query_params.get("access_token"), params))
+                body = handler(
+                    tp.TpCall(
+                        state,
+                        sandbox.config,
+                        sandbox.clock(),
+                        request.query_params.get("access_token"),
+                        params,
+                    )
+                )
             except ApiError as error:
                 return JSONResponse(error.body())
             except GatewayError as error:

@@ -47,7 +47,9 @@ def register(state: State, token: str, app_id: int, expires_at: float | None) ->
     state["tokens"][digest(token)] = {"app_id": app_id, "expires_at": expires_at, "expired": False}
 
 
-def expire(state: State, config: SandboxConfig, token: str | None = None, app_id: int | None = None) -> int:
+def expire(
+    state: State, config: SandboxConfig, token: str | None = None, app_id: int | None = None
+) -> int:
     """Expire one token, or every known token of an app (incl. its automatic one); the count."""
     count = 0
     if token is not None:

@@ -43,10 +43,14 @@ def encrypt(message: bytes, encoding_aes_key: str, client_id: str) -> str:
 
 
 def signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
-    return hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted])).encode("utf-8")).hexdigest()
+    return hashlib.sha1(
+        "".join(sorted([token, timestamp, nonce, encrypted])).encode("utf-8")
+    ).hexdigest()
 
 
-def envelope(message: bytes, token: str, encoding_aes_key: str, client_id: str, timestamp: int) -> dict[str, str]:
+def envelope(
+    message: bytes, token: str, encoding_aes_key: str, client_id: str, timestamp: int
+) -> dict[str, str]:
     """The pushed body: {Nonce, TimeStamp, Encrypt, MsgSignature}."""
     nonce = secrets.token_hex(8)
     stamp = str(timestamp)

@@ -92,13 +92,20 @@ def _day_time(day: date) -> str:
 
 # ----------------------------------------------------------------------------- orderlist
 
-def _order_row(call: Call, service: dict[str, Any], orders: datagen.DayOrders, index: int) -> dict[str, Any]:
+
+def _order_row(
+    call: Call, service: dict[str, Any], orders: datagen.DayOrders, index: int
+) -> dict[str, Any]:
     seed, day = call.config.seed, orders.day
     number = str(datagen.order_number(seed, call.app_id, day, index))
     h = datagen.digest_of("row", seed, call.app_id, day.isoformat(), index)
     status = orders.statuses[index]
     created = orders.start + orders.offsets[index]
-    phone = "未登录用户" if h[0] % 10 == 0 else f"1{30 + h[1] % 60}****{int.from_bytes(h[2:4], 'big') % 10000:04d}"
+    phone = (
+        "未登录用户"
+        if h[0] % 10 == 0
+        else f"1{30 + h[1] % 60}****{int.from_bytes(h[2:4], 'big') % 10000:04d}"
+    )
     paid = status not in (1, 7)
     return {
         "id": number,
@@ -121,7 +128,9 @@ Span = tuple[datagen.DayOrders, int, int, int]
 
 
 @functools.lru_cache(maxsize=256)
-def _spans(seed: int, app_id: int, window: datagen.Window, start: int, end: int, wanted: int | None) -> tuple[Span, ...]:
+def _spans(
+    seed: int, app_id: int, window: datagen.Window, start: int, end: int, wanted: int | None
+) -> tuple[Span, ...]:
     """Newest day first: each day's orders, the index range [lo, hi) within [start, end] and
     how many of them match `wanted` (no rows built). A pure function of its arguments, cached:
     every page of one export asks for the same spans (finding them cost ~0.4 ms per page)."""
@@ -181,6 +190,7 @@ def order_list(call: Call) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------- finance
 
+
 def _ledger(call: Call, service: dict[str, Any]) -> datagen.Ledger:
     return datagen.ledger(
         call.config.seed,
@@ -238,7 +248,9 @@ def _income_rows(call: Call, day: date) -> tuple[datagen.DayOrders, list[int]]:
     if not window.first <= day <= window.last:
         return datagen.day_orders(call.config.seed, call.app_id, day, 0), []
     orders = datagen.day_orders(call.config.seed, call.app_id, day, window.per_day)
-    indices = [i for i in range(len(orders) - 1, -1, -1) if orders.statuses[i] in datagen.INCOME_STATUSES]
+    indices = [
+        i for i in range(len(orders) - 1, -1, -1) if orders.statuses[i] in datagen.INCOME_STATUSES
+    ]
     return orders, indices
 
 
@@ -259,7 +271,9 @@ def income_detail(call: Call) -> dict[str, Any]:
     day = _date(call.params, "start_time")
     window = _window(call)
     books = (
-        datagen.day_books(call.config.seed, call.app_id, day, window.per_day, int(service["commission_rate"]))
+        datagen.day_books(
+            call.config.seed, call.app_id, day, window.per_day, int(service["commission_rate"])
+        )
         if window.first <= day <= window.last
         else datagen.DayBooks(day, 0, 0, 0, 0)
     )
@@ -310,7 +324,10 @@ def other_detail(call: Call) -> dict[str, Any]:
             continue
         for index in indices[skip : skip + size - len(rows)]:
             rows.append(
-                {**_detail_row(call, orders, index), "ref_money": datagen.yuan(datagen.commission_fen(orders.pay_fen[index], rate))}
+                {
+                    **_detail_row(call, orders, index),
+                    "ref_money": datagen.yuan(datagen.commission_fen(orders.pay_fen[index], rate)),
+                }
             )
         skip = 0
     return success(

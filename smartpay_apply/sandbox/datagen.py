@@ -28,10 +28,27 @@ from smartpay_apply.timeutil import day_start_timestamp
 
 #: sub_status by cumulative share out of 1000: 1 待付款, 2 已付款, 3 已消费, 4 退款中, 5 已退款,
 #: 6 退款失败, 7 已取消.
-STATUS_SHARES: tuple[tuple[int, int], ...] = ((1, 50), (2, 250), (3, 850), (4, 870), (5, 950), (6, 960), (7, 1000))
+STATUS_SHARES: tuple[tuple[int, int], ...] = (
+    (1, 50),
+    (2, 250),
+    (3, 850),
+    (4, 870),
+    (5, 950),
+    (6, 960),
+    (7, 1000),
+)
 INCOME_STATUSES = (2, 3)
 CHANNELS = ("微信支付", "支付宝", "百度钱包", "网银支付")
-TITLES = ("会员月卡", "课程体验包", "电子书", "在线问诊", "门票预订", "外卖订单", "话费充值", "游戏道具")
+TITLES = (
+    "会员月卡",
+    "课程体验包",
+    "电子书",
+    "在线问诊",
+    "门票预订",
+    "外卖订单",
+    "话费充值",
+    "游戏道具",
+)
 SECONDS_PER_DAY = 86400
 CENT = Decimal("0.01")
 
@@ -186,7 +203,9 @@ class Window:
         return [self.first + timedelta(days=i) for i in range((self.last - self.first).days + 1)]
 
 
-def ledger(seed: int, app_id: int, window: Window, rate: int, payment_days: int, pledge_yuan: int) -> Ledger:
+def ledger(
+    seed: int, app_id: int, window: Window, rate: int, payment_days: int, pledge_yuan: int
+) -> Ledger:
     """Books, payouts and balance, consistent with the orders (see the module docstring)."""
     books = tuple(day_books(seed, app_id, d, window.per_day, rate) for d in window.days())
     reserve_left = max(pledge_yuan, 0) * 100

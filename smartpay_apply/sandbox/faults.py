@@ -40,7 +40,9 @@ def current_faults(sandbox: Sandbox) -> dict[str, float]:
     config = sandbox.config
     settings = {name: float(getattr(config, name)) for name in FAULT_FIELDS}
     with sandbox.store.transaction(write=False) as state:
-        settings.update({k: float(v) for k, v in state.get("faults", {}).items() if k in FAULT_FIELDS})
+        settings.update(
+            {k: float(v) for k, v in state.get("faults", {}).items() if k in FAULT_FIELDS}
+        )
     return settings
 
 
@@ -80,7 +82,9 @@ class FaultMiddleware:
 
 async def _respond(send: Send, status: int, body: dict[str, Any] | None) -> None:
     content = (
-        json.dumps(body).encode() if body is not None else b"<html><body>sandbox: injected error</body></html>"
+        json.dumps(body).encode()
+        if body is not None
+        else b"<html><body>sandbox: injected error</body></html>"
     )
     kind = b"application/json" if body is not None else b"text/html"
     await send(
@@ -99,7 +103,9 @@ def _dropping(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.body":
             body: bytes = message.get("body", b"")
-            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
             raise ConnectionDropped("sandbox fault: connection dropped")
         await send(message)
 

@@ -103,11 +103,13 @@ def parse_int(name: str, text: str, low: int, high: int | None = None) -> int:
 
 # ---------------------------------------------------------------------------------- dict
 
+
 def get_dict(call: Call) -> dict[str, Any]:
     return success(dict_data.dictionary())
 
 
 # ------------------------------------------------------------------------------- account
+
 
 def create_account(call: Call) -> dict[str, Any]:
     values = require(call.params, ACCOUNT_FIELDS)
@@ -141,6 +143,7 @@ def account_audit_status(call: Call) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- developer config
 
+
 def submit_developer_config(call: Call) -> dict[str, Any]:
     values = require(call.params, DEVELOPER_FIELDS)
     for name in DEVELOPER_FIELDS[1:]:
@@ -158,6 +161,7 @@ def submit_developer_config(call: Call) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ payment service
+
 
 def _service_values(params: dict[str, str]) -> dict[str, Any]:
     """Checked create/updatebindservice values, numbers as ints (as getbindservice shows them)."""
@@ -210,7 +214,9 @@ def create_payment_service(call: Call) -> dict[str, Any]:
     if status not in (4, 5):
         raise ApiError(60016)
     developer = record["developer_config"]
-    if developer["audit"] == "none" or (developer["audit"] == "rejected" and not developer["approved"]):
+    if developer["audit"] == "none" or (
+        developer["audit"] == "rejected" and not developer["approved"]
+    ):
         raise ApiError(60014)
     service = record["payment_service"]
     if service is not None:
@@ -244,7 +250,11 @@ def update_payment_service(call: Call) -> dict[str, Any]:
     service = app_record(call.state, call.app_id)["payment_service"]
     if service is None:
         raise ApiError(60008)
-    change = {"app_name": raw["app_name"], "service_phone": raw["service_phone"], "pool_cash_pledge": pledge}
+    change = {
+        "app_name": raw["app_name"],
+        "service_phone": raw["service_phone"],
+        "pool_cash_pledge": pledge,
+    }
     service["submitted"].update(change)
     if service["approved"]:
         service["approved"].update(change)

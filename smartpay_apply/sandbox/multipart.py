@@ -21,7 +21,9 @@ Form = tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]
 
 _CONTENT_TYPE = re.compile(r"multipart/form-data; ?boundary=([0-9A-Za-z'()+_,\-./:=?]{1,70})")
 _DISPOSITION = re.compile(rb'form-data; name="([^"\\%\r\n]*)"(?:; filename="([^"\\%\r\n]*)")?')
-_PART_TYPE = re.compile(rb"([A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+)(?:; ?charset=[A-Za-z0-9_.:-]+)?")
+_PART_TYPE = re.compile(
+    rb"([A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+)(?:; ?charset=[A-Za-z0-9_.:-]+)?"
+)
 
 
 def parse(content_type: str, body: bytes) -> Form:

@@ -59,7 +59,11 @@ class Pusher:
 
     async def _deliver(self, url: str, event: dict[str, Any]) -> None:
         body = self.body(event)
-        record: dict[str, Any] = {"event": event.get("event"), "appId": event.get("appId"), "attempts": 0}
+        record: dict[str, Any] = {
+            "event": event.get("event"),
+            "appId": event.get("appId"),
+            "attempts": 0,
+        }
         self.deliveries.append(record)
         async with httpx.AsyncClient(timeout=5) as client:
             for attempt in range(1, max(1, self.config.push_attempts) + 1):
@@ -76,7 +80,11 @@ class Pusher:
                     record["last_error"] = type(error).__name__
                 await asyncio.sleep(self.config.push_retry_delay * attempt)
         record["delivered"] = False
-        log.warning("push of %s to the webhook failed after %d attempts", event.get("event"), record["attempts"])
+        log.warning(
+            "push of %s to the webhook failed after %d attempts",
+            event.get("event"),
+            record["attempts"],
+        )
 
     async def drain(self, timeout: float = 10) -> None:
         """Wait for pending deliveries (used when an embedded run ends)."""

@@ -44,9 +44,13 @@ def running_server(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0
     # http/loop "auto" pick httptools and uvloop (dependencies): half the server CPU per request
     # of h11 on asyncio (bench/README.md, Sandbox), which the client shares 2 cores with.
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", http="auto", loop="auto")
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="on", http="auto", loop="auto"
+        )
     )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="sandbox-server", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while not server.started:

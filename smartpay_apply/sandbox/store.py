@@ -33,6 +33,7 @@ STATE_VERSION = 1
 class SandboxStateError(SmartpayError):
     """The world file is not one the sandbox can read (corrupt, or another program's)."""
 
+
 State = dict[str, Any]
 
 
@@ -130,7 +131,9 @@ class Store:
 
     def _write_calls(self, calls: list[dict[str, Any]]) -> None:
         assert self.calls_path is not None
-        text = "".join(json.dumps(c, ensure_ascii=False, separators=(",", ":")) + "\n" for c in calls)
+        text = "".join(
+            json.dumps(c, ensure_ascii=False, separators=(",", ":")) + "\n" for c in calls
+        )
         self._atomic_write(self.calls_path, text)
 
     @contextlib.contextmanager

@@ -70,6 +70,7 @@ def _new_secret(prefix: str) -> str:
 
 # ----------------------------------------------------------------------- admin-side issuers
 
+
 def issue_ticket(state: State, config: SandboxConfig, now: float) -> str:
     """A new ticket, valid `ticket_ttl` (Baidu pushes one every 10 minutes)."""
     ticket = _new_secret("ticket")
@@ -109,7 +110,9 @@ def unauthorize(state: State, config: SandboxConfig, app_id: int) -> None:
             entry["expired"] = True
 
 
-def auth_event(config: SandboxConfig, app_id: int, event: str, now: float, code: str | None) -> dict[str, Any]:
+def auth_event(
+    config: SandboxConfig, app_id: int, event: str, now: float, code: str | None
+) -> dict[str, Any]:
     """The AUTHORIZED / UNAUTHORIZED push to the authorization-event URL."""
     body: dict[str, Any] = {
         "appId": app_id,
@@ -130,6 +133,7 @@ def ticket_push(config: SandboxConfig, ticket: str, now: float) -> dict[str, Any
 
 # --------------------------------------------------------------------------- the endpoints
 
+
 def tp_token(call: TpCall) -> dict[str, Any]:
     client_id = call.params.get("client_id", "")
     ticket = call.params.get("ticket", "")
@@ -141,7 +145,9 @@ def tp_token(call: TpCall) -> dict[str, Any]:
     if expires_at is None or call.now >= expires_at:
         raise ApiError(60000, "ticket 无效或已过期")
     token = issue_tp_token(call.state, call.config, call.now)
-    return success({"access_token": token, "expires_in": int(call.config.tp_token_ttl), "scope": "smartapp_tp"})
+    return success(
+        {"access_token": token, "expires_in": int(call.config.tp_token_ttl), "scope": "smartapp_tp"}
+    )
 
 
 def _token_pair(call: TpCall, app_id: int) -> dict[str, Any]:
@@ -151,7 +157,11 @@ def _token_pair(call: TpCall, app_id: int) -> dict[str, Any]:
     auth.register(call.state, access, app_id, call.now + call.config.token_ttl)
     call.state["tokens"][digest(access)]["kind"] = "tp"
     _tp(call.state)["refresh_tokens"][digest(refresh)] = {"app_id": app_id, "used": False}
-    return {"access_token": access, "refresh_token": refresh, "expires_in": int(call.config.token_ttl)}
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "expires_in": int(call.config.token_ttl),
+    }
 
 
 def oauth_token(call: TpCall) -> dict[str, Any]:
@@ -176,7 +186,9 @@ def oauth_token(call: TpCall) -> dict[str, Any]:
             raise OAuthError("invalid_grant", "the mini-program no longer authorizes this TP")
         entry["used"] = True
         return _token_pair(call, int(entry["app_id"]))
-    raise OAuthError("unsupported_grant_type", f"grant_type must be {GRANT_CODE} or {GRANT_REFRESH}")
+    raise OAuthError(
+        "unsupported_grant_type", f"grant_type must be {GRANT_CODE} or {GRANT_REFRESH}"
+    )
 
 
 def retrieve_authorization_code(call: TpCall) -> dict[str, Any]:

@@ -155,7 +155,9 @@ def settle(
             continue
         # Baidu decided when the delay ran out, even if nobody asked until later.
         decided_at = min(now, submitted_at + config.audit_delay)
-        events.append(decide(state, config, app_id, section, policy == "approve", reason, decided_at))
+        events.append(
+            decide(state, config, app_id, section, policy == "approve", reason, decided_at)
+        )
     return events
 
 
@@ -219,7 +221,11 @@ def service_view(record: dict[str, Any]) -> ServiceView | None:
     service = record["payment_service"]
     if service is None:
         return None
-    shown = service["approved"] if service["open_status"] == 1 and service["approved"] else service["submitted"]
+    shown = (
+        service["approved"]
+        if service["open_status"] == 1 and service["approved"]
+        else service["submitted"]
+    )
     return ServiceView(dict(shown), service["open_status"], service["fail_reason"])
 
 

@@ -89,15 +89,23 @@ SERVICE = {
 }
 
 
-async def call(http: httpx.AsyncClient, method: str, path: str, app_id: int, data: Any = None, **params: Any) -> Any:
+async def call(
+    http: httpx.AsyncClient, method: str, path: str, app_id: int, data: Any = None, **params: Any
+) -> Any:
     """One API call with the app's automatic token; returns the JSON body."""
-    response = await http.request(method, f"{PAY}/{path}", params={**token(app_id), **params}, data=data)
+    response = await http.request(
+        method, f"{PAY}/{path}", params={**token(app_id), **params}, data=data
+    )
     return response.json()
 
 
-async def onboard(http: httpx.AsyncClient, app_id: int, *, service: dict[str, str] = SERVICE) -> None:
+async def onboard(
+    http: httpx.AsyncClient, app_id: int, *, service: dict[str, str] = SERVICE
+) -> None:
     """Account, developer config and payment service, each approved (audit_delay 0 assumed)."""
-    assert (await call(http, "POST", "account/create", app_id, await account_form(http, app_id)))["errno"] == 0
+    assert (await call(http, "POST", "account/create", app_id, await account_form(http, app_id)))[
+        "errno"
+    ] == 0
     assert (await call(http, "POST", "developconfig/submit", app_id, DEVELOPER))["errno"] == 0
     assert (await call(http, "GET", "account/auditstatus", app_id))["data"]["status"] == 4
     assert (await call(http, "POST", "paymentservice/create", app_id, service))["errno"] == 0

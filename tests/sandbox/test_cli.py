@@ -18,9 +18,26 @@ def test_serve_prints_its_url_serves_and_stops_cleanly(tmp_path: Path) -> None:
     state = tmp_path / "world.json"
     env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "smartpay_apply", "sandbox", "serve", "--port", "0", "--state", str(state),
-         "--audit-policy", "manual", "--token", "my-token=777"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "smartpay_apply",
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--state",
+            str(state),
+            "--audit-policy",
+            "manual",
+            "--token",
+            "my-token=777",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     try:
         assert proc.stdout is not None
@@ -34,7 +51,9 @@ def test_serve_prints_its_url_serves_and_stops_cleanly(tmp_path: Path) -> None:
                     break
                 except httpx.TransportError:
                     time.sleep(0.05)
-            body = http.get("/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "my-token"}).json()
+            body = http.get(
+                "/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "my-token"}
+            ).json()
             assert body["errno"] == 0
             assert http.get("/_sandbox/config").json()["audit_policy"] == "manual"
         proc.send_signal(signal.SIGINT)
@@ -71,14 +90,19 @@ def test_admin_commands_steer_the_projects_embedded_world(run_cli: Any, tmp_path
     async def submit() -> None:
         transport = embedded_transport(tmp_path / ".smartpay" / "sandbox", audit_policy="manual")
         async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
-            assert (await call(http, "POST", "account/create", 42, await account_form(http, 42)))["errno"] == 0
+            assert (await call(http, "POST", "account/create", 42, await account_form(http, 42)))[
+                "errno"
+            ] == 0
 
     asyncio.run(submit())
     shown = run_cli("sandbox", "show", "42")
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["pending"] == ["account"]
     rejected = run_cli("sandbox", "reject", "42", "account", "--reason", "照片不清晰")
-    assert rejected.returncode == 0 and "APP_PAYMENT_CREATE_ACCOUNT_FAIL (照片不清晰)" in rejected.stdout
+    assert (
+        rejected.returncode == 0
+        and "APP_PAYMENT_CREATE_ACCOUNT_FAIL (照片不清晰)" in rejected.stdout
+    )
     again = run_cli("sandbox", "approve", "42", "account")
     assert again.returncode == 1 and "no account audit is pending" in again.stderr
     assert "Traceback" not in again.stderr
@@ -97,11 +121,20 @@ def test_admin_commands_talk_to_a_served_sandbox(run_cli: Any, sandbox: Any) -> 
     from tests.sandbox.helpers import DEVELOPER
 
     with httpx.Client(base_url=sandbox.base_url, params={"access_token": "sandbox-43"}) as http:
-        url = http.post("/file/2.0/smartapp/upload/image",
-                        files={"multipartFile": ("a.png", b"\x89PNG\r\n\x1a\n....", "image/png")}).json()["data"]
-        form = {"business_scope": "软件开发", "business_province": "北京市", "business_city": "海淀区",
-                "business_detail_address": "上地", "legal_person": "张三", "legal_id": "11010519491231002X",
-                "id_card_front_url": url, "id_card_back_url": url}
+        url = http.post(
+            "/file/2.0/smartapp/upload/image",
+            files={"multipartFile": ("a.png", b"\x89PNG\r\n\x1a\n....", "image/png")},
+        ).json()["data"]
+        form = {
+            "business_scope": "软件开发",
+            "business_province": "北京市",
+            "business_city": "海淀区",
+            "business_detail_address": "上地",
+            "legal_person": "张三",
+            "legal_id": "11010519491231002X",
+            "id_card_front_url": url,
+            "id_card_back_url": url,
+        }
         http.post("/rest/2.0/smartapp/pay/account/create", data=form)
         http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER)
     result = run_cli("sandbox", "approve", "43", "developer_config", "--url", sandbox.base_url)

@@ -34,9 +34,14 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
         back = await app.upload_image(PNG + b"back", "back.png")
         await app.create_account(
             AccountCreateRequest(
-                business_scope="计算机软件开发", business_province="北京市", business_city="海淀区",
-                business_detail_address="上地十街10号", legal_person="张三", legal_id="11010519491231002X",
-                id_card_front_url=front, id_card_back_url=back,
+                business_scope="计算机软件开发",
+                business_province="北京市",
+                business_city="海淀区",
+                business_detail_address="上地十街10号",
+                legal_person="张三",
+                legal_id="11010519491231002X",
+                id_card_front_url=front,
+                id_card_back_url=back,
             )
         )
         assert (await app.get_account_audit_status()).status == 2
@@ -47,8 +52,13 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
         await wait_until(account_approved)
         await app.submit_developer_config(DeveloperConfigRequest(**DEVELOPER))
         service = PaymentServiceRequest(
-            **{**SERVICE, "payment_days": 1, "commission_rate": 6, "pool_cash_pledge": Decimal(1),
-               "day_max_frozen_amount": Decimal(10000)}
+            **{
+                **SERVICE,
+                "payment_days": 1,
+                "commission_rate": 6,
+                "pool_cash_pledge": Decimal(1),
+                "day_max_frozen_amount": Decimal(10000),
+            }
         )
         await app.create_payment_service(service)
 
@@ -57,13 +67,21 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
 
         await wait_until(service_open)
         await app.update_payment_service(
-            PaymentServiceUpdateRequest(app_name="新服务名", service_phone="01012345678", pool_cash_pledge=Decimal(200))
+            PaymentServiceUpdateRequest(
+                app_name="新服务名", service_phone="01012345678", pool_cash_pledge=Decimal(200)
+            )
         )
         bound = await app.get_bind_service()
-        assert (bound.app_name, bound.open_status, bound.pool_cash_pledge) == ("新服务名", 2, Decimal(200))
+        assert (bound.app_name, bound.open_status, bound.pool_cash_pledge) == (
+            "新服务名",
+            2,
+            Decimal(200),
+        )
 
         sandbox.set_policy(app_id, "manual")
-        await app.update_bind_service(service.model_copy(update={"bank_name": "工商银行", "app_name": "新服务名"}))
+        await app.update_bind_service(
+            service.model_copy(update={"bank_name": "工商银行", "app_name": "新服务名"})
+        )
         during = await app.get_bind_service()
         assert (during.open_status, during.bank_name) == (1, "招商银行")
         sandbox.approve(app_id, "payment_service")
@@ -71,13 +89,21 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
         assert (after.open_status, after.bank_name, after.app_name) == (2, "工商银行", "新服务名")
 
     paths = [c["path"].split("/smartapp/")[-1] for c in sandbox.calls(app_id=app_id)]
-    for expected in ("upload/image", "pay/account/create", "pay/developconfig/submit", "pay/paymentservice/create",
-                     "pay/paymentservice/update", "pay/paymentservice/updatebindservice"):
+    for expected in (
+        "upload/image",
+        "pay/account/create",
+        "pay/developconfig/submit",
+        "pay/paymentservice/create",
+        "pay/paymentservice/update",
+        "pay/paymentservice/updatebindservice",
+    ):
         assert expected in paths
     events = [e["event"] for e in sandbox.app_state(app_id)["events"]]
     assert events == [
-        "APP_PAYMENT_CREATE_ACCOUNT_PASS", "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS",
-        "APP_PAYMENT_CREATE_PAYMENT_PASS", "APP_PAYMENT_CREATE_PAYMENT_PASS",
+        "APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS",
+        "APP_PAYMENT_CREATE_PAYMENT_PASS",
+        "APP_PAYMENT_CREATE_PAYMENT_PASS",
     ]
 
 

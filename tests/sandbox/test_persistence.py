@@ -25,7 +25,10 @@ async def test_two_app_instances_on_one_state_file(tmp_path: Path) -> None:
         assert (await call(second, "GET", "account/auditstatus", 31))["data"]["status"] == 4
         assert (await call(second, "POST", "developconfig/submit", 31, DEVELOPER))["errno"] == 0
         calls = (await second.get("/_sandbox/calls", params={"app_id": 31})).json()["calls"]
-    assert [c["path"].rsplit("/", 2)[-2:] for c in calls][-2:] == [["account", "auditstatus"], ["developconfig", "submit"]]
+    assert [c["path"].rsplit("/", 2)[-2:] for c in calls][-2:] == [
+        ["account", "auditstatus"],
+        ["developconfig", "submit"],
+    ]
     saved = json.loads(state.read_text())
     assert saved["apps"]["31"]["account"]["status"] == 4
     # Secrets are not kept in clear: no legal_id, no id-card URL, no token.
@@ -77,7 +80,9 @@ def test_embedded_settings_are_checked_like_user_input(tmp_path: Path) -> None:
 
     from smartpay_apply.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"sandbox\.audit_policy: must be one of approve, reject, manual"):
+    with pytest.raises(
+        ConfigError, match=r"sandbox\.audit_policy: must be one of approve, reject, manual"
+    ):
         embedded_transport(tmp_path, audit_policy="sometimes")
     with pytest.raises(ConfigError, match=r"sandbox\.audit_dealy: unknown setting"):
         embedded_transport(tmp_path, audit_dealy=1)
@@ -90,12 +95,16 @@ async def test_embedded_pushes_are_delivered_before_the_client_closes(tmp_path: 
 
     receiver = Receiver()
     try:
-        transport = embedded_transport(tmp_path, audit_delay=0, webhook=receiver.url, plaintext_push=True)
+        transport = embedded_transport(
+            tmp_path, audit_delay=0, webhook=receiver.url, plaintext_push=True
+        )
         async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
             await call(http, "POST", "account/create", 33, await account_form(http, 33))
             await call(http, "GET", "account/auditstatus", 33)
         # Closed: the push went out before close returned, no waiting needed.
-        assert [json.loads(b)["event"] for b in receiver.bodies] == ["APP_PAYMENT_CREATE_ACCOUNT_PASS"]
+        assert [json.loads(b)["event"] for b in receiver.bodies] == [
+            "APP_PAYMENT_CREATE_ACCOUNT_PASS"
+        ]
     finally:
         receiver.close()
 

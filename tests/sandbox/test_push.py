@@ -94,27 +94,50 @@ def onboard_over_http(base_url: str, app_id: int) -> None:
 
     with httpx.Client(base_url=base_url, params={"access_token": f"sandbox-{app_id}"}) as http:
         urls = [
-            http.post("/file/2.0/smartapp/upload/image", files={"multipartFile": ("a.png", PNG + side, "image/png")}).json()["data"]
+            http.post(
+                "/file/2.0/smartapp/upload/image",
+                files={"multipartFile": ("a.png", PNG + side, "image/png")},
+            ).json()["data"]
             for side in (b"f", b"b")
         ]
         form = {
-            "business_scope": "软件开发", "business_province": "广东省", "business_city": "深圳市",
-            "business_detail_address": "南山区科技园", "legal_person": "李四", "legal_id": "440300199001011234",
-            "id_card_front_url": urls[0], "id_card_back_url": urls[1],
+            "business_scope": "软件开发",
+            "business_province": "广东省",
+            "business_city": "深圳市",
+            "business_detail_address": "南山区科技园",
+            "legal_person": "李四",
+            "legal_id": "440300199001011234",
+            "id_card_front_url": urls[0],
+            "id_card_back_url": urls[1],
         }
         assert http.post("/rest/2.0/smartapp/pay/account/create", data=form).json()["errno"] == 0
-        assert http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER).json()["errno"] == 0
+        assert (
+            http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER).json()["errno"]
+            == 0
+        )
         deadline = time.monotonic() + 15
         while http.get("/rest/2.0/smartapp/pay/account/auditstatus").json()["data"]["status"] != 4:
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        assert http.post("/rest/2.0/smartapp/pay/paymentservice/create", data={**SERVICE, "bank_branch": "拒绝支行"}).json()["errno"] == 0
+        assert (
+            http.post(
+                "/rest/2.0/smartapp/pay/paymentservice/create",
+                data={**SERVICE, "bank_branch": "拒绝支行"},
+            ).json()["errno"]
+            == 0
+        )
 
 
-def test_decisions_are_pushed_encrypted_and_signed(sandbox_factory: Any, receiver: Receiver) -> None:
+def test_decisions_are_pushed_encrypted_and_signed(
+    sandbox_factory: Any, receiver: Receiver
+) -> None:
     box = sandbox_factory(
-        audit_delay=0, webhook=receiver.url, push_token=PUSH_TOKEN, encoding_aes_key=AES_KEY,
-        tp_client_id=CLIENT_ID, tp_app_id=4242,
+        audit_delay=0,
+        webhook=receiver.url,
+        push_token=PUSH_TOKEN,
+        encoding_aes_key=AES_KEY,
+        tp_client_id=CLIENT_ID,
+        tp_app_id=4242,
     )
     onboard_over_http(box.base_url, 321)
     opened = [open_envelope(body) for body in receiver.wait_for(3)]
@@ -136,25 +159,37 @@ def test_plaintext_push_and_manual_rejection(sandbox_factory: Any, receiver: Rec
     from tests.sandbox.helpers import PNG
 
     with httpx.Client(base_url=box.base_url, params={"access_token": "sandbox-55"}) as http:
-        url = http.post("/file/2.0/smartapp/upload/image", files={"multipartFile": ("a.png", PNG, "image/png")}).json()["data"]
+        url = http.post(
+            "/file/2.0/smartapp/upload/image", files={"multipartFile": ("a.png", PNG, "image/png")}
+        ).json()["data"]
         form = {
-            "business_scope": "软件开发", "business_province": "北京市", "business_city": "海淀区",
-            "business_detail_address": "上地", "legal_person": "王五", "legal_id": "11010519491231002X",
-            "id_card_front_url": url, "id_card_back_url": url,
+            "business_scope": "软件开发",
+            "business_province": "北京市",
+            "business_city": "海淀区",
+            "business_detail_address": "上地",
+            "legal_person": "王五",
+            "legal_id": "11010519491231002X",
+            "id_card_front_url": url,
+            "id_card_back_url": url,
         }
         http.post("/rest/2.0/smartapp/pay/account/create", data=form)
     assert box.app_state(55)["pending"] == ["account"]
     box.reject(55, "account", "身份证照片模糊")
     (body,) = receiver.wait_for(1)
     message = json.loads(body)
-    assert message["event"] == "APP_PAYMENT_CREATE_ACCOUNT_FAIL" and message["reason"] == "身份证照片模糊"
+    assert (
+        message["event"] == "APP_PAYMENT_CREATE_ACCOUNT_FAIL"
+        and message["reason"] == "身份证照片模糊"
+    )
     assert message["appId"] == 55
 
 
 def test_failed_deliveries_are_retried(sandbox_factory: Any) -> None:
     receiver = Receiver(fail_first=2)
     try:
-        box = sandbox_factory(audit_policy="manual", webhook=receiver.url, plaintext_push=True, push_retry_delay=0.05)
+        box = sandbox_factory(
+            audit_policy="manual", webhook=receiver.url, plaintext_push=True, push_retry_delay=0.05
+        )
         box.tp_authorize(66)  # an AUTHORIZED push to the same URL
         (body,) = receiver.wait_for(1)
         message = json.loads(body)

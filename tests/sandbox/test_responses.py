@@ -13,7 +13,11 @@ from smartpay_apply.sandbox.responses import JSONResponse
 @pytest.mark.parametrize(
     "content",
     [
-        {"errno": 0, "msg": "success", "data": {"status": 3, "verify_message": "法人信息不符\n\"x\"\t\u2028"}},
+        {
+            "errno": 0,
+            "msg": "success",
+            "data": {"status": 3, "verify_message": '法人信息不符\n"x"\t\u2028'},
+        },
         {"data": [{"total_money": "12.30", "phone": None, "n": 12345678901234, "f": 0.1}]},
         {1: "integer keys", "x": True},  # orjson refuses: Starlette's encoder writes it
         {"big": 2**70},  # beyond 64 bits: likewise

@@ -22,13 +22,26 @@ async def test_dict_has_all_provinces_banks_rates_and_days() -> None:
         body = await call(http, "GET", "paymentservice/dict", 1)
     assert body["errno"] == 0 and body["msg"] == "success"
     data = body["data"]
-    provinces = {p["provinceName"]: [c["cityName"] for c in p["cities"]] for p in data["province_list"]}
+    provinces = {
+        p["provinceName"]: [c["cityName"] for c in p["cities"]] for p in data["province_list"]
+    }
     assert len(provinces) == 34
     assert "海淀区" in provinces["北京市"]
     assert {"广州市", "深圳市"} <= set(provinces["广东省"])
     assert {"香港特别行政区", "澳门特别行政区", "台湾省"} <= set(provinces)
-    banks = {b["bankName"]: group["character"] for group in data["bank_list"] for b in group["banks"]}
-    for name in ("工商银行", "农业银行", "中国银行", "建设银行", "交通银行", "招商银行", "邮政储蓄银行", "北京银行"):
+    banks = {
+        b["bankName"]: group["character"] for group in data["bank_list"] for b in group["banks"]
+    }
+    for name in (
+        "工商银行",
+        "农业银行",
+        "中国银行",
+        "建设银行",
+        "交通银行",
+        "招商银行",
+        "邮政储蓄银行",
+        "北京银行",
+    ):
         assert name in banks
     assert banks["招商银行"] == "Z" and banks["北京银行"] == "B"
     assert data["commissionRate"] == {"6": "千分之六", "10": "百分之一"}
@@ -38,14 +51,23 @@ async def test_dict_has_all_provinces_banks_rates_and_days() -> None:
 @pytest.mark.parametrize("token", ["", "not-a-token", "sandbox-abc"])
 async def test_unknown_token_gets_the_gateway_shape(token: str) -> None:
     async with client() as http:
-        response = await http.get("/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": token})
-    assert response.json() == {"error_code": 110, "error_msg": "Access token invalid or no longer valid"}
+        response = await http.get(
+            "/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": token}
+        )
+    assert response.json() == {
+        "error_code": 110,
+        "error_msg": "Access token invalid or no longer valid",
+    }
 
 
 async def test_configured_token_and_auto_tokens_switch() -> None:
     async with client(tokens={"tok-A": 77}, auto_tokens=False) as http:
-        ok = await http.get("/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "tok-A"})
-        auto = await http.get("/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "sandbox-77"})
+        ok = await http.get(
+            "/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "tok-A"}
+        )
+        auto = await http.get(
+            "/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "sandbox-77"}
+        )
     assert ok.json() == {"errno": 0, "msg": "success", "data": {"status": 0, "verify_message": ""}}
     assert auto.json()["error_code"] == 110
 
@@ -61,7 +83,12 @@ async def test_expired_token_gets_111() -> None:
 
 async def test_empty_post_body_is_60020() -> None:
     async with client() as http:
-        for path in ("account/create", "developconfig/submit", "paymentservice/create", "paymentservice/update"):
+        for path in (
+            "account/create",
+            "developconfig/submit",
+            "paymentservice/create",
+            "paymentservice/update",
+        ):
             assert (await call(http, "POST", path, 1))["errno"] == 60020
 
 
@@ -107,10 +134,18 @@ async def test_account_field_checks(change: dict[str, str], errno: int) -> None:
 
 async def test_account_lifecycle_and_its_errors() -> None:
     clock = Clock()
-    async with client(clock, audit_delay=10, audit_policy="reject", reject_reason="法人信息不符") as http:
-        assert (await call(http, "GET", "account/auditstatus", 3))["data"] == {"status": 0, "verify_message": ""}
+    async with client(
+        clock, audit_delay=10, audit_policy="reject", reject_reason="法人信息不符"
+    ) as http:
+        assert (await call(http, "GET", "account/auditstatus", 3))["data"] == {
+            "status": 0,
+            "verify_message": "",
+        }
         form = await account_form(http, 3)
-        assert (await call(http, "POST", "account/create", 3, form)) == {"errno": 0, "msg": "success"}
+        assert (await call(http, "POST", "account/create", 3, form)) == {
+            "errno": 0,
+            "msg": "success",
+        }
         assert (await call(http, "GET", "account/auditstatus", 3))["data"]["status"] == 2
         assert (await call(http, "POST", "account/create", 3, form))["errno"] == 60017
         clock.advance(10)
@@ -120,7 +155,10 @@ async def test_account_lifecycle_and_its_errors() -> None:
         await http.put("/_sandbox/apps/3/policy", json={"policy": "approve"})
         assert (await call(http, "POST", "account/create", 3, form))["errno"] == 0
         clock.advance(10)
-        assert (await call(http, "GET", "account/auditstatus", 3))["data"] == {"status": 4, "verify_message": "审核通过"}
+        assert (await call(http, "GET", "account/auditstatus", 3))["data"] == {
+            "status": 4,
+            "verify_message": "审核通过",
+        }
         assert (await call(http, "POST", "account/create", 3, form))["errno"] == 60012
 
 
@@ -147,11 +185,23 @@ async def test_payment_service_preconditions() -> None:
         await call(http, "POST", "developconfig/submit", 8, DEVELOPER)
         for path in ("auditstatus", "getbindservice"):
             assert (await call(http, "GET", f"paymentservice/{path}", 8))["errno"] == 60008
-        assert (await call(http, "POST", "paymentservice/update", 8, {"app_name": "x", "service_phone": "13500000000", "pool_cash_pledge": "1"}))["errno"] == 60008
-        assert (await call(http, "POST", "paymentservice/updatebindservice", 8, SERVICE))["errno"] == 60008
+        assert (
+            await call(
+                http,
+                "POST",
+                "paymentservice/update",
+                8,
+                {"app_name": "x", "service_phone": "13500000000", "pool_cash_pledge": "1"},
+            )
+        )["errno"] == 60008
+        assert (await call(http, "POST", "paymentservice/updatebindservice", 8, SERVICE))[
+            "errno"
+        ] == 60008
         assert (await call(http, "POST", "paymentservice/create", 8, SERVICE))["errno"] == 0
         assert (await call(http, "POST", "paymentservice/create", 8, SERVICE))["errno"] == 60019
-        assert (await call(http, "POST", "paymentservice/updatebindservice", 8, SERVICE))["errno"] == 60019
+        assert (await call(http, "POST", "paymentservice/updatebindservice", 8, SERVICE))[
+            "errno"
+        ] == 60019
         await http.post("/_sandbox/apps/8/payment_service/approve")
         assert (await call(http, "POST", "paymentservice/create", 8, SERVICE))["errno"] == 60009
 
@@ -187,10 +237,24 @@ async def test_getbindservice_matches_the_doc_example_shape() -> None:
         status = await call(http, "GET", "paymentservice/auditstatus", 10)
     data = body["data"]
     assert list(data) == [
-        "pm_app_id", "app_name", "pm_app_key", "platform_public_key", "deal_id", "service_phone",
-        "bank_account", "bank_card", "bank_name", "bank_branch", "open_province", "open_city",
-        "payment_days", "commission_rate", "pool_cash_pledge", "day_max_frozen_amount",
-        "open_status", "fail_reason",
+        "pm_app_id",
+        "app_name",
+        "pm_app_key",
+        "platform_public_key",
+        "deal_id",
+        "service_phone",
+        "bank_account",
+        "bank_card",
+        "bank_name",
+        "bank_branch",
+        "open_province",
+        "open_city",
+        "payment_days",
+        "commission_rate",
+        "pool_cash_pledge",
+        "day_max_frozen_amount",
+        "open_status",
+        "fail_reason",
     ]
     assert isinstance(data["pm_app_id"], int) and isinstance(data["deal_id"], str)
     assert data["payment_days"] == 1 and data["commission_rate"] == 6
@@ -203,10 +267,19 @@ async def test_getbindservice_matches_the_doc_example_shape() -> None:
 async def test_update_is_immediate_and_touches_only_its_three_fields() -> None:
     async with client(audit_delay=0) as http:
         await onboard(http, 11)
-        change = {"app_name": "新名字", "service_phone": "01088888888", "pool_cash_pledge": "500", "bank_card": "999999999999"}
+        change = {
+            "app_name": "新名字",
+            "service_phone": "01088888888",
+            "pool_cash_pledge": "500",
+            "bank_card": "999999999999",
+        }
         assert (await call(http, "POST", "paymentservice/update", 11, change))["errno"] == 0
         data = (await call(http, "GET", "paymentservice/getbindservice", 11))["data"]
-    assert (data["app_name"], data["service_phone"], data["pool_cash_pledge"]) == ("新名字", "01088888888", 500)
+    assert (data["app_name"], data["service_phone"], data["pool_cash_pledge"]) == (
+        "新名字",
+        "01088888888",
+        500,
+    )
     assert data["bank_card"] == SERVICE["bank_card"] and data["open_status"] == 2
 
 
@@ -214,10 +287,19 @@ async def test_updatebindservice_shows_old_values_in_review_and_new_on_approval(
     async with client(audit_delay=0) as http:
         await onboard(http, 12)
         await http.put("/_sandbox/apps/12/policy", json={"policy": "manual"})
-        new = {**SERVICE, "bank_name": "工商银行", "bank_card": "6222020000000000", "payment_days": "7"}
+        new = {
+            **SERVICE,
+            "bank_name": "工商银行",
+            "bank_card": "6222020000000000",
+            "payment_days": "7",
+        }
         assert (await call(http, "POST", "paymentservice/updatebindservice", 12, new))["errno"] == 0
         during = (await call(http, "GET", "paymentservice/getbindservice", 12))["data"]
-        assert (during["open_status"], during["bank_name"], during["payment_days"]) == (1, "招商银行", 1)
+        assert (during["open_status"], during["bank_name"], during["payment_days"]) == (
+            1,
+            "招商银行",
+            1,
+        )
         assert (await call(http, "GET", "paymentservice/auditstatus", 12))["data"]["status"] == 1
         event = (await http.post("/_sandbox/apps/12/payment_service/approve")).json()["event"]
         after = (await call(http, "GET", "paymentservice/getbindservice", 12))["data"]
@@ -231,14 +313,22 @@ async def test_rejected_updatebindservice_keeps_the_submitted_values() -> None:
         await http.put("/_sandbox/apps/13/policy", json={"policy": "manual"})
         new = {**SERVICE, "bank_branch": "招商银行北京上地支行"}
         await call(http, "POST", "paymentservice/updatebindservice", 13, new)
-        rejected = (await http.post("/_sandbox/apps/13/payment_service/reject", json={"reason": "支行信息有误"})).json()
+        rejected = (
+            await http.post(
+                "/_sandbox/apps/13/payment_service/reject", json={"reason": "支行信息有误"}
+            )
+        ).json()
         data = (await call(http, "GET", "paymentservice/getbindservice", 13))["data"]
         status = (await call(http, "GET", "paymentservice/auditstatus", 13))["data"]
         # A rejected service can be resubmitted.
         resubmit = await call(http, "POST", "paymentservice/updatebindservice", 13, new)
     assert rejected["event"]["event"] == "APP_PAYMENT_CREATE_PAYMENT_FAIL"
     assert rejected["event"]["reason"] == "支行信息有误"
-    assert (data["open_status"], data["fail_reason"], data["bank_branch"]) == (3, "支行信息有误", "招商银行北京上地支行")
+    assert (data["open_status"], data["fail_reason"], data["bank_branch"]) == (
+        3,
+        "支行信息有误",
+        "招商银行北京上地支行",
+    )
     assert status == {"status": 3, "fail_reason": "支行信息有误"}
     assert resubmit["errno"] == 0
 
@@ -280,4 +370,7 @@ async def test_an_audit_left_to_the_admin_is_decided_once_its_policy_changes() -
         for _ in range(3):  # due, but manual: stays in review however often it is asked
             assert (await call(http, "GET", "account/auditstatus", 14))["data"]["status"] == 2
         await http.put("/_sandbox/apps/14/policy", json={"policy": "approve", "section": "account"})
-        assert (await call(http, "GET", "account/auditstatus", 14))["data"] == {"status": 4, "verify_message": "审核通过"}
+        assert (await call(http, "GET", "account/auditstatus", 14))["data"] == {
+            "status": 4,
+            "verify_message": "审核通过",
+        }

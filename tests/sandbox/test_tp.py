@@ -16,18 +16,28 @@ STATUS = "/rest/2.0/smartapp/pay/account/auditstatus"
 
 async def tp_token(http: httpx.AsyncClient) -> str:
     ticket = (await http.post("/_sandbox/tp/ticket")).json()["ticket"]
-    body = (await http.get(TP_TOKEN, params={"client_id": "sandbox-tp-client-id", "ticket": ticket})).json()
+    body = (
+        await http.get(TP_TOKEN, params={"client_id": "sandbox-tp-client-id", "ticket": ticket})
+    ).json()
     assert body["errno"] == 0 and body["data"]["expires_in"] == 2592000
     return str(body["data"]["access_token"])
 
 
 async def exchange(http: httpx.AsyncClient, tp: str, code: str) -> httpx.Response:
-    return await http.get(OAUTH, params={"access_token": tp, "code": code, "grant_type": "app_to_tp_authorization_code"})
+    return await http.get(
+        OAUTH,
+        params={"access_token": tp, "code": code, "grant_type": "app_to_tp_authorization_code"},
+    )
 
 
 async def refresh(http: httpx.AsyncClient, tp: str, refresh_token: str) -> httpx.Response:
     return await http.get(
-        OAUTH, params={"access_token": tp, "refresh_token": refresh_token, "grant_type": "app_to_tp_refresh_token"}
+        OAUTH,
+        params={
+            "access_token": tp,
+            "refresh_token": refresh_token,
+            "grant_type": "app_to_tp_refresh_token",
+        },
     )
 
 
@@ -39,7 +49,9 @@ async def test_ticket_gives_a_tp_token_and_bad_tickets_do_not() -> None:
     async with client(auto_tokens=False) as http:
         tp = await tp_token(http)
         wrong_client = await http.get(TP_TOKEN, params={"client_id": "other", "ticket": "x"})
-        wrong_ticket = await http.get(TP_TOKEN, params={"client_id": "sandbox-tp-client-id", "ticket": "x"})
+        wrong_ticket = await http.get(
+            TP_TOKEN, params={"client_id": "sandbox-tp-client-id", "ticket": "x"}
+        )
         # A TP token is not a mini-program token.
         assert (await status_with(http, tp))["error_code"] == 110
     assert wrong_client.json()["errno"] != 0 and wrong_ticket.json()["errno"] != 0
@@ -49,9 +61,14 @@ async def test_code_exchange_gives_a_one_hour_token_for_that_app() -> None:
     clock = Clock()
     async with client(clock, auto_tokens=False) as http:
         tp = await tp_token(http)
-        code = (await http.post("/_sandbox/tp/authorize", json={"app_id": 901})).json()["authorization_code"]
+        code = (await http.post("/_sandbox/tp/authorize", json={"app_id": 901})).json()[
+            "authorization_code"
+        ]
         pair = (await exchange(http, tp, code)).json()
-        assert set(pair) == {"access_token", "refresh_token", "expires_in"} and pair["expires_in"] == 3600
+        assert (
+            set(pair) == {"access_token", "refresh_token", "expires_in"}
+            and pair["expires_in"] == 3600
+        )
         assert (await status_with(http, pair["access_token"]))["errno"] == 0
         calls = (await http.get("/_sandbox/calls", params={"app_id": 901})).json()["calls"]
         assert calls[-1]["path"] == STATUS
@@ -66,7 +83,9 @@ async def test_code_exchange_gives_a_one_hour_token_for_that_app() -> None:
 async def test_refresh_tokens_rotate_and_are_single_use() -> None:
     async with client(auto_tokens=False) as http:
         tp = await tp_token(http)
-        code = (await http.post("/_sandbox/tp/authorize", json={"app_id": 902})).json()["authorization_code"]
+        code = (await http.post("/_sandbox/tp/authorize", json={"app_id": 902})).json()[
+            "authorization_code"
+        ]
         pair = (await exchange(http, tp, code)).json()
         seen = {pair["refresh_token"]}
         for _ in range(5):
@@ -97,7 +116,9 @@ async def test_retrieve_authorization_code_recovers_a_lost_refresh_token() -> No
         tp = await tp_token(http)
         not_yet = await http.post(RETRIEVE, params={"access_token": tp}, data={"app_id": "903"})
         await http.post("/_sandbox/tp/authorize", json={"app_id": 903})
-        retrieved = (await http.post(RETRIEVE, params={"access_token": tp}, data={"app_id": "903"})).json()
+        retrieved = (
+            await http.post(RETRIEVE, params={"access_token": tp}, data={"app_id": "903"})
+        ).json()
         pair = (await exchange(http, tp, retrieved["data"]["authorization_code"])).json()
         assert (await status_with(http, pair["access_token"]))["errno"] == 0
         await http.post("/_sandbox/tp/unauthorize", json={"app_id": 903})
@@ -114,9 +135,13 @@ async def test_retrieve_authorization_code_recovers_a_lost_refresh_token() -> No
 async def test_admin_expires_every_token_of_an_app() -> None:
     async with client() as http:
         tp = await tp_token(http)
-        code = (await http.post("/_sandbox/tp/authorize", json={"app_id": 904})).json()["authorization_code"]
+        code = (await http.post("/_sandbox/tp/authorize", json={"app_id": 904})).json()[
+            "authorization_code"
+        ]
         pair = (await exchange(http, tp, code)).json()
-        expired = (await http.post("/_sandbox/tokens/expire", json={"app_id": 904})).json()["expired"]
+        expired = (await http.post("/_sandbox/tokens/expire", json={"app_id": 904})).json()[
+            "expired"
+        ]
         issued = await status_with(http, pair["access_token"])
         auto = await status_with(http, "sandbox-904")
         fresh = (await refresh(http, tp, pair["refresh_token"])).json()
