@@ -76,3 +76,29 @@ def raw_rows(
             if not data["data"] or len(rows) >= data["total_count"]:
                 return rows, first
             page += 1
+
+
+#: A small world for export tests: 37 orders a day over 10 days, ending 2024-03-31.
+SMALL_EXPORT_SANDBOX = {
+    "audit_delay": 0,
+    "orders_per_day": 37,
+    "data_days": 10,
+    "data_end": "2024-03-31",
+    "seed": 7,
+}
+#: Its orders in 10-row pages, two at a time, to a file: 370 rows in 37 pages.
+SMALL_EXPORT = [
+    "data",
+    "orders",
+    "shop",
+    "--from",
+    "2024-03-22",
+    "--to",
+    "2024-03-31",
+    "--page-size",
+    "10",
+    "--concurrency",
+    "2",
+    "-o",
+    "orders.csv",
+]

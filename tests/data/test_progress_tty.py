@@ -9,30 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.data.conftest import SMALL_EXPORT as EXPORT
+from tests.data.conftest import SMALL_EXPORT_SANDBOX as SETTINGS
 from tests.data.conftest import onboard, write_project
-
-SETTINGS = {
-    "audit_delay": 0,
-    "orders_per_day": 37,
-    "data_days": 10,
-    "data_end": "2024-03-31",
-    "seed": 7,
-}
-EXPORT = [
-    "data",
-    "orders",
-    "shop",
-    "--from",
-    "2024-03-22",
-    "--to",
-    "2024-03-31",
-    "--page-size",
-    "10",
-    "--concurrency",
-    "2",
-    "-o",
-    "orders.csv",
-]
 
 
 def test_progress_is_drawn_on_a_tty_stderr_only(sandbox_factory: Any, tmp_path: Path) -> None:

@@ -23,31 +23,9 @@ import pytest
 
 from smartpay_apply.sandbox.config import SandboxConfig
 from smartpay_apply.sandbox.server import running_server
+from tests.data.conftest import SMALL_EXPORT as EXPORT
+from tests.data.conftest import SMALL_EXPORT_SANDBOX as SETTINGS
 from tests.data.conftest import onboard, write_project
-
-SETTINGS = {
-    "audit_delay": 0,
-    "orders_per_day": 37,
-    "data_days": 10,
-    "data_end": "2024-03-31",
-    "seed": 7,
-}
-EXPORT = [
-    "data",
-    "orders",
-    "shop",
-    "--from",
-    "2024-03-22",
-    "--to",
-    "2024-03-31",
-    "--page-size",
-    "10",
-    "--concurrency",
-    "2",
-    "-o",
-    "orders.csv",
-]  # 370 rows in 37 pages
-
 
 LATENCY_MS = 80
 
