@@ -12,7 +12,12 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from smartpay_apply.api import endpoints as ep
-from smartpay_apply.api.errors import ResponseError
+from smartpay_apply.api.errors import (
+    NO_ACCOUNT_ERRNOS,
+    NO_SERVICE_ERRNOS,
+    BusinessError,
+    ResponseError,
+)
 from smartpay_apply.api.models import (
     AccountAuditStatus,
     AccountCreateRequest,
@@ -68,38 +73,23 @@ class AppApi:
         data = await self.api.call(ep.DICT, self.tokens)
         return self.api.parse(ep.DICT, PaymentDict, data)
 
-    async def upload_image(self, content: bytes, filename: str, *, image_type: int = 2) -> str:
-        """Upload an image (id-card photos: type 2) and return the URL Baidu gives it."""
-        suffix = PurePath(filename).suffix.lower().lstrip(".")
-        if suffix not in IMAGE_TYPES:
-            raise UsageError(
-                f"{filename}: image format {suffix or '(none)'} is not accepted "
-                f"(allowed: {', '.join(sorted(IMAGE_TYPES))})"
-            )
-        limit = IMAGE_LIMITS.get(image_type)
-        if limit is None:
-            raise UsageError(f"image type {image_type} is not one of 1, 2, 3")
-        if len(content) > limit:
-            raise UsageError(
-                f"{filename}: {len(content)} bytes is over the {limit // (1024 * 1024)} MB "
-                f"limit of image type {image_type}"
-            )
-        files = {"multipartFile": (PurePath(filename).name, content, IMAGE_TYPES[suffix])}
-        data = await self.api.call(
-            ep.UPLOAD_IMAGE, self.tokens, form={"type": str(image_type)}, files=files
-        )
-        if not isinstance(data, str) or not data:
-            raise ResponseError(ep.UPLOAD_IMAGE.name, None, "answer carries no image URL")
-        return data
-
     async def create_account(self, req: AccountCreateRequest) -> None:
         """Create the payment account (audited). AlreadyExistsError (60012): confirm by reading
         the account audit status."""
         await self.api.call(ep.ACCOUNT_CREATE, self.tokens, form=req.to_form())
 
     async def get_account_audit_status(self) -> AccountAuditStatus:
-        """The account's audit status (0-5) and Baidu's message."""
-        data = await self.api.call(ep.ACCOUNT_AUDIT, self.tokens)
+        """The account's audit status (0-5) and Baidu's message; status None: no account yet.
+
+        "No account" comes as nulls (the public doc's sample) or as one of NO_ACCOUNT_ERRNOS:
+        both are an answer, not a failure, so both read as status None here.
+        """
+        try:
+            data = await self.api.call(ep.ACCOUNT_AUDIT, self.tokens)
+        except BusinessError as error:
+            if error.errno in NO_ACCOUNT_ERRNOS:
+                return AccountAuditStatus()
+            raise
         return self.api.parse(ep.ACCOUNT_AUDIT, AccountAuditStatus, data)
 
     async def submit_developer_config(self, req: DeveloperConfigRequest) -> None:
@@ -112,8 +102,13 @@ class AppApi:
         await self.api.call(ep.SERVICE_CREATE, self.tokens, form=req.to_form())
 
     async def get_payment_service_audit_status(self) -> PaymentServiceAuditStatus:
-        """The payment service's audit status (0-3) and fail reason."""
-        data = await self.api.call(ep.SERVICE_AUDIT, self.tokens)
+        """The payment service's audit status (0-3) and fail reason; status None: no service."""
+        try:
+            data = await self.api.call(ep.SERVICE_AUDIT, self.tokens)
+        except BusinessError as error:
+            if error.errno in NO_SERVICE_ERRNOS:
+                return PaymentServiceAuditStatus()
+            raise
         return self.api.parse(ep.SERVICE_AUDIT, PaymentServiceAuditStatus, data)
 
     async def update_payment_service(self, req: PaymentServiceUpdateRequest) -> None:
@@ -124,10 +119,24 @@ class AppApi:
         """Replace every payment-service field (audited)."""
         await self.api.call(ep.SERVICE_UPDATE_BIND, self.tokens, form=req.to_form())
 
-    async def get_bind_service(self) -> BindService:
-        """The bound payment service as Baidu has it."""
-        data = await self.api.call(ep.SERVICE_GET_BIND, self.tokens)
-        return self.api.parse(ep.SERVICE_GET_BIND, BindService, data)
+    async def get_bind_service(self) -> BindService | None:
+        """The bound payment service as Baidu has it; None when there is none.
+
+        Which answer a mini-program without a service gets is not documented: one of
+        NO_SERVICE_ERRNOS, or success with `data` null, `{}` or without `pm_app_id`. Every one
+        of them is "no service" here, so no caller mistakes an empty answer for a service
+        whose fields are all None (and plans updates instead of a create).
+        """
+        try:
+            data = await self.api.call(ep.SERVICE_GET_BIND, self.tokens)
+        except BusinessError as error:
+            if error.errno in NO_SERVICE_ERRNOS:
+                return None
+            raise
+        if not data:
+            return None
+        bound = self.api.parse(ep.SERVICE_GET_BIND, BindService, data)
+        return bound if bound.pm_app_id is not None else None
 
     # ------------------------------------------------------------ data: one page
 
@@ -166,8 +175,11 @@ class AppApi:
         self, *, day: date, current_page: int = 1, page_size: int = 100
     ) -> IncomeDetailPage:
         """One page of one day's income items (yuan)."""
+        # One day: the SDKs send start_time only, the public doc lists end_time too; the same
+        # day in both satisfies either reading.
         params = {
             "start_time": _day(day),
+            "end_time": _day(day),
             "current_page": str(current_page),
             "page_size": str(page_size),
         }
@@ -332,3 +344,42 @@ class AppApi:
             max_pages=self._max_pages(max_pages),
         ):
             yield row
+
+
+class TpApi:
+    """Calls made as the third-party platform itself, with the TP's own token.
+
+    Image upload is one: the upload doc and both SDKs pass the TP's token
+    ("第三方平台的接口调用凭据"), not a mini-program's, so it lives here and not on AppApi.
+    """
+
+    def __init__(self, api: OpenApi, tokens: TokenSource) -> None:
+        self.api = api
+        self.tokens = tokens
+
+    def __repr__(self) -> str:
+        return f"TpApi({self.tokens!r})"
+
+    async def upload_image(self, content: bytes, filename: str, *, image_type: int = 2) -> str:
+        """Upload an image (id-card photos: type 2) and return the URL Baidu gives it."""
+        suffix = PurePath(filename).suffix.lower().lstrip(".")
+        if suffix not in IMAGE_TYPES:
+            raise UsageError(
+                f"{filename}: image format {suffix or '(none)'} is not accepted "
+                f"(allowed: {', '.join(sorted(IMAGE_TYPES))})"
+            )
+        limit = IMAGE_LIMITS.get(image_type)
+        if limit is None:
+            raise UsageError(f"image type {image_type} is not one of 1, 2, 3")
+        if len(content) > limit:
+            raise UsageError(
+                f"{filename}: {len(content)} bytes is over the {limit // (1024 * 1024)} MB "
+                f"limit of image type {image_type}"
+            )
+        files = {"multipartFile": (PurePath(filename).name, content, IMAGE_TYPES[suffix])}
+        data = await self.api.call(
+            ep.UPLOAD_IMAGE, self.tokens, form={"type": str(image_type)}, files=files
+        )
+        if not isinstance(data, str) or not data:
+            raise ResponseError(ep.UPLOAD_IMAGE.name, None, "answer carries no image URL")
+        return data

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from smartpay_apply import __version__
 from smartpay_apply.api import endpoints as ep
-from smartpay_apply.api.app import AppApi
+from smartpay_apply.api.app import AppApi, TpApi
 from smartpay_apply.api.endpoints import Endpoint
 from smartpay_apply.api.errors import (
     RATE_LIMIT_CODES,
@@ -214,6 +214,11 @@ class OpenApi:
         """The endpoints of one mini-program, authenticated by `token`."""
         source = StaticToken(token) if isinstance(token, str) else token
         return AppApi(self, source)
+
+    def tp(self, token: TokenSource | str) -> TpApi:
+        """Calls made as the third-party platform (image upload), with the TP's own token."""
+        source = StaticToken(token) if isinstance(token, str) else token
+        return TpApi(self, source)
 
     # ------------------------------------------------------------------ TP level
     # These take the TP token as a string; a 110/111 answer is a TokenError (a GatewayError
@@ -499,4 +504,4 @@ class OpenApi:
         )
 
 
-__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "AppApi", "OpenApi", "certainly_not_sent"]
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "AppApi", "OpenApi", "TpApi", "certainly_not_sent"]

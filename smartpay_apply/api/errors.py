@@ -43,7 +43,7 @@ class ErrorCode(IntEnum):
     ACCOUNT_NOT_FOUND = 60013
     DEVELOPER_CONFIG_MISSING = 60014
     ACCOUNT_ABNORMAL = 60015
-    ACCOUNT_AUDIT_REJECTED = 60016
+    ACCOUNT_NOT_APPROVED = 60016
     ACCOUNT_IN_AUDIT = 60017
     DEVELOPER_CONFIG_IN_AUDIT = 60018
     PAYMENT_SERVICE_IN_AUDIT = 60019
@@ -116,9 +116,10 @@ _DESCRIPTIONS: dict[ErrorCode, tuple[str, str]] = {
         "developer config not submitted: submit it first",
     ),
     ErrorCode.ACCOUNT_ABNORMAL: ("账号异常", "the account is abnormal (blocked or invalid)"),
-    ErrorCode.ACCOUNT_AUDIT_REJECTED: (
+    ErrorCode.ACCOUNT_NOT_APPROVED: (
         "创建账号审核未通过,请查看创建账号的审核状态",
-        "the account audit was rejected: read the account audit status",
+        "the payment account is not approved (still in review, or rejected): "
+        "this step needs an approved account; read the account audit status",
     ),
     ErrorCode.ACCOUNT_IN_AUDIT: (
         "支付账号审核中,无法再次创建",
@@ -135,6 +136,12 @@ _DESCRIPTIONS: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.EMPTY_BODY: ("Request Body 不能为空", "the request body must not be empty"),
     ErrorCode.NO_DATA: ("未获取到有效数据", "no valid data was found"),
 }
+
+#: errnos meaning "this mini-program has no payment account (yet)": not a failure, an answer.
+NO_ACCOUNT_ERRNOS: frozenset[int] = frozenset({60002, 60006, 60013})
+#: errnos meaning "no payment service is bound": which one a fresh mini-program gets is not
+#: documented (openapi-facts.md), so every plausible one counts.
+NO_SERVICE_ERRNOS: frozenset[int] = frozenset({60002, 60008, 60013})
 
 #: Gateway codes meaning "the access token is not valid" (110 invalid, 111 expired).
 TOKEN_ERROR_CODES: frozenset[int] = frozenset({110, 111})

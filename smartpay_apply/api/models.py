@@ -201,10 +201,20 @@ class AccountCreateRequest(_Request):
 
 
 class AccountAuditStatus(_Response):
-    """status: 0 initial, 1 editing, 2 submitted, 3 rejected, 4 approved, 5 agreement filled."""
+    """status: 0 initial, 1 editing, 2 submitted, 3 rejected, 4 approved, 5 agreement filled.
 
-    status: int
+    None means "nothing yet": the public doc's sample for a mini-program that never submitted
+    is `{"status": null, "verify_message": null}`, and the client maps the "no account" errnos
+    (NO_ACCOUNT_ERRNOS) to the same answer.
+    """
+
+    status: int | None = None
     verify_message: LooseText = None
+
+    @property
+    def approved(self) -> bool:
+        """Only 4 (approved) and 5 (agreement filled) complete the account step."""
+        return self.status in (self.APPROVED, self.AGREEMENT_FILLED)
 
     INITIAL: ClassVar[int] = 0
     EDITING: ClassVar[int] = 1
@@ -258,9 +268,13 @@ class PaymentServiceUpdateRequest(_Request):
 
 
 class PaymentServiceAuditStatus(_Response):
-    """status: 0 new, 1 in audit, 2 approved, 3 rejected. fail_reason is text (documented int)."""
+    """status: 0 new, 1 in audit, 2 approved, 3 rejected. fail_reason is text (documented int).
 
-    status: int
+    None means "no payment service yet" (the public doc's `{"status": null, "fail_reason":
+    null}`, or one of the "no service" errnos, which the client maps to it).
+    """
+
+    status: int | None = None
     fail_reason: LooseText = None
 
     NEW: ClassVar[int] = 0

@@ -1,10 +1,10 @@
 """Walking a paged endpoint to its end, and refusing to walk forever.
 
 Baidu's pages carry `total_count` and (orderlist) `total_page`, which do not always agree (the
-doc's own orderlist example says 101 rows in 1 page). The walk stops as soon as any signal says
-"done": an empty page, `total_page` reached, `total_count` rows seen, or — only when neither
-total is given — a page shorter than asked. A server whose pages never end is caught twice: a
-page repeating the previous page's rows, and a page limit.
+doc's own orderlist example says 101 rows in 1 page of 10). The walk trusts the larger of the
+two: it goes on while either total says more rows exist, and stops at an empty page, or — only
+when neither total is given — at a page shorter than asked. A server whose pages never end is
+caught twice: a page repeating the previous page's rows, and a page limit.
 """
 
 from __future__ import annotations
@@ -25,15 +25,16 @@ def _rows_key(rows: Sequence[BaseModel]) -> list[dict[str, Any]]:
 
 
 def _finished(page: BaseModel, number: int, rows: int, seen: int, page_size: int) -> bool:
+    """True once no total promises more rows (the larger total wins), or a page is empty."""
     total_page = getattr(page, "total_page", None)
     total_count = getattr(page, "total_count", None)
     if rows == 0:
         return True
-    if total_page is not None and number >= total_page:
-        return True
-    if total_count is not None and seen >= total_count:
-        return True
-    return total_page is None and total_count is None and rows < page_size
+    if total_page is None and total_count is None:
+        return rows < page_size
+    pages_left = total_page is not None and number < total_page
+    rows_left = total_count is not None and seen < total_count
+    return not (pages_left or rows_left)
 
 
 async def walk(

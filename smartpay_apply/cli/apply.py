@@ -152,14 +152,14 @@ def _options(
     config: ProjectConfig, wait: bool, wait_timeout: float, lock_wait: float
 ) -> ApplyOptions:
     from smartpay_apply.engine.apply import ApplyOptions
+    from smartpay_apply.engine.planner import receiver_configured
 
-    events = config.events
     return ApplyOptions(
         wait=wait,
         wait_timeout=wait_timeout,
         lock_wait=lock_wait,
         concurrency=config.concurrency,
-        events_configured=bool(events.encoding_aes_key or events.token or events.allow_plaintext),
+        events_configured=receiver_configured(config),
     )
 
 

@@ -64,23 +64,18 @@ async def fetch_outputs(config: ProjectConfig, spec: AppSpec) -> dict[str, Any]:
     """getbindservice's outputs for `spec` (pm_app_key revealed: the caller decides to show it)."""
     from pydantic import SecretStr
 
-    from smartpay_apply.api.errors import BusinessError
     from smartpay_apply.credentials import token_source_for
-    from smartpay_apply.engine.observe import NO_SERVICE_ERRNO
     from smartpay_apply.errors import SmartpayError
     from smartpay_apply.runtime import open_api, open_state
 
     with open_state(config) as store:
         async with open_api(config) as api:
-            try:
-                bound = await api.app(token_source_for(spec, config, store, api)).get_bind_service()
-            except BusinessError as error:
-                if error.errno == NO_SERVICE_ERRNO:
-                    raise SmartpayError(
-                        f"{spec.app}: no payment service is bound yet (errno 60008); "
-                        "run `smartpay-apply apply` and wait for its audit"
-                    ) from None
-                raise
+            bound = await api.app(token_source_for(spec, config, store, api)).get_bind_service()
+    if bound is None:
+        raise SmartpayError(
+            f"{spec.app}: no payment service is bound yet; "
+            "run `smartpay-apply apply` and wait for its audit"
+        )
     values: dict[str, Any] = {}
     for name in OUTPUT_FIELDS:
         value = getattr(bound, name, None)

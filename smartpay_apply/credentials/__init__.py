@@ -36,6 +36,7 @@ __all__ = [
     "token_source_for",
     "tp_client_id",
     "tp_token_given",
+    "tp_token_source",
 ]
 
 _KINDS = ("access_token", "token_command", "tp")
@@ -108,6 +109,39 @@ def project_token_source(config: ProjectConfig) -> TokenSource:
     raise CredentialsError(
         f"{where}: tp credentials give a token per mini-program: add a valid spec to take one from"
     )
+
+
+def tp_token_source(
+    spec: AppSpec,
+    config: ProjectConfig | None,
+    store: StateStore | None,
+    api: OpenApi | None,
+    *,
+    platform: TpPlatform | None = None,
+) -> TokenSource | None:
+    """The third-party platform's OWN token source (image upload takes it), or None.
+
+    Baidu's upload doc and both SDKs pass the TP's token, not a mini-program's. Where it comes
+    from, first match wins: the `tp:` flow of the spec or of the project default (the TP token
+    that flow already keeps), then smartpay.yaml's `credentials.tp_access_token`, then
+    `credentials.tp_token_command`. None: nothing configured (the caller says what to set).
+    """
+    project = getattr(config, "credentials", None)
+    tp = getattr(spec.credentials, "tp", None) or getattr(project, "tp", None)
+    if tp is not None:
+        if platform is not None:
+            return platform
+        if api is not None and store is not None:
+            return TpPlatform(api, store, tp_client_id(tp, config), tp_token_given(tp, config))
+    given = getattr(project, "tp_access_token", None)
+    if given is not None:
+        value = given.get_secret_value() if hasattr(given, "get_secret_value") else str(given)
+        if value.strip():
+            return StaticToken(value.strip())
+    command = getattr(project, "tp_token_command", None)
+    if command:
+        return CommandToken(str(command), cwd=str(config.root) if config is not None else None)
+    return None
 
 
 def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | None:

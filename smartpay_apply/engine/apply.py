@@ -42,6 +42,7 @@ from smartpay_apply.engine.waiting import (
     AuditOutcome,
     Backoff,
     Poll,
+    ProbeWait,
     Progress,
     account_poll,
     developer_config_poll,
@@ -52,7 +53,9 @@ from smartpay_apply.errors import LockHeldError, SmartpayError
 from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
+    from smartpay_apply.api.app import TpApi
     from smartpay_apply.api.client import AppApi, OpenApi
+    from smartpay_apply.api.errors import BusinessError
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
@@ -67,6 +70,11 @@ MAX_ROUNDS = 12
 
 #: errnos meaning "an audit of this section is in progress" on a write.
 IN_REVIEW_ERRNOS = {60017: "account", 60018: "developer_config", 60019: "payment_service"}
+#: 60016: "the account is not approved" (in review or rejected) on a later step.
+ACCOUNT_NOT_APPROVED = 60016
+#: 60014: "developer config not submitted" — on a create after a recorded submission it means
+#: Baidu has not approved it yet (its outcome cannot be read: a refusal is the answer).
+DEVELOPER_CONFIG_MISSING = 60014
 
 
 class AppStatus(StrEnum):
@@ -213,7 +221,8 @@ class ApplyOptions:
     lock_ttl: float = 120.0
     concurrency: int = 16
     backoff: Backoff = field(default_factory=Backoff)
-    #: The event receiver is configured: a developer config's outcome can arrive, so --wait waits for it.
+    #: The event receiver is configured: a developer config's outcome can arrive, so --wait
+    #: waits for it; without it, --wait tries the payment-service create again after pauses.
     events_configured: bool = False
 
 
@@ -356,10 +365,15 @@ class Executor:
         options: ApplyOptions,
         run_id: str,
         progress: Progress | None = None,
+        tp_api: Callable[[AppSpec], TpApi | None] | None = None,
     ) -> None:
         self.store = store
         self.planner = planner
         self.app_api = app_api
+        #: The TP-level API (the TP's own token) for image uploads; None: none configured.
+        self.tp_api = tp_api or (lambda spec: None)
+        #: Per mini-program: the pauses of a developer-config wait that can only be probed.
+        self._probes: dict[int, ProbeWait] = {}
         self.options = options
         self.run_id = run_id
         self.progress = progress or Progress(enabled=False)
@@ -408,6 +422,7 @@ class Executor:
                 await self._record(spec, "error", "-", "failed", error.user_message())
             finally:
                 self._slots.release()
+                self._end_probe(spec, result)
         except asyncio.CancelledError:
             result.settle()
             result.interrupt()
@@ -416,8 +431,13 @@ class Executor:
         return result
 
     async def _rounds(self, spec: AppSpec, plan: AppPlan, api: AppApi, result: AppResult) -> None:
-        """Round after round until nothing is left, an audit must be waited for, or a stop."""
-        for _ in range(MAX_ROUNDS):
+        """Round after round until nothing is left, an audit must be waited for, or a stop.
+
+        A round that only probed (the developer config's outcome cannot be read, the create is
+        tried again after a pause) does not count towards MAX_ROUNDS: the deadline bounds it.
+        """
+        rounds = 0
+        while rounds < MAX_ROUNDS:
             outcome = await self._round(spec, plan, api, result)
             if outcome.end is _RoundEnd.STOP:
                 return
@@ -426,14 +446,18 @@ class Executor:
                 if not self.options.wait:
                     result.wait_on(outcome.waiting_for, outcome.reason or "in review")
                     return
-                if await self._wait(spec, api, outcome.waiting_for, result) is None:
+                waited = await self._wait(spec, api, outcome.waiting_for, result)
+                if waited is None:
                     return
+                rounds += waited.state != "probed"
             elif not self._follow_audits(spec, outcome, result):
                 return
             elif outcome.submitted == ["developer_config"] and (
                 await self._wait(spec, api, "developer_config", result) is None
             ):
                 return  # submitted on its own: its outcome comes only as a pushed event
+            else:
+                rounds += 1
             plan = await self.planner.plan(spec)
             if plan.error:
                 result.fail(plan.error)
@@ -518,10 +542,10 @@ class Executor:
         try:
             outcome, detail = await handler(self, spec, api)
         except BusinessError as error:
-            section = IN_REVIEW_ERRNOS.get(error.errno)
+            section = await self._in_review(spec, step, api, error)
             if section is None:
                 raise
-            detail = f"{SECTION_LABELS.get(section, section)} is in review ({error.errno}); not submitted again"
+            detail = _in_review_detail(section, error.errno)
             result.steps.append(
                 StepResult(step.action.value, step.section, "in_review", endpoint, detail)
             )
@@ -529,6 +553,33 @@ class Executor:
             return section
         result.steps.append(StepResult(step.action.value, step.section, outcome, endpoint, detail))
         await self._record(spec, step.action.value, step.section, outcome, detail)
+        return None
+
+    async def _in_review(
+        self, spec: AppSpec, step: Step, api: AppApi, error: BusinessError
+    ) -> str | None:
+        """The section whose audit a refusal says is still running, or None (a real failure).
+
+        60017/60018/60019 say so directly. 60016 ("account not approved") on a later step is a
+        wait while the account is in review, and a rejection (blocked) otherwise. 60014 on the
+        payment-service create after a recorded developer-config submission means Baidu has
+        not approved it yet: the developer config's outcome cannot be read any other way.
+        """
+        if error.errno in IN_REVIEW_ERRNOS:
+            return IN_REVIEW_ERRNOS[error.errno]
+        if error.errno == ACCOUNT_NOT_APPROVED:
+            status = await api.get_account_audit_status()
+            if status.status == 3:
+                raise SmartpayError(
+                    f"{step.action.value}: account: rejected by Baidu: "
+                    f"{status.verify_message or 'no reason given'} (errno 60016)"
+                ) from None
+            return "account" if status.status == 2 else None
+        if error.errno == DEVELOPER_CONFIG_MISSING and step.action is Action.CREATE_PAYMENT_SERVICE:
+            record = await asyncio.to_thread(
+                self.store.get_submission, spec.app_id, "developer_config"
+            )
+            return "developer_config" if record is not None else None
         return None
 
     # -------------------------------------------------------------- waiting
@@ -539,12 +590,7 @@ class Executor:
         """Poll one audit to its end; None when the deadline passed (the result says so)."""
         label = SECTION_LABELS.get(section, section)
         if section == "developer_config" and not self.options.events_configured:
-            result.wait_on(
-                section,
-                f"{label} in review; its outcome arrives only through the event receiver "
-                "(events: in smartpay.yaml), which is not configured, so apply does not wait for it",
-            )
-            return None
+            return await self._probe(spec, result)
         poll = await self._poll_for(spec, api, section)
         self._slots.release()  # waiting is no work: let another mini-program use the slot
         try:
@@ -570,6 +616,42 @@ class Executor:
         else:
             await self._record_outcome(spec, section, "rejected", outcome.reason)
         return outcome
+
+    async def _probe(self, spec: AppSpec, result: AppResult) -> AuditOutcome | None:
+        """A pause before trying the payment-service create again (see ProbeWait)."""
+        probe = self._probes.get(spec.app_id)
+        if probe is None:
+            probe = ProbeWait(
+                f"{spec.app_id}:developer_config",
+                f"{spec.app}: developer config: in review (no event receiver: "
+                "create_payment_service is tried again after each pause)",
+                self.options.backoff,
+                self.progress,
+            )
+            self._probes[spec.app_id] = probe
+        self._slots.release()  # waiting is no work: let another mini-program use the slot
+        try:
+            paused = await probe.pause(self.deadline)
+        finally:
+            await self._slots.acquire()
+        if not paused:
+            result.wait_on(
+                "developer_config", "developer config still in review when --wait-timeout ran out"
+            )
+            return None
+        return AuditOutcome("developer_config", "probed")
+
+    def _end_probe(self, spec: AppSpec, result: AppResult) -> None:
+        probe = self._probes.pop(spec.app_id, None)
+        if probe is None:
+            return
+        created = any(
+            step.action == Action.CREATE_PAYMENT_SERVICE.value
+            and step.result in ("submitted", "already_exists")
+            for step in result.steps
+        )
+        state = "approved (the payment service was created)" if created else "stopped waiting"
+        probe.end(f"{spec.app}: developer config: {state}")
 
     async def _poll_for(self, spec: AppSpec, api: AppApi, section: str) -> Poll:
         if section == "account":
@@ -603,14 +685,28 @@ class Executor:
             self.store.record_submission, spec.app_id, section, fingerprint, app=spec.app, at=now()
         )
 
+    async def _infer_developer_config_approved(self, spec: AppSpec) -> None:
+        """Baidu created the payment service, so the developer config was complete: record it
+        approved if its outcome event never came (no receiver, or a lost push)."""
+        record = await asyncio.to_thread(self.store.get_submission, spec.app_id, "developer_config")
+        if record is not None and record.outcome == "pending":
+            await self._record_outcome(spec, "developer_config", "approved", None)
+
     async def _record_outcome(
         self, spec: AppSpec, section: str, outcome: str, reason: str | None
     ) -> None:
-        if section == "payment_service":
-            return  # read back from Baidu every time; nothing write-only to remember
         await asyncio.to_thread(
             self.store.record_outcome, spec.app_id, section, outcome, reason=reason, at=now()
         )
+
+
+def _in_review_detail(section: str, errno: int) -> str:
+    label = SECTION_LABELS.get(section, section)
+    if errno == DEVELOPER_CONFIG_MISSING:
+        return f"{label} not approved yet ({errno}: its audit is still running); not an error"
+    if errno == ACCOUNT_NOT_APPROVED:
+        return f"{label} not approved yet ({errno}: still in review); not an error"
+    return f"{label} is in review ({errno}); not submitted again"
 
 
 def _describe(error: BaseException) -> str:
@@ -632,7 +728,7 @@ async def _create_account(executor: Executor, spec: AppSpec, api: AppApi) -> tup
 
     account = spec.account
     assert account is not None, "decide plans create_account only for a managed account"
-    urls, uses = await image_urls(spec, api, executor.store)
+    urls, uses = await image_urls(spec, executor.tp_api(spec), executor.store)
     request = AccountCreateRequest(**{**section_fields(account, skip=LOCAL_IMAGE_FIELDS), **urls})
     uploaded = [use.field for use in uses if use.uploaded]
     reused = [use.field for use in uses if not use.uploaded]
@@ -646,7 +742,7 @@ async def _create_account(executor: Executor, spec: AppSpec, api: AppApi) -> tup
         outcome, detail = "submitted", "account submitted for audit"
     except (AlreadyExistsError, OutcomeUnknownError) as error:
         status = await api.get_account_audit_status()
-        if int(status.status) not in (2, 4, 5):
+        if status.status not in (2, 4, 5):
             if isinstance(error, OutcomeUnknownError):
                 raise SmartpayError(
                     f"account/create: the outcome was unknown and the account does not exist "
@@ -735,54 +831,56 @@ def section_fields(section: BaseModel, skip: frozenset[str] = frozenset()) -> di
 async def _create_payment_service(
     executor: Executor, spec: AppSpec, api: AppApi
 ) -> tuple[str, str | None]:
-    """paymentservice/create; "already exists" or an unknown outcome is settled by getbindservice."""
-    from smartpay_apply.api.errors import AlreadyExistsError, BusinessError, OutcomeUnknownError
+    """paymentservice/create; "already exists" or an unknown outcome is settled by getbindservice.
+
+    Recorded as a submission (fingerprint), so a rejection is not resubmitted blindly; and,
+    since Baidu creates a service only on a completed developer config, a developer config
+    whose outcome event never arrived is recorded as approved.
+    """
+    from smartpay_apply.api.errors import AlreadyExistsError, OutcomeUnknownError
 
     try:
         await api.create_payment_service(_payment_request(spec))
-        return "submitted", "payment service created, in review"
+        outcome, detail = "submitted", "payment service created, in review"
     except (AlreadyExistsError, OutcomeUnknownError) as error:
-        try:
-            await api.get_bind_service()
-        except BusinessError as missing:
-            if missing.errno != 60008:
-                raise
+        if await api.get_bind_service() is None:
             if isinstance(error, OutcomeUnknownError):
                 raise SmartpayError(
                     "paymentservice/create: the outcome was unknown and no payment service "
                     "exists; nothing was repeated: run apply again"
                 ) from None
             raise error from None
-        return "already_exists", "payment service already exists (confirmed by getbindservice)"
+        outcome = "already_exists"
+        detail = "payment service already exists (confirmed by getbindservice)"
+    await executor._record_submission(spec, "payment_service")
+    await executor._infer_developer_config_approved(spec)
+    return outcome, detail
 
 
 async def _update_payment_service(
     executor: Executor, spec: AppSpec, api: AppApi
 ) -> tuple[str, str | None]:
-    """paymentservice/update (no audit): app_name, service_phone, pool_cash_pledge at once."""
+    """paymentservice/update (no audit): the NO_AUDIT_PAYMENT_FIELDS at once."""
     from smartpay_apply.api.errors import OutcomeUnknownError
     from smartpay_apply.api.models import PaymentServiceUpdateRequest
     from smartpay_apply.engine.normalise import normalise_value
+    from smartpay_apply.spec.models import NO_AUDIT_PAYMENT_FIELDS
 
     service = spec.payment_service
     assert service is not None
-    request = PaymentServiceUpdateRequest(
-        app_name=service.app_name,
-        service_phone=service.service_phone,
-        pool_cash_pledge=service.pool_cash_pledge,
-    )
+    values = {name: getattr(service, name) for name in sorted(NO_AUDIT_PAYMENT_FIELDS)}
     try:
-        await api.update_payment_service(request)
+        await api.update_payment_service(PaymentServiceUpdateRequest(**values))
     except OutcomeUnknownError:
         bound = await api.get_bind_service()
-        for name in ("app_name", "service_phone", "pool_cash_pledge"):
-            if normalise_value(name, getattr(bound, name)) != normalise_value(
-                name, getattr(service, name)
-            ):
-                raise SmartpayError(
-                    "paymentservice/update: the outcome was unknown and getbindservice shows the "
-                    "old values; nothing was repeated: run apply again"
-                ) from None
+        if bound is None or any(
+            normalise_value(name, getattr(bound, name)) != normalise_value(name, value)
+            for name, value in values.items()
+        ):
+            raise SmartpayError(
+                "paymentservice/update: the outcome was unknown and getbindservice shows the "
+                "old values; nothing was repeated: run apply again"
+            ) from None
         return "updated", "updated (confirmed by getbindservice after an unknown outcome)"
     return "updated", "updated without audit"
 
@@ -790,23 +888,26 @@ async def _update_payment_service(
 async def _update_bind_service(
     executor: Executor, spec: AppSpec, api: AppApi
 ) -> tuple[str, str | None]:
-    """paymentservice/updatebindservice (audited); an unknown outcome is settled by auditstatus."""
+    """paymentservice/updatebindservice (audited); an unknown outcome is settled by auditstatus.
+
+    Recorded as a submission: getbindservice may show the last approved values while (and
+    after) Baidu reviews this one, so the fingerprint is what tells a rejected spec apart.
+    """
     from smartpay_apply.api.errors import OutcomeUnknownError
 
     try:
         await api.update_bind_service(_payment_request(spec))
+        detail = "submitted for audit"
     except OutcomeUnknownError:
         status = await api.get_payment_service_audit_status()
-        if int(status.status) != 1:
+        if status.status != 1:
             raise SmartpayError(
                 "paymentservice/updatebindservice: the outcome was unknown and no audit is in "
                 "progress; nothing was repeated: run apply again"
             ) from None
-        return (
-            "submitted",
-            "submitted for audit (confirmed by auditstatus after an unknown outcome)",
-        )
-    return "submitted", "submitted for audit"
+        detail = "submitted for audit (confirmed by auditstatus after an unknown outcome)"
+    await executor._record_submission(spec, "payment_service")
+    return "submitted", detail
 
 
 def _adopter(section: str) -> Handler:
@@ -952,6 +1053,7 @@ async def run_apply(
                 options=options,
                 run_id=run_id,
                 progress=ui.progress,
+                tp_api=lambda spec: _tp_api(config, spec, api, store),
             )
             result.apps.extend(await executor.run(work))
     except (asyncio.CancelledError, KeyboardInterrupt):
@@ -984,6 +1086,13 @@ def _app_api(config: ProjectConfig, spec: AppSpec, api: OpenApi, store: StateSto
     from smartpay_apply.credentials import token_source_for
 
     return api.app(token_source_for(spec, config, store, api))
+
+
+def _tp_api(config: ProjectConfig, spec: AppSpec, api: OpenApi, store: StateStore) -> TpApi | None:
+    from smartpay_apply.credentials import tp_token_source
+
+    source = tp_token_source(spec, config, store, api)
+    return None if source is None else api.tp(source)
 
 
 async def _plan_and_check(

@@ -21,9 +21,16 @@ from pydantic import SecretStr
 from smartpay_apply.errors import UsageError
 
 if TYPE_CHECKING:
-    from smartpay_apply.api.client import AppApi
+    from smartpay_apply.api.app import TpApi
     from smartpay_apply.spec.models import AccountSpec, AppSpec
     from smartpay_apply.state.base import StateStore
+
+#: What to do when a local image must be uploaded and no TP token is configured.
+NO_TP_TOKEN = (
+    "local id-card images are uploaded with the third-party platform's own token (Baidu's "
+    "upload doc and SDKs), not the mini-program's: set credentials.tp_access_token or "
+    "credentials.tp_token_command in smartpay.yaml, or use the tp: flow (docs/credentials.md)"
+)
 
 #: (local-file field, URL field) pairs of the account section.
 IMAGE_FIELDS: tuple[tuple[str, str], ...] = (
@@ -62,12 +69,38 @@ def read_image(spec: AppSpec, field: str, path: Path) -> bytes:
         ) from None
 
 
+def pending_uploads(spec: AppSpec, store: StateStore | None) -> list[str]:
+    """The local-image fields of the account that an account/create would upload now.
+
+    A file uploaded before (its URL in the store under the file's SHA-256) needs no upload;
+    an unreadable file counts (the upload would be tried and fail with the file's name).
+    """
+    account = spec.account
+    if account is None:
+        return []
+    pending = []
+    for file_field, url_field in IMAGE_FIELDS:
+        path = getattr(account, file_field)
+        if getattr(account, url_field) is not None or path is None:
+            continue
+        try:
+            digest = hashlib.sha256(read_image(spec, file_field, path)).hexdigest()
+        except UsageError:
+            pending.append(file_field)
+            continue
+        if store is None or not store.get_image_url(digest):
+            pending.append(file_field)
+    return pending
+
+
 async def image_urls(
-    spec: AppSpec, app_api: AppApi, store: StateStore | None
+    spec: AppSpec, tp_api: TpApi | None, store: StateStore | None
 ) -> tuple[dict[str, SecretStr], list[ImageUse]]:
     """The id-card URLs account/create needs: given ones as they are, local files uploaded.
 
     Returns the URL field -> URL mapping and, per local file, whether it was uploaded now.
+    `tp_api` carries the TP's own token (None: none configured, and an upload is refused with
+    what to set — before anything is sent).
     """
     account: AccountSpec | None = spec.account
     urls: dict[str, SecretStr] = {}
@@ -92,7 +125,10 @@ async def image_urls(
             urls[url_field] = SecretStr(known)
             uses.append(ImageUse(file_field, uploaded=False))
             continue
-        url = await app_api.upload_image(content, path.name, image_type=2)
+        if tp_api is None:
+            where = spec.source.locate(f"account.{file_field}") if spec.source else spec.app
+            raise UsageError(f"{where}: account.{file_field}: {NO_TP_TOKEN}")
+        url = await tp_api.upload_image(content, path.name, image_type=2)
         if store is not None:
             await asyncio.to_thread(store.record_image, digest, url)
         urls[url_field] = SecretStr(url)

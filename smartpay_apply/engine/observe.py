@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
-#: errnos meaning "there is no payment account" (audit info missing / account missing).
-NO_ACCOUNT_ERRNOS = frozenset({60006, 60013})
-#: errno meaning "there is no payment service".
-NO_SERVICE_ERRNO = 60008
 #: Sections whose values Baidu never returns: the state store keeps their fingerprint.
 WRITE_ONLY_SECTIONS = ("account", "developer_config")
 
@@ -61,9 +57,10 @@ class AuditEvent:
 class Observed:
     """One mini-program as observed: remote state plus what the state store remembers.
 
-    account_status None means Baidu has no payment account (60006/60013); payment_service None
-    means no payment service is bound (60008). payment_service holds getbindservice's data
-    (remote-only outputs included; the diff skips them).
+    account_status None means Baidu has no payment account (nulls, or a "no account" errno);
+    payment_service None means no payment service is bound (any of the "no service" answers,
+    see AppApi.get_bind_service). payment_service holds getbindservice's data (remote-only
+    outputs included; the diff skips them).
     """
 
     account_status: int | None = None
@@ -156,37 +153,22 @@ async def observe_app(
     paymentservice/auditstatus is read only when getbindservice answered without open_status:
     both report the same audit state, and a third call per mini-program costs time and quota.
     `recorded` is the store's data when the caller read it in bulk (`read_store_all`).
-    "No account" and "no service" are observations, not errors; anything else the API raises
+    "No account" and "no service" are observations, not errors (the client maps every shape of
+    them to None); anything else the API raises
     (expired token, network, an unexpected errno) propagates for the caller to report.
     """
-    from smartpay_apply.api.errors import BusinessError
 
     async def account() -> tuple[int | None, str | None]:
-        try:
-            status = await app_api.get_account_audit_status()
-        except BusinessError as error:
-            if error.errno in NO_ACCOUNT_ERRNOS:
-                return None, None
-            raise
-        return int(status.status), status.verify_message
+        status = await app_api.get_account_audit_status()  # status None: no account yet
+        return status.status, status.verify_message
 
     async def service() -> dict[str, Any] | None:
-        try:
-            bound = await app_api.get_bind_service()
-        except BusinessError as error:
-            if error.errno == NO_SERVICE_ERRNO:
-                return None
-            raise
-        return dict(bound)  # documented fields and any Baidu added later (extra="allow")
+        bound = await app_api.get_bind_service()  # None for every "no service" answer
+        return None if bound is None else dict(bound)  # documented fields and later additions
 
     async def service_audit() -> tuple[int | None, str | None]:
-        try:
-            status = await app_api.get_payment_service_audit_status()
-        except BusinessError as error:
-            if error.errno == NO_SERVICE_ERRNO or error.errno in NO_ACCOUNT_ERRNOS:
-                return None, None
-            raise
-        return int(status.status), status.fail_reason
+        status = await app_api.get_payment_service_audit_status()
+        return status.status, status.fail_reason
 
     (account_status, verify_message), bound = await asyncio.gather(account(), service())
     audit_status: int | None = None

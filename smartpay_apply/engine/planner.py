@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smartpay_apply.engine.decide import decide
+from smartpay_apply.engine.decide import DecideOptions, decide
 from smartpay_apply.engine.normalise import section_values
 from smartpay_apply.engine.observe import (
     ObservedContext,
@@ -29,9 +29,11 @@ from smartpay_apply.engine.observe import (
     observed_checksum,
     read_store_all,
 )
+from smartpay_apply.engine.outcomes import record_seen_outcomes
 from smartpay_apply.engine.steps import AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.spec.models import SECTIONS
+from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import OpenApi
@@ -91,6 +93,26 @@ def secret_digest(store: StateStore) -> Callable[[str], str]:
     return lambda text: store.fingerprint("observed-secret", {"value": text})
 
 
+def decide_options(config: ProjectConfig) -> DecideOptions:
+    """How decide learns outcomes in this project: is the event receiver configured, and when."""
+    return DecideOptions(receiver=receiver_configured(config), now=now())
+
+
+def receiver_configured(config: ProjectConfig) -> bool:
+    """Whether pushed events can be verified: token + EncodingAESKey (smartpay.yaml or the
+    environment, as `events serve` reads them), or plaintext explicitly allowed."""
+    import os
+
+    from smartpay_apply.events.settings import AES_KEY_ENV, TOKEN_ENV
+
+    events = config.events
+    if events.allow_plaintext:
+        return True
+    token = os.environ.get(TOKEN_ENV) or events.token
+    key = os.environ.get(AES_KEY_ENV) or events.encoding_aes_key
+    return bool(token and key)
+
+
 async def plan_app(
     config: ProjectConfig,
     spec: AppSpec,
@@ -98,14 +120,22 @@ async def plan_app(
     store: StateStore,
     *,
     recorded: Recorded | None = None,
+    options: DecideOptions | None = None,
 ) -> tuple[AppPlan, ObservedContext]:
     """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes the
-    AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk."""
+    AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
+
+    The audit outcomes the observation saw are recorded in the store on the way (engine/
+    outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
+    """
     from smartpay_apply.credentials import token_source_for
 
     try:
         tokens = token_source_for(spec, config, store, api)
         observed = await observe_app(api.app(tokens), spec, store, recorded=recorded)
+        observed = await asyncio.to_thread(
+            record_seen_outcomes, store, spec.app_id, observed, now()
+        )
         fingerprints = desired_fingerprints(spec, store)
     except SmartpayError as error:
         message = error.user_message()
@@ -115,13 +145,32 @@ async def plan_app(
         )
     checksum = observed_checksum(observed, secret_digest(store))
     app_plan = replace(
-        decide(spec, observed, fingerprints),
+        decide(spec, observed, fingerprints, options or decide_options(config)),
         observed_checksum=checksum,
         desired_checksum=desired_checksum(fingerprints),
     )
+    missing = await asyncio.to_thread(_upload_token_missing, config, spec, app_plan, store)
+    if missing:
+        app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
     return app_plan, ObservedContext(
         app=spec.app, app_id=spec.app_id, observed=observed, checksum=checksum
     )
+
+
+def _upload_token_missing(
+    config: ProjectConfig, spec: AppSpec, app_plan: AppPlan, store: StateStore
+) -> str | None:
+    """A note when create_account would upload local images and no TP token is configured."""
+    from smartpay_apply.credentials import tp_token_source
+    from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
+    from smartpay_apply.engine.steps import Action
+
+    if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
+        return None
+    fields = pending_uploads(spec, store)
+    if not fields or tp_token_source(spec, config, store, None) is not None:
+        return None
+    return f"account: {', '.join(fields)}: {NO_TP_TOKEN}; apply refuses create_account until then"
 
 
 async def build_plan(
@@ -137,8 +186,11 @@ async def build_plan(
     Returns the Plan and, per app name, what was observed (for apply's re-checks).
     """
     recorded = await asyncio.to_thread(read_store_all, store, [spec.app_id for spec in specs])
+    options = decide_options(config)
     jobs = [
-        lambda spec=spec: plan_app(config, spec, api, store, recorded=recorded[spec.app_id])
+        lambda spec=spec: plan_app(
+            config, spec, api, store, recorded=recorded[spec.app_id], options=options
+        )
         for spec in specs
     ]
     results = await bounded_gather(jobs, concurrency or config.concurrency)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from smartpay_apply.state.base import StateStore
 
 AuditState = Literal["approved", "rejected", "in_review"]
+#: How a wait ended: an audit state, or "probed" (a pause before trying the next step again).
+WaitState = Literal["approved", "rejected", "in_review", "probed"]
 
 SECTION_LABELS = {
     "account": "account",
@@ -90,7 +92,7 @@ class AuditOutcome:
     """How an awaited audit ended: approved, rejected (with Baidu's reason) or still in review."""
 
     section: str
-    state: AuditState
+    state: WaitState
     reason: str | None = None
     elapsed: float = 0.0
 
@@ -242,33 +244,70 @@ async def wait_for(
             )
 
 
+class ProbeWait:
+    """Waiting for an audit whose outcome cannot be read: pause, then try the next step again.
+
+    The developer config has no status endpoint; without the event receiver its outcome shows
+    only in whether paymentservice/create is accepted (60014/60018 while it is in review). A
+    refused create changes nothing at Baidu, so trying it again after a growing pause *is* the
+    poll. One instance per mini-program and run: the pauses keep growing across tries, and the
+    progress line stays one line however many tries it takes.
+    """
+
+    def __init__(self, key: str, label: str, backoff: Backoff, progress: Progress) -> None:
+        self.key = key
+        self.label = label
+        self.progress = progress
+        self._delays = backoff.delays()
+        self._shown = False
+
+    async def pause(self, deadline: float) -> bool:
+        """Sleep until the next try; False when `deadline` (time.monotonic) has passed."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        if not self._shown:
+            self.progress.start(self.key, self.label)
+            self._shown = True
+        await asyncio.sleep(min(next(self._delays), remaining))
+        return True
+
+    def end(self, message: str) -> None:
+        """Stop showing the wait (if it was shown), saying how it ended."""
+        if self._shown:
+            self.progress.finish(self.key, message)
+            self._shown = False
+
+
 # ---------------------------------------------------------------- pollers, one per section
 
 
 def account_poll(app_api: AppApi) -> Poll:
-    """account/auditstatus: 2 in review; 3 rejected (verify_message); anything else is decided."""
+    """account/auditstatus: only 4/5 are approved (the account step is complete only then);
+    3 rejected (verify_message); 2 — and anything undecided (null, 0, 1) — still in review."""
 
     async def poll() -> tuple[AuditState, str | None]:
         status = await app_api.get_account_audit_status()
-        if int(status.status) == 2:
-            return "in_review", None
-        if int(status.status) == 3:
+        if status.approved:
+            return "approved", None
+        if status.status == 3:
             return "rejected", status.verify_message
-        return "approved", None
+        return "in_review", None
 
     return poll
 
 
 def payment_service_poll(app_api: AppApi) -> Poll:
-    """paymentservice/auditstatus: 0/1 in review; 3 rejected (fail_reason); 2 approved."""
+    """paymentservice/auditstatus: 2 approved; 3 rejected (fail_reason); anything else (0, 1,
+    null) still in review."""
 
     async def poll() -> tuple[AuditState, str | None]:
         status = await app_api.get_payment_service_audit_status()
-        if int(status.status) in (0, 1):
-            return "in_review", None
-        if int(status.status) == 3:
+        if status.status == 2:
+            return "approved", None
+        if status.status == 3:
             return "rejected", status.fail_reason
-        return "approved", None
+        return "in_review", None
 
     return poll
 

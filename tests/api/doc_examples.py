@@ -242,3 +242,23 @@ TP_TOKEN = (
 )
 OAUTH_TOKEN = '{"access_token":"app-token-2","refresh_token":"refresh-2","expires_in":3600}'
 OAUTH_ERROR = '{"error":"invalid_grant","error_description":"refresh token is invalid"}'
+
+#: The public version of the doc (swan-docs program-docs/docs/third/paymentservice.md) answers
+#: a mini-program that never submitted anything with nulls in a success envelope.
+ACCOUNT_AUDIT_FRESH = """{
+    "errno":0,
+    "msg":"success",
+    "data":{
+        "status":null,
+        "verify_message":null
+    }
+}"""
+
+SERVICE_AUDIT_FRESH = """{
+    "errno":0,
+    "msg":"success",
+    "data":{
+        "status":null,
+        "fail_reason":null
+    }
+}"""

@@ -22,12 +22,11 @@ def test_retry_table_matches_the_endpoints() -> None:
 
 
 def test_every_doc_endpoint_has_a_method() -> None:
-    from smartpay_apply.api.app import AppApi
+    from smartpay_apply.api.app import AppApi, TpApi
     from smartpay_apply.api.client import OpenApi
 
     names = [
         "get_dict",
-        "upload_image",
         "create_account",
         "get_account_audit_status",
         "submit_developer_config",
@@ -49,6 +48,9 @@ def test_every_doc_endpoint_has_a_method() -> None:
         "iter_finance_expense",
     ]
     assert all(callable(getattr(AppApi, n)) for n in names)
+    # Image upload takes the TP's own token (upload doc, both SDKs): a TP-level call.
+    assert not hasattr(AppApi, "upload_image")
+    assert callable(TpApi.upload_image)
     tp = [
         "tp_token",
         "exchange_authorization_code",

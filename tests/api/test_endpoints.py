@@ -103,11 +103,11 @@ async def test_user_agent_names_tool_and_version(fake: FakeBaidu, api: OpenApi) 
 async def test_upload_image_multipart(fake: FakeBaidu, api: OpenApi) -> None:
     path = "/file/2.0/smartapp/upload/image"
     fake.always(path, doc.UPLOAD_IMAGE)
-    url = await api.app("tok").upload_image(b"\x89PNG fake bytes", "front.png")
+    url = await api.tp("tp-token").upload_image(b"\x89PNG fake bytes", "front.png")
     assert url == "https://img.example.baidu.com/abc.png"
     request = only(fake, path)
     assert request.method == "POST"
-    assert request.url.params["access_token"] == "tok"
+    assert request.url.params["access_token"] == "tp-token"
     assert request.headers["content-type"].startswith("multipart/form-data")
     body = request.content
     assert b'name="multipartFile"; filename="front.png"' in body
@@ -120,7 +120,7 @@ async def test_upload_image_refuses_bad_format_and_size_before_sending(
 ) -> None:
     from smartpay_apply.errors import UsageError
 
-    app = api.app("tok")
+    app = api.tp("tp-token")
     with pytest.raises(UsageError, match="format gif is not accepted"):
         await app.upload_image(b"GIF89a", "front.gif")
     with pytest.raises(UsageError, match="over the 2 MB limit of image type 1"):
@@ -317,7 +317,9 @@ async def test_income_detail_one_day(fake: FakeBaidu, api: OpenApi) -> None:
     fake.always(f"{PAY}/paymentservice/financebalance/incomedetail", doc.INCOME_DETAIL)
     page = await api.app("tok").income_detail(day=date(2019, 3, 21), page_size=10)
     params = only(fake, f"{PAY}/paymentservice/financebalance/incomedetail").url.params
-    assert params["start_time"] == "2019-03-21" and "end_time" not in params
+    # One day: the SDKs send start_time only, the public doc lists end_time; both readings
+    # are satisfied by the same day in both.
+    assert params["start_time"] == "2019-03-21" and params["end_time"] == "2019-03-21"
     assert (page.income, page.quantity, page.refund_amount) == (Decimal("0.05"), 5, Decimal("0.00"))
     assert page.data[0].order_id == "26986351846447"
     assert page.data[0].operate_time == datetime(2019, 3, 21, 19, 7, 41, tzinfo=SHANGHAI)

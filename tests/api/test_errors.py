@@ -71,12 +71,60 @@ async def test_business_error_line(fake: FakeBaidu, api: OpenApi) -> None:
 
 
 async def test_business_error_without_msg_uses_doc_text(fake: FakeBaidu, api: OpenApi) -> None:
-    fake.always(f"{PAY}/account/auditstatus", {"errno": 60013, "msg": ""})
+    fake.always(f"{PAY}/account/auditstatus", {"errno": 60015, "msg": ""})
     with pytest.raises(
         BusinessError,
-        match=r"errno 60013 支付账号不存在,请先创建支付账号 \(no payment account: create it first\)",
+        match=r"errno 60015 账号异常 \(the account is abnormal \(blocked or invalid\)\)",
     ):
         await api.app("tok").get_account_audit_status()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"errno": 60002, "msg": "该账号未绑定支付账号"},
+        {"errno": 60006, "msg": "支付账号审核信息不存在"},
+        {"errno": 60013, "msg": "支付账号不存在,请先创建支付账号"},
+        doc.ACCOUNT_AUDIT_FRESH,
+    ],
+)
+async def test_no_account_is_an_answer_not_an_error(
+    fake: FakeBaidu, api: OpenApi, answer: dict[str, object] | str
+) -> None:
+    """A fresh mini-program: the public doc's null sample, or a "no account" errno."""
+    fake.always(f"{PAY}/account/auditstatus", answer)
+    status = await api.app("tok").get_account_audit_status()
+    assert status.status is None and not status.approved
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"errno": 60002, "msg": "该账号未绑定支付账号"},
+        {"errno": 60008, "msg": "支付服务不存在"},
+        {"errno": 60013, "msg": "支付账号不存在,请先创建支付账号"},
+        {"errno": 0, "msg": "success", "data": None},
+        {"errno": 0, "msg": "success", "data": {}},
+        {"errno": 0, "msg": "success"},
+        {"errno": 0, "msg": "success", "data": {"app_name": None, "open_status": None}},
+    ],
+)
+async def test_no_payment_service_in_every_shape(
+    fake: FakeBaidu, api: OpenApi, answer: dict[str, object]
+) -> None:
+    """Which answer a mini-program without a service gets is undocumented: all mean none."""
+    fake.always(f"{PAY}/paymentservice/getbindservice", answer)
+    fake.always(f"{PAY}/paymentservice/auditstatus", answer)
+    app = api.app("tok")
+    assert await app.get_bind_service() is None
+    if answer.get("data") is None:
+        assert (await app.get_payment_service_audit_status()).status is None
+
+
+async def test_null_service_audit_status_sample(fake: FakeBaidu, api: OpenApi) -> None:
+    fake.always(f"{PAY}/paymentservice/auditstatus", doc.SERVICE_AUDIT_FRESH)
+    status = await api.app("tok").get_payment_service_audit_status()
+    assert (status.status, status.fail_reason) == (None, None)
 
 
 async def test_unknown_errno_still_a_business_error(fake: FakeBaidu, api: OpenApi) -> None:
@@ -92,9 +140,9 @@ async def test_request_id_from_header_or_body(fake: FakeBaidu, api: OpenApi) -> 
     fake.queue(
         path,
         httpx.Response(
-            200, json={"errno": 60008, "msg": "支付服务不存在"}, headers={"X-Request-Id": "req-abc"}
+            200, json={"errno": 60015, "msg": "账号异常"}, headers={"X-Request-Id": "req-abc"}
         ),
-        {"errno": 60008, "msg": "支付服务不存在", "request_id": "4052611012"},
+        {"errno": 60015, "msg": "账号异常", "request_id": "4052611012"},
     )
     app = api.app("tok")
     with pytest.raises(BusinessError) as first:
@@ -183,7 +231,7 @@ async def test_unexpected_shapes_are_clear(fake: FakeBaidu, api: OpenApi) -> Non
         path,
         httpx.Response(200, text="<html>gateway</html>"),
         {"hello": "world"},
-        {"errno": 0, "msg": "success", "data": {"verify_message": "x"}},
+        {"errno": 0, "msg": "success", "data": {"status": "审核中", "verify_message": "x"}},
     )
     app = api.app("tok")
     with pytest.raises(

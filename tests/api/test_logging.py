@@ -37,7 +37,7 @@ async def test_debug_log_masks_every_secret(
     await app.create_account(ACCOUNT)
     with pytest.raises(BusinessError):
         await app.create_payment_service(SERVICE)
-    await app.upload_image(b"legal-photo-bytes", "id_front.png")
+    await api.tp("tok-very-secret").upload_image(b"legal-photo-bytes", "id_front.png")
     await api.refresh_app_token("tok-very-secret", "refresh-secret-7")
     await api.exchange_authorization_code("tok-very-secret", "code-secret-9")
     await api.tp_token("tp-client", "ticket-secret-8")

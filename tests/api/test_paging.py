@@ -71,14 +71,27 @@ async def test_empty_first_page(fake: FakeBaidu, api: OpenApi) -> None:
     assert len(fake.requests) == 1
 
 
-async def test_doc_example_total_page_wins_over_inconsistent_total_count(
-    fake: FakeBaidu, api: OpenApi
-) -> None:
-    """The doc's example says total_count 101 but total_page 1: stop after page 1."""
-    fake.always(ORDERS, doc.ORDER_LIST)
+async def test_doc_example_the_larger_total_wins(fake: FakeBaidu, api: OpenApi) -> None:
+    """The doc's example says total_count 101 but total_page 1 (page_size 10): the larger
+    total is trusted, so page 2 is asked for; an empty page ends the walk."""
+    fake.queue(ORDERS, doc.ORDER_LIST, ok({"total_count": 101, "total_page": 1, "data": []}))
     rows = [o async for o in api.app("tok").iter_orders(start_time=1, end_time=2, page_size=10)]
     assert [o.id for o in rows] == ["80048556607063", "80049190777835"]
-    assert len(fake.requests) == 1
+    assert [r.url.params["current_page"] for r in fake.requests] == ["1", "2"]
+
+
+async def test_total_count_beyond_total_page_is_followed(fake: FakeBaidu, api: OpenApi) -> None:
+    """A server that says total_page 1 while total_count says 25 rows: all 25 are fetched."""
+
+    def answer(request: httpx.Request) -> dict[str, object]:
+        page = int(request.url.params["current_page"])
+        rows = [order(n) for n in range((page - 1) * 10, min(page * 10, 25))]
+        return ok({"total_count": 25, "total_page": 1, "data": rows})
+
+    fake.always(ORDERS, answer)
+    rows = [o async for o in api.app("tok").iter_orders(start_time=1, end_time=2, page_size=10)]
+    assert [o.id for o in rows] == [str(n) for n in range(25)]
+    assert len(fake.requests) == 3
 
 
 async def test_no_totals_short_page_ends(fake: FakeBaidu, api: OpenApi) -> None:

@@ -173,7 +173,7 @@ async def test_image_upload_may_be_repeated(fake: FakeBaidu) -> None:
     fake.queue(path, read_timeout, doc.UPLOAD_IMAGE)
     async with make_api(fake) as api:
         assert (
-            await api.app("tok").upload_image(b"img", "a.jpg")
+            await api.tp("tok").upload_image(b"img", "a.jpg")
             == "https://img.example.baidu.com/abc.png"
         )
     assert len(fake.calls(path)) == 2
@@ -241,5 +241,5 @@ async def test_upload_failing_every_time_is_a_transport_error(fake: FakeBaidu) -
     fake.always("/file/2.0/smartapp/upload/image", read_timeout)
     async with make_api(fake, retries=1) as api:
         with pytest.raises(TransportError, match="upload/image: ReadTimeout"):
-            await api.app("tok").upload_image(b"img", "a.png")
+            await api.tp("tok").upload_image(b"img", "a.png")
     assert len(fake.requests) == 2

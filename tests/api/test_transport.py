@@ -77,7 +77,7 @@ async def test_form_and_multipart_over_real_http(
     async with OpenApi(base) as api:
         app = api.app("tok+/=")
         await app.submit_developer_config(CONFIG)
-        url = await app.upload_image(b"\x89PNG\r\n\x1a\n data", "front.png")
+        url = await api.tp("tok+/=").upload_image(b"\x89PNG\r\n\x1a\n data", "front.png")
     assert url == "https://img/1.png"
     form_call, upload_call = seen
     assert form_call["query"] == {"access_token": "tok+/="}

@@ -150,8 +150,12 @@ def event(section: str, outcome: str, when: str, reason: str | None = None) -> A
     return AuditEvent(section=section, outcome=outcome, event_time=at(when), reason=reason)
 
 
-#: The fingerprints the planner would compute for make_spec()'s write-only sections.
-FINGERPRINTS = {"account": "fp-account-1", "developer_config": "fp-devconfig-1"}
+#: The fingerprints the planner would compute for make_spec()'s sections.
+FINGERPRINTS = {
+    "account": "fp-account-1",
+    "developer_config": "fp-devconfig-1",
+    "payment_service": "fp-service-1",
+}
 
 
 def onboarded(**changes: Any) -> Observed:

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from smartpay_apply.engine.decide import decide
-from smartpay_apply.engine.observe import Observed
+from smartpay_apply.engine.decide import DecideOptions, decide
+from smartpay_apply.engine.observe import Observed, Submission
 from smartpay_apply.engine.steps import Action, AppPlan
 from tests.engine.factory import (
     FINGERPRINTS,
+    at,
     event,
     make_spec,
     onboarded,
@@ -24,6 +25,23 @@ from tests.engine.factory import (
 )
 
 FRESH = Observed()  # nothing at Baidu, nothing in the store
+#: The event receiver is configured: the developer config's outcome arrives as an event.
+RECEIVER = DecideOptions(receiver=True)
+NO_RECEIVER = DecideOptions(receiver=False)
+#: Onboarding from nothing, in Baidu's order: each later step behind the earlier audit.
+FROM_NOTHING = [
+    "create_account account",
+    "wait account",
+    "submit_developer_config developer_config",
+    "create_payment_service payment_service",
+]
+FROM_NOTHING_WITH_RECEIVER = [
+    "create_account account",
+    "wait account",
+    "submit_developer_config developer_config",
+    "wait developer_config",
+    "create_payment_service payment_service",
+]
 
 
 @dataclass
@@ -33,40 +51,25 @@ class Case:
     expected: list[str]
     spec: dict[str, Any] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=lambda: dict(FINGERPRINTS))
+    options: DecideOptions = NO_RECEIVER
 
 
 CASES = [
     # ---- account
     Case(
-        "account none: create everything, create_payment_service held behind the account audit",
+        "account none: create it; the developer config waits for the account's approval, and "
+        "the create is tried right after it (no receiver: a 60014 answer is a wait)",
         FRESH,
-        [
-            "create_account account",
-            "submit_developer_config developer_config",
-            "wait account",
-            "create_payment_service payment_service",
-        ],
+        FROM_NOTHING,
     ),
     Case(
-        "account status 0 (initial): create_account",
-        Observed(account_status=0),
-        [
-            "create_account account",
-            "submit_developer_config developer_config",
-            "wait account",
-            "create_payment_service payment_service",
-        ],
+        "account none, event receiver configured: the create also waits for the PASS event",
+        FRESH,
+        FROM_NOTHING_WITH_RECEIVER,
+        options=RECEIVER,
     ),
-    Case(
-        "account status 1 (editing): create_account",
-        Observed(account_status=1),
-        [
-            "create_account account",
-            "submit_developer_config developer_config",
-            "wait account",
-            "create_payment_service payment_service",
-        ],
-    ),
+    Case("account status 0 (initial): create_account", Observed(account_status=0), FROM_NOTHING),
+    Case("account status 1 (editing): create_account", Observed(account_status=1), FROM_NOTHING),
     Case(
         "account status 2 (in review): wait, everything below held behind it (no second wait)",
         Observed(account_status=2, submissions={"account": submitted("fp-account-1")}),
@@ -83,21 +86,16 @@ CASES = [
             account_verify_message="身份证照片模糊",
             submissions={"account": submitted("fp-account-0")},
         ),
-        [
-            "create_account account",
-            "submit_developer_config developer_config",
-            "wait account",
-            "create_payment_service payment_service",
-        ],
+        FROM_NOTHING,
     ),
     Case(
-        "account rejected, spec unchanged: blocked, payment service not planned",
+        "account rejected, spec unchanged: blocked; developer config and service not planned",
         Observed(
             account_status=3,
             account_verify_message="身份证照片模糊",
             submissions={"account": submitted("fp-account-1")},
         ),
-        ["blocked account", "submit_developer_config developer_config"],
+        ["blocked account"],
     ),
     Case("account approved, fingerprint matches: nothing", onboarded(), []),
     Case("account status 5 (agreement filled) counts as approved", onboarded(account_status=5), []),
@@ -118,7 +116,7 @@ CASES = [
     ),
     # ---- developer config
     Case(
-        "developer config: no record, no payment service: submit",
+        "developer config: no record, no payment service: submit, then try the create",
         onboarded(
             payment_service=None,
             payment_audit_status=None,
@@ -128,14 +126,56 @@ CASES = [
         ["submit_developer_config developer_config", "create_payment_service payment_service"],
     ),
     Case(
-        "developer config: record differs from spec: submit again",
+        "developer config: no record, no payment service, receiver: submit, wait for the "
+        "PASS event, create",
+        onboarded(
+            payment_service=None,
+            payment_audit_status=None,
+            submissions={"account": submitted("fp-account-1", outcome="approved")},
+            events=(),
+        ),
+        [
+            "submit_developer_config developer_config",
+            "wait developer_config",
+            "create_payment_service payment_service",
+        ],
+        options=RECEIVER,
+    ),
+    Case(
+        "developer config: record differs, outcome known: resubmit; Baidu re-reviews the "
+        "approved service, so it waits",
         onboarded(
             submissions={
                 "account": submitted("fp-account-1"),
                 "developer_config": submitted("fp-devconfig-0"),
             }
         ),
-        ["submit_developer_config developer_config"],
+        ["submit_developer_config developer_config", "wait payment_service"],
+    ),
+    Case(
+        "developer config: record differs, outcome unknown, receiver: wait (Baidu answers "
+        "60018 while it reviews the last one)",
+        onboarded(
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-0"),
+            },
+            events=(),
+        ),
+        ["wait developer_config"],
+        options=RECEIVER,
+    ),
+    Case(
+        "developer config: record differs, outcome unknown, no receiver: submit (a 60018 "
+        "answer then becomes a wait)",
+        onboarded(
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-0"),
+            },
+            events=(),
+        ),
+        ["submit_developer_config developer_config", "wait payment_service"],
     ),
     Case(
         "developer config: record matches, no outcome event: in sync (noted)",
@@ -160,12 +200,29 @@ CASES = [
                 event("developer_config", "rejected", "2026-11-20 11:00:00", "回调地址不可达"),
             ),
         ),
-        ["submit_developer_config developer_config"],
+        ["submit_developer_config developer_config", "wait payment_service"],
     ),
     Case(
         "developer config: a FAIL event older than the last submission does not count",
         onboarded(events=(event("developer_config", "rejected", "2026-11-19 09:00:00", "old"),)),
         [],
+    ),
+    Case(
+        "developer config: an outcome event in the submission's own second counts",
+        onboarded(
+            payment_service=None,
+            payment_audit_status=None,
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": Submission(
+                    fingerprint="fp-devconfig-1",
+                    submitted_at=at("2026-11-20 10:00:00").replace(microsecond=700_000),
+                ),
+            },
+            events=(event("developer_config", "approved", "2026-11-20 10:00:00"),),
+        ),
+        ["create_payment_service payment_service"],
+        options=RECEIVER,
     ),
     Case(
         "developer config: no record but a payment service exists: adopt",
@@ -181,11 +238,36 @@ CASES = [
         ),
         ["blocked developer_config"],
     ),
+    Case(
+        "the store says the developer config was submitted, Baidu has no account (a reset): "
+        "manual (state forget), the account is created",
+        Observed(submissions={"developer_config": submitted("fp-devconfig-1")}),
+        ["create_account account", "manual developer_config"],
+    ),
     # ---- payment service
     Case(
-        "payment service none, account approved, developer config submitted: create",
+        "payment service none, developer config submitted, no outcome, no receiver: create (tried)",
+        onboarded(payment_service=None, payment_audit_status=None, events=()),
+        ["create_payment_service payment_service"],
+    ),
+    Case(
+        "payment service none, developer config submitted, receiver, no PASS event yet: wait "
+        "for it, then create",
+        onboarded(payment_service=None, payment_audit_status=None, events=()),
+        ["wait developer_config", "create_payment_service payment_service"],
+        options=RECEIVER,
+    ),
+    Case(
+        "payment service none, receiver, the PASS event is overdue (lost push): create (tried)",
+        onboarded(payment_service=None, payment_audit_status=None, events=()),
+        ["create_payment_service payment_service"],
+        options=DecideOptions(receiver=True, now=at("2026-11-20 10:15:00")),
+    ),
+    Case(
+        "payment service none, receiver, PASS event received: create",
         onboarded(payment_service=None, payment_audit_status=None),
         ["create_payment_service payment_service"],
+        options=RECEIVER,
     ),
     Case(
         "payment service in review (open_status 1): wait",
@@ -200,7 +282,37 @@ CASES = [
         ["wait payment_service"],
     ),
     Case(
-        "payment service rejected, desired differs: update_bind_service",
+        "payment service rejected, spec changed since the recorded submission: update_bind_service",
+        onboarded(
+            payment_service=remote_service(
+                open_status=3, fail_reason="银行卡信息有误", bank_branch="招商银行上地支行"
+            ),
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-1"),
+                "payment_service": submitted("fp-service-0"),
+            },
+        ),
+        ["update_bind_service payment_service"],
+    ),
+    Case(
+        "payment service rejected, spec equals the recorded submission although getbindservice "
+        "shows other (last approved) values: blocked, not resubmitted blindly",
+        onboarded(
+            payment_service=remote_service(
+                open_status=3, fail_reason="银行卡信息有误", bank_branch="招商银行上地支行"
+            ),
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-1"),
+                "payment_service": submitted("fp-service-1"),
+            },
+        ),
+        ["blocked payment_service"],
+    ),
+    Case(
+        "payment service rejected, no record, desired differs from what Baidu shows: "
+        "update_bind_service",
         onboarded(
             payment_service=remote_service(
                 open_status=3, fail_reason="银行卡信息有误", bank_branch="招商银行上地支行"
@@ -209,9 +321,22 @@ CASES = [
         ["update_bind_service payment_service"],
     ),
     Case(
-        "payment service rejected, desired equals remote: blocked with fail_reason",
+        "payment service rejected, no record, desired equals remote: blocked with fail_reason",
         onboarded(payment_service=remote_service(open_status=3, fail_reason="银行卡信息有误")),
         ["blocked payment_service"],
+    ),
+    Case(
+        "payment service rejected, spec changed since the submission back to the values "
+        "Baidu shows: resubmitted whole",
+        onboarded(
+            payment_service=remote_service(open_status=3, fail_reason="银行卡信息有误"),
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-1"),
+                "payment_service": submitted("fp-service-0"),
+            },
+        ),
+        ["update_bind_service payment_service"],
     ),
     Case(
         "only no-audit fields differ: update_payment_service",
@@ -296,6 +421,18 @@ CASES = [
             "update_bind_service payment_service",
         ],
     ),
+    Case(
+        "developer config changed while payment service fields differ: resubmit it, the "
+        "service updates wait for the re-review",
+        onboarded(
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-0", outcome="approved"),
+            },
+            payment_service=remote_service(app_name="旧名字"),
+        ),
+        ["submit_developer_config developer_config", "wait payment_service"],
+    ),
     # ---- sections left out of the spec are not managed
     Case(
         "only the payment service is managed and in sync: nothing",
@@ -310,20 +447,26 @@ CASES = [
         spec={"payment_service": None},
     ),
     Case(
-        "unmanaged account not yet approved at Baidu: the create is not planned",
+        "unmanaged account not at Baidu: neither the developer config nor the create is planned",
         Observed(account_status=None),
-        ["submit_developer_config developer_config"],
+        [],
         spec={"account": None},
     ),
     Case(
-        "unmanaged account in review: the create waits for it",
+        "unmanaged account in review: the developer config and the create wait for it",
         Observed(account_status=2),
         [
-            "submit_developer_config developer_config",
             "wait account",
+            "submit_developer_config developer_config",
             "create_payment_service payment_service",
         ],
         spec={"account": None},
+    ),
+    Case(
+        "unmanaged developer config: the create is tried once the account is approved",
+        onboarded(payment_service=None, payment_audit_status=None, submissions={}),
+        ["adopt account", "create_payment_service payment_service"],
+        spec={"developer_config": None},
     ),
 ]
 
@@ -334,7 +477,7 @@ def steps_of(plan: AppPlan) -> list[str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_decision_table(case: Case) -> None:
-    plan = decide(make_spec(**case.spec), case.observed, case.fingerprints)
+    plan = decide(make_spec(**case.spec), case.observed, case.fingerprints, case.options)
     assert steps_of(plan) == case.expected
 
 
@@ -433,7 +576,11 @@ def test_create_account_lists_every_field_with_secrets_masked() -> None:
 
 def test_missing_fingerprint_counts_as_changed() -> None:
     plan = decide(make_spec(), onboarded(), {})
-    assert steps_of(plan) == ["manual account", "submit_developer_config developer_config"]
+    assert steps_of(plan) == [
+        "manual account",
+        "submit_developer_config developer_config",
+        "wait payment_service",
+    ]
 
 
 def test_a_field_getbindservice_never_returns_is_noted_not_diffed() -> None:

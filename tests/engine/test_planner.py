@@ -86,8 +86,8 @@ async def test_fresh_and_failing_apps(tmp_path: Path, store: StateStore, world) 
     a, b = plan.apps
     assert [s.action.value for s in a.steps] == [
         "create_account",
-        "submit_developer_config",
         "wait",
+        "submit_developer_config",
         "create_payment_service",
     ]
     assert a.observed_checksum and a.desired_checksum and a.error is None
