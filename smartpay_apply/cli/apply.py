@@ -82,6 +82,11 @@ RESULT_SYMBOLS = {"done": "✓", "in_review": "…", "failed": "✗", "refused":
     show_default=True,
     help="text for people; json (versioned) for pipelines.",
 )
+@click.option(
+    "--quiet-plan",
+    is_flag=True,
+    help="Show the plan as one summary line, not in full (a pipeline that just ran `plan`).",
+)
 @pass_cli
 def apply(
     cli: CliContext,
@@ -94,6 +99,7 @@ def apply(
     force: bool,
     lock_timeout: str,
     fmt: str,
+    quiet_plan: bool,
 ) -> None:
     """Apply the specs (or a plan saved with `plan --out FILE`) to Baidu.
 
@@ -124,7 +130,7 @@ def apply(
         parse_duration(lock_timeout),
     )
     request = _request(config, paths, planfile, apps, allow_payout_change, force, auto_approve)
-    ui = CliInteraction(fmt=fmt, interactive=interactive)
+    ui = CliInteraction(fmt=fmt, interactive=interactive, quiet_plan=quiet_plan)
     try:
         result = asyncio.run(_run(config, request, ui, options))
     except ApplyInterrupted as stop:
@@ -137,6 +143,8 @@ def apply(
         click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=pretty))
     else:
         click.echo(render_result(result), nl=False)
+    for line in error_lines(result):
+        click.echo(line, err=True)
     if result.exit_code:
         raise click.exceptions.Exit(result.exit_code)
 
@@ -246,16 +254,22 @@ def _sigterm_cancels(task: asyncio.Task[Any] | None) -> Iterator[None]:
 class CliInteraction:
     """Prompts and messages on the terminal; plans on stdout in text mode."""
 
-    def __init__(self, *, fmt: str, interactive: bool) -> None:
+    def __init__(self, *, fmt: str, interactive: bool, quiet_plan: bool = False) -> None:
         from smartpay_apply.engine.waiting import Progress
 
         self.fmt = fmt
         self.interactive = interactive
+        self.quiet_plan = quiet_plan
         interval = float(os.environ.get("SMARTPAY_PROGRESS_INTERVAL", "10") or 10)
         self.progress: Progress = Progress(sys.stderr, live=sys.stderr.isatty(), interval=interval)
 
     def show_plan(self, plan: Plan) -> None:
         if self.fmt != "text":
+            return
+        if self.quiet_plan:
+            from smartpay_apply.render.summary import summary_line
+
+            click.echo(summary_line(plan))
             return
         from smartpay_apply.render import render_text
 
@@ -335,6 +349,21 @@ def render_result(result: ApplyResult) -> str:
     if result.interrupted and not counts["steps"]:
         lines.append("Nothing was changed.")
     return "\n".join(lines) + "\n"
+
+
+def error_lines(result: ApplyResult) -> list[str]:
+    """Why the run failed, for stderr (a pipeline's log shows stderr first): one line per
+    distinct reason, naming the mini-programs it stopped — a reason shared by the whole run
+    (the payout-threshold refusal) is said once."""
+    apps_by_error: dict[str, list[str]] = {}
+    for app in result.apps:
+        for error in app.errors:
+            apps_by_error.setdefault(error, []).append(app.app)
+    lines = []
+    for error, apps in apps_by_error.items():
+        shown = ", ".join(apps[:5]) + (f" and {len(apps) - 5} more" if len(apps) > 5 else "")
+        lines.append(f"Error: {shown}: {error}")
+    return lines
 
 
 def _unique(items: list[Any]) -> list[Any]:

@@ -1137,8 +1137,8 @@ async def _plan_and_check(
             force=request.force,
         )
     except PayoutThresholdError as error:
-        # The whole run is refused before any write; every mini-program says why (JSON too).
-        ui.warn(f"Error: {error.user_message()}")
+        # The whole run is refused before any write; every mini-program says why (JSON too);
+        # the CLI says it once on stderr.
         for app_plan in usable:
             refused = AppResult(app_plan.app, app_plan.app_id)
             refused.fail(error.user_message(), AppStatus.REFUSED)
