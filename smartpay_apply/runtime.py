@@ -1,21 +1,73 @@
-"""Builds the run-time parts from the project config: the openapi client and the state store.
+"""The one wiring point: the parts of a run, built from the project config.
 
-One place decides what `endpoint: sandbox` means (an in-process sandbox persisted under
-`.smartpay/sandbox/`, so separate CLI invocations see one world) and how `state:` is opened;
-every command asks here instead of repeating it.
+A command asks here for its API client, its state store and its credentials, and gets them
+wired together once: `Runtime` holds one `OpenApi` (connection pool, concurrency cap, rate
+limit), one `StateStore` and one `Credentials` registry (token sources shared by planning and
+applying). The engine's planner and executor receive factories from it (`app_api`, `tp_api`)
+instead of reaching into credentials and config themselves.
+
+It also decides what `endpoint: sandbox` means (an in-process sandbox persisted under
+`.smartpay/sandbox/`, so separate CLI invocations see one world) and how `state:` is opened.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from smartpay_apply.api.app import AppApi, TpApi
     from smartpay_apply.api.client import OpenApi
     from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.credentials.registry import Credentials
+    from smartpay_apply.engine.planner import Planner
+    from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
 SANDBOX_ENDPOINT = "sandbox"
+
+
+class Runtime:
+    """The API client, state store and credentials of one run, and the factories over them."""
+
+    def __init__(self, config: ProjectConfig, api: OpenApi, store: StateStore) -> None:
+        from smartpay_apply.credentials.registry import Credentials
+
+        self.config = config
+        self.api = api
+        self.store = store
+        self.credentials: Credentials = Credentials(config, store, api)
+
+    def app_api(self, spec: AppSpec) -> AppApi:
+        """The mini-program's endpoints, with its token source."""
+        return self.api.app(self.credentials.for_app(spec))
+
+    def tp_api(self, spec: AppSpec) -> TpApi | None:
+        """TP-level calls (image upload) with the TP's own token; None when none is set."""
+        source = self.credentials.for_tp(spec)
+        return None if source is None else self.api.tp(source)
+
+    def planner(self, *, concurrency: int | None = None) -> Planner:
+        """The planner of this run: the project's decide options, these credentials."""
+        from smartpay_apply.engine.planner import Planner, decide_options
+
+        return Planner(
+            app_api=self.app_api,
+            store=self.store,
+            options=decide_options(self.config),
+            concurrency=concurrency or self.config.concurrency,
+            uploads_possible=lambda spec: self.credentials.for_tp(spec) is not None,
+        )
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(config: ProjectConfig, **api_overrides: Any) -> AsyncIterator[Runtime]:
+    """The parts of one run, closed in reverse order when the block ends."""
+    with open_state(config) as store:
+        async with open_api(config, **api_overrides) as api:
+            yield Runtime(config, api, store)
 
 
 def sandbox_state_dir(config: ProjectConfig) -> Path:

@@ -1,6 +1,6 @@
 """`smartpay-apply apply`: run the plan — in order, recorded, resumable — from a terminal or a pipeline.
 
-Parse, call `engine.apply.run_apply`, print (docs/apply.md). Exit codes: 0 all done; 2 done but
+Parse, call `engine.run.run_apply`, print (docs/apply.md). Exit codes: 0 all done; 2 done but
 audits still in review; 1 failures (API errors, rejections, stale plans, locks held, money-guard
 refusals, a cancelled confirmation); 130 interrupted (Ctrl-C, SIGTERM).
 """
@@ -22,13 +22,14 @@ from smartpay_apply.cli.context import CliContext, pass_cli
 
 if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
-    from smartpay_apply.engine.apply import ApplyOptions, ApplyRequest, ApplyResult
     from smartpay_apply.engine.money_guard import PayoutChange
+    from smartpay_apply.engine.options import ApplyOptions
+    from smartpay_apply.engine.preflight import Request
+    from smartpay_apply.engine.results import ApplyResult
     from smartpay_apply.engine.steps import Plan
-    from smartpay_apply.engine.waiting import Progress
+    from smartpay_apply.render.progress import Progress
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-RESULT_SYMBOLS = {"done": "✓", "in_review": "…", "failed": "✗", "refused": "✋", "interrupted": "⏸"}
 
 
 @click.command()
@@ -111,10 +112,12 @@ def apply(
     money-guard refusals); 130 interrupted (Ctrl-C, SIGTERM: the write under way is finished
     and recorded, locks released, what was done printed).
     """
-    from smartpay_apply.engine.apply import ApplyInterrupted
+    from smartpay_apply.engine.run import ApplyInterrupted
     from smartpay_apply.engine.waiting import parse_duration
     from smartpay_apply.errors import UsageError
+    from smartpay_apply.render.result import error_lines, render_result
 
+    _terminate_as_interrupt()  # until the run's own handlers are in place
     config = cli.project()
     interactive = sys.stdin.isatty()
     planfile = _planfile(paths)
@@ -159,7 +162,7 @@ def _planfile(paths: tuple[Path, ...]) -> Path | None:
 def _options(
     config: ProjectConfig, wait: bool, wait_timeout: float, lock_wait: float
 ) -> ApplyOptions:
-    from smartpay_apply.engine.apply import ApplyOptions
+    from smartpay_apply.engine.options import ApplyOptions
     from smartpay_apply.engine.planner import receiver_configured
 
     return ApplyOptions(
@@ -179,16 +182,16 @@ def _request(
     allow: tuple[str, ...],
     force: bool,
     auto_approve: bool,
-) -> ApplyRequest:
+) -> Request:
     """The specs to apply: the selected ones, or those of the saved plan."""
-    from smartpay_apply.engine.apply import ApplyRequest
     from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.engine.preflight import Request
     from smartpay_apply.spec.loader import load_specs
 
     if planfile is None:
         managed = load_specs(config)
         chosen = load_specs(config, list(paths)) if paths else managed
-        return ApplyRequest(
+        return Request(
             specs=select_apps(chosen, apps),
             managed=len(managed),
             allow_payout_change=allow,
@@ -207,7 +210,7 @@ def _request(
     )
     if missing:
         raise UsageError(f"{planfile}: no spec any more for {', '.join(missing)}: run plan again")
-    return ApplyRequest(
+    return Request(
         specs=specs,
         managed=len(managed),
         saved=saved.plan,
@@ -219,43 +222,77 @@ def _request(
 
 
 async def _run(
-    config: ProjectConfig, request: ApplyRequest, ui: CliInteraction, options: ApplyOptions
+    config: ProjectConfig, request: Request, ui: CliInteraction, options: ApplyOptions
 ) -> ApplyResult:
-    from smartpay_apply.engine.apply import run_apply
-    from smartpay_apply.runtime import open_api, open_state
+    """Open the run's parts, run apply with Ctrl-C/SIGTERM turned into a clean stop."""
+    from smartpay_apply.engine.run import run_apply
+    from smartpay_apply.runtime import open_runtime
 
-    with open_state(config) as store, _sigterm_cancels(asyncio.current_task()):
-        async with open_api(config) as api:
+    stop = Stop(asyncio.current_task())
+    with stop.on_signals():
+        async with open_runtime(config) as runtime:
             try:
-                return await run_apply(config, request, api, store, ui, options)
+                return await run_apply(runtime, request, ui, options, stop)
             finally:
                 ui.progress.close()
 
 
-@contextlib.contextmanager
-def _sigterm_cancels(task: asyncio.Task[Any] | None) -> Iterator[None]:
-    """SIGTERM (a cancelled CI job, `kill`) stops the run like Ctrl-C: the writes under way are
-    finished and recorded, the locks released, the summary printed, exit 130.
+class Stop:
+    """Ctrl-C (SIGINT) and SIGTERM for one run: remembered, and the run's task cancelled.
 
-    Ctrl-C itself is asyncio.run's: the first cancels the run, a second one forces the exit.
+    asyncio.run's own SIGINT handler cancels once and raises KeyboardInterrupt on the second
+    Ctrl-C wherever the code happens to be — also in the middle of releasing the locks. This
+    one cancels on every signal (cleanup runs to its end regardless, see engine/uninterrupted),
+    and the remembered flag stops the run at the next phase even if a library swallowed the
+    cancellation.
     """
-    loop = asyncio.get_running_loop()
-    try:
-        loop.add_signal_handler(signal.SIGTERM, lambda: task.cancel() if task is not None else None)
-    except (NotImplementedError, RuntimeError):  # no signal handlers here (Windows, a thread)
-        yield
-        return
-    try:
-        yield
-    finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+
+    def __init__(self, task: asyncio.Task[Any] | None) -> None:
+        self.task = task
+        self.requested = False
+
+    def __call__(self) -> bool:
+        return self.requested
+
+    def trigger(self) -> None:
+        self.requested = True
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    @contextlib.contextmanager
+    def on_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        installed = []
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self.trigger)
+            except (NotImplementedError, RuntimeError):  # no handlers here (Windows, a thread)
+                continue
+            installed.append(signum)
+        try:
+            yield
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+            _terminate_as_interrupt()
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM outside the run's own handlers ends the command like Ctrl-C (exit 130), never
+    by the signal: nothing is under way then that needs finishing."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 class CliInteraction:
     """Prompts and messages on the terminal; plans on stdout in text mode."""
 
     def __init__(self, *, fmt: str, interactive: bool, quiet_plan: bool = False) -> None:
-        from smartpay_apply.engine.waiting import Progress
+        from smartpay_apply.render.progress import Progress
 
         self.fmt = fmt
         self.interactive = interactive
@@ -300,15 +337,15 @@ def _prompt(text: str) -> str:
     """
     interrupted = False
 
-    def on_sigint(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
         nonlocal interrupted
         interrupted = True
         raise KeyboardInterrupt
 
-    try:
-        previous = signal.signal(signal.SIGINT, on_sigint)
-    except ValueError:  # not the main thread: no handler to swap
-        previous = None
+    previous: dict[int, Any] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not the main thread: no handler to swap
+            previous[signum] = signal.signal(signum, on_signal)
     try:
         answer = click.prompt(text, default="", show_default=False, err=True)
     except click.Abort:
@@ -316,59 +353,6 @@ def _prompt(text: str) -> str:
             raise KeyboardInterrupt from None
         return ""
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return str(answer).strip()
-
-
-def render_result(result: ApplyResult) -> str:
-    """The final summary: one block per mini-program (done, in review, failed and why)."""
-    lines = ["", "Apply (interrupted):" if result.interrupted else "Apply:"]
-    for app in result.apps:
-        symbol = RESULT_SYMBOLS.get(app.status.value, "?")
-        lines.append(
-            f"{symbol} {app.app} (app_id {app.app_id}): {app.status.value.replace('_', ' ')}"
-        )
-        for step in app.steps:
-            where = f" ({step.endpoint})" if step.endpoint else ""
-            lines.append(
-                f"    {step.action}{where}: {step.result.replace('_', ' ')}"
-                + (f" — {step.detail}" if step.detail else "")
-            )
-        lines.extend(f"    in review: {pending['detail']}" for pending in app.pending)
-        lines.extend(f"    note: {note}" for note in _unique(app.notes))
-        lines.extend(f"    error: {error}" for error in app.errors)
-    counts = result.summary()
-    lines.append("")
-    lines.append(
-        f"Apply {'interrupted' if result.interrupted else 'complete'}: {counts['apps']} mini-program(s): "
-        f"{counts['done']} done, {counts['in_review']} in review, {counts['failed']} failed, "
-        f"{counts['refused']} refused"
-        + (f", {counts['interrupted']} interrupted." if result.interrupted else ".")
-    )
-    if result.interrupted and not counts["steps"]:
-        lines.append("Nothing was changed.")
-    return "\n".join(lines) + "\n"
-
-
-def error_lines(result: ApplyResult) -> list[str]:
-    """Why the run failed, for stderr (a pipeline's log shows stderr first): one line per
-    distinct reason, naming the mini-programs it stopped — a reason shared by the whole run
-    (the payout-threshold refusal) is said once."""
-    apps_by_error: dict[str, list[str]] = {}
-    for app in result.apps:
-        for error in app.errors:
-            apps_by_error.setdefault(error, []).append(app.app)
-    lines = []
-    for error, apps in apps_by_error.items():
-        shown = ", ".join(apps[:5]) + (f" and {len(apps) - 5} more" if len(apps) > 5 else "")
-        lines.append(f"Error: {shown}: {error}")
-    return lines
-
-
-def _unique(items: list[Any]) -> list[Any]:
-    seen: list[Any] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen

@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 
@@ -37,6 +37,18 @@ IMAGE_FIELDS: tuple[tuple[str, str], ...] = (
     ("id_card_front", "id_card_front_url"),
     ("id_card_back", "id_card_back_url"),
 )
+
+
+class ImageCache(Protocol):
+    """Where uploaded URLs are remembered (the state store, through the run's Recorder)."""
+
+    async def image_url(self, sha256: str) -> str | None:
+        """The URL an earlier upload of this content got, if any."""
+        ...
+
+    async def remember_image(self, sha256: str, url: str) -> None:
+        """Keep the URL of an upload."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ def pending_uploads(spec: AppSpec, store: StateStore | None) -> list[str]:
 
 
 async def image_urls(
-    spec: AppSpec, tp_api: TpApi | None, store: StateStore | None
+    spec: AppSpec, tp_api: TpApi | None, cache: ImageCache | None
 ) -> tuple[dict[str, SecretStr], list[ImageUse]]:
     """The id-card URLs account/create needs: given ones as they are, local files uploaded.
 
@@ -120,7 +132,7 @@ async def image_urls(
             )
         content = await asyncio.to_thread(read_image, spec, file_field, path)
         digest = hashlib.sha256(content).hexdigest()
-        known = await asyncio.to_thread(store.get_image_url, digest) if store is not None else None
+        known = await cache.image_url(digest) if cache is not None else None
         if known:
             urls[url_field] = SecretStr(known)
             uses.append(ImageUse(file_field, uploaded=False))
@@ -129,8 +141,8 @@ async def image_urls(
             where = spec.source.locate(f"account.{file_field}") if spec.source else spec.app
             raise UsageError(f"{where}: account.{file_field}: {NO_TP_TOKEN}")
         url = await tp_api.upload_image(content, path.name, image_type=2)
-        if store is not None:
-            await asyncio.to_thread(store.record_image, digest, url)
+        if cache is not None:
+            await cache.remember_image(digest, url)
         urls[url_field] = SecretStr(url)
         uses.append(ImageUse(file_field, uploaded=True))
     return urls, uses

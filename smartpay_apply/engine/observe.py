@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 #: Sections whose values Baidu never returns: the state store keeps their fingerprint.
 WRITE_ONLY_SECTIONS = ("account", "developer_config")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -247,30 +245,3 @@ def _events(stored: Sequence[Any]) -> list[AuditEvent]:
             )
         )
     return events
-
-
-async def bounded_gather(
-    jobs: Sequence[Callable[[], Awaitable[T]]], concurrency: int
-) -> list[T | BaseException]:
-    """Run `jobs` with at most `concurrency` in flight; each result or its exception, in order.
-
-    Workers pull from a shared index instead of one task per job, so 1,000 mini-programs cost
-    `concurrency` tasks, not 1,000.
-    """
-    results: list[T | BaseException] = [None] * len(jobs)  # type: ignore[list-item]
-    next_index = 0
-
-    async def worker() -> None:
-        nonlocal next_index
-        while next_index < len(jobs):
-            index = next_index
-            next_index += 1
-            try:
-                results[index] = await jobs[index]()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                results[index] = error
-
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(jobs))))))
-    return results

@@ -1,96 +1,138 @@
-"""Orchestration of a plan: credentials, concurrent observation, decision, checksums.
+"""Planning: observe each mini-program concurrently, record what was seen, decide.
 
-`build_plan` is what `plan` runs and what `apply` reuses: apply calls `plan_app` again for each
-mini-program under its lock and compares the checksums with a saved plan's before writing.
-
-The fingerprint of a section is computed here, not in decide (it is salted by the state store,
-and local image files are hashed): `fingerprint_values` is the one definition of "the values
-of a section", and apply records `desired_fingerprints(spec, store)[section]` after a
-successful submission so the next plan compares like with like.
+`Planner` is what `plan` runs and what `apply` reuses: apply plans every locked mini-program
+once (`plan_all`), then `plan(spec)` again after each audit it waited for. It receives what it
+needs — an app-API factory (the run's credentials), the state store, the decide options —
+instead of reaching into credentials and config itself (runtime.py wires it).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from smartpay_apply.engine.concurrency import bounded_gather
 from smartpay_apply.engine.decide import DecideOptions, decide
-from smartpay_apply.engine.normalise import section_values
+from smartpay_apply.engine.fingerprints import desired_checksum, desired_fingerprints, secret_digest
+from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
 from smartpay_apply.engine.observe import (
     ObservedContext,
     Recorded,
-    bounded_gather,
     observe_app,
     observed_checksum,
     read_store_all,
 )
 from smartpay_apply.engine.outcomes import record_seen_outcomes
-from smartpay_apply.engine.steps import AppPlan, Plan
+from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
-from smartpay_apply.spec.models import SECTIONS
 from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
+    from smartpay_apply.api.app import AppApi
     from smartpay_apply.api.client import OpenApi
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
 
-class ImageReadError(SmartpayError):
-    """A local id-card image named by a spec cannot be read (to fingerprint it)."""
+class Planner:
+    """Plans mini-programs against one API client and one state store."""
 
+    def __init__(
+        self,
+        *,
+        app_api: Callable[[AppSpec], AppApi],
+        store: StateStore,
+        options: DecideOptions,
+        concurrency: int,
+        uploads_possible: Callable[[AppSpec], bool] = lambda spec: True,
+    ) -> None:
+        self.app_api = app_api
+        self.store = store
+        self.options = options
+        self.concurrency = concurrency
+        #: Whether a TP token source exists for `spec`'s image uploads.
+        self.uploads_possible = uploads_possible
 
-def fingerprint_values(spec: AppSpec, section: str) -> dict[str, Any]:
-    """The values of `section` as fingerprinted: local image files by their content's SHA-256.
+    def fingerprints(self, spec: AppSpec) -> dict[str, str]:
+        """The salted fingerprints of the spec's sections (as decide compares them)."""
+        return desired_fingerprints(spec, self.store)
 
-    Why the content: replacing id_front.png with a new photo is a change of the account, a
-    renamed file with the same photo is not.
-    """
-    values = section_values(getattr(spec, section))
-    for name, value in values.items():
-        if isinstance(value, Path):
-            values[name] = "sha256:" + file_sha256(value)
-    return values
+    async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
+        """Observe and decide one mini-program now (see `plan_app`)."""
+        app_plan, _ = await self.plan_app(spec, recorded=recorded)
+        return app_plan
 
+    async def plan_app(
+        self, spec: AppSpec, *, recorded: Recorded | None = None
+    ) -> tuple[AppPlan, ObservedContext]:
+        """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes
+        the AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's content (the path is never shown: it may name a person)."""
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(block)
-    except OSError as error:
-        raise ImageReadError(
-            f"cannot read a local id-card image file: {error.strerror or error}"
-        ) from None
-    return digest.hexdigest()
+        The audit outcomes the observation saw are recorded in the store on the way (engine/
+        outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
+        """
+        try:
+            observed = await observe_app(self.app_api(spec), spec, self.store, recorded=recorded)
+            observed = await asyncio.to_thread(
+                record_seen_outcomes, self.store, spec.app_id, observed, now()
+            )
+            fingerprints = self.fingerprints(spec)
+        except SmartpayError as error:
+            message = error.user_message()
+            return (
+                AppPlan(app=spec.app, app_id=spec.app_id, error=message),
+                ObservedContext(app=spec.app, app_id=spec.app_id, observed=None, error=message),
+            )
+        checksum = observed_checksum(observed, secret_digest(self.store))
+        app_plan = replace(
+            decide(spec, observed, fingerprints, replace(self.options, now=now())),
+            observed_checksum=checksum,
+            desired_checksum=desired_checksum(fingerprints),
+        )
+        missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+        if missing:
+            app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
+        context = ObservedContext(
+            app=spec.app, app_id=spec.app_id, observed=observed, checksum=checksum
+        )
+        return app_plan, context
 
+    async def plan_all(self, specs: Sequence[AppSpec]) -> tuple[Plan, dict[str, ObservedContext]]:
+        """Plan every spec, at most `concurrency` at once; the store is read in bulk first.
 
-def desired_fingerprints(spec: AppSpec, store: StateStore) -> dict[str, str]:
-    """Section -> salted fingerprint of the spec's values, for every section the spec manages."""
-    return {
-        section: store.fingerprint(section, fingerprint_values(spec, section))
-        for section in SECTIONS
-        if getattr(spec, section) is not None
-    }
+        Returns the Plan and, per app name, what was observed (for apply's re-checks).
+        """
+        ids = [spec.app_id for spec in specs]
+        recorded = await asyncio.to_thread(read_store_all, self.store, ids)
+        jobs = [
+            lambda spec=spec: self.plan_app(spec, recorded=recorded[spec.app_id]) for spec in specs
+        ]
+        results = await bounded_gather(jobs, self.concurrency)
+        apps: list[AppPlan] = []
+        contexts: dict[str, ObservedContext] = {}
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # plan_app turns every user-facing error into an AppPlan: a bug
+            app_plan, context = result
+            apps.append(app_plan)
+            contexts[app_plan.app] = context
+        return Plan(apps=tuple(apps)), contexts
 
-
-def desired_checksum(fingerprints: Mapping[str, str]) -> str:
-    """One hash over the section fingerprints: a saved plan is stale once the spec changes."""
-    text = json.dumps(dict(sorted(fingerprints.items())), separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def secret_digest(store: StateStore) -> Callable[[str], str]:
-    """A keyed hash for sensitive observed values (salted like fingerprints: not reversible)."""
-    return lambda text: store.fingerprint("observed-secret", {"value": text})
+    def _upload_token_missing(self, spec: AppSpec, app_plan: AppPlan) -> str | None:
+        """A note when create_account would upload local images and no TP token is set."""
+        if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
+            return None
+        if self.uploads_possible(spec):
+            return None
+        fields = pending_uploads(spec, self.store)
+        if not fields:
+            return None
+        return (
+            f"account: {', '.join(fields)}: {NO_TP_TOKEN}; apply refuses create_account until then"
+        )
 
 
 def decide_options(config: ProjectConfig) -> DecideOptions:
@@ -113,66 +155,6 @@ def receiver_configured(config: ProjectConfig) -> bool:
     return bool(token and key)
 
 
-async def plan_app(
-    config: ProjectConfig,
-    spec: AppSpec,
-    api: OpenApi,
-    store: StateStore,
-    *,
-    recorded: Recorded | None = None,
-    options: DecideOptions | None = None,
-) -> tuple[AppPlan, ObservedContext]:
-    """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes the
-    AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
-
-    The audit outcomes the observation saw are recorded in the store on the way (engine/
-    outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
-    """
-    from smartpay_apply.credentials import token_source_for
-
-    try:
-        tokens = token_source_for(spec, config, store, api)
-        observed = await observe_app(api.app(tokens), spec, store, recorded=recorded)
-        observed = await asyncio.to_thread(
-            record_seen_outcomes, store, spec.app_id, observed, now()
-        )
-        fingerprints = desired_fingerprints(spec, store)
-    except SmartpayError as error:
-        message = error.user_message()
-        return (
-            AppPlan(app=spec.app, app_id=spec.app_id, error=message),
-            ObservedContext(app=spec.app, app_id=spec.app_id, observed=None, error=message),
-        )
-    checksum = observed_checksum(observed, secret_digest(store))
-    app_plan = replace(
-        decide(spec, observed, fingerprints, options or decide_options(config)),
-        observed_checksum=checksum,
-        desired_checksum=desired_checksum(fingerprints),
-    )
-    missing = await asyncio.to_thread(_upload_token_missing, config, spec, app_plan, store)
-    if missing:
-        app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
-    return app_plan, ObservedContext(
-        app=spec.app, app_id=spec.app_id, observed=observed, checksum=checksum
-    )
-
-
-def _upload_token_missing(
-    config: ProjectConfig, spec: AppSpec, app_plan: AppPlan, store: StateStore
-) -> str | None:
-    """A note when create_account would upload local images and no TP token is configured."""
-    from smartpay_apply.credentials import tp_token_source
-    from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
-    from smartpay_apply.engine.steps import Action
-
-    if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
-        return None
-    fields = pending_uploads(spec, store)
-    if not fields or tp_token_source(spec, config, store, None) is not None:
-        return None
-    return f"account: {', '.join(fields)}: {NO_TP_TOKEN}; apply refuses create_account until then"
-
-
 async def build_plan(
     config: ProjectConfig,
     specs: Sequence[AppSpec],
@@ -181,28 +163,11 @@ async def build_plan(
     *,
     concurrency: int | None = None,
 ) -> tuple[Plan, dict[str, ObservedContext]]:
-    """Plan every spec, at most `concurrency` (default: the config's) mini-programs at once.
+    """Plan `specs` with the project's credentials (one `Runtime` made for the call)."""
+    from smartpay_apply.runtime import Runtime
 
-    Returns the Plan and, per app name, what was observed (for apply's re-checks).
-    """
-    recorded = await asyncio.to_thread(read_store_all, store, [spec.app_id for spec in specs])
-    options = decide_options(config)
-    jobs = [
-        lambda spec=spec: plan_app(
-            config, spec, api, store, recorded=recorded[spec.app_id], options=options
-        )
-        for spec in specs
-    ]
-    results = await bounded_gather(jobs, concurrency or config.concurrency)
-    apps: list[AppPlan] = []
-    contexts: dict[str, ObservedContext] = {}
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result  # plan_app turns every user-facing error into an AppPlan: this is a bug
-        app_plan, context = result
-        apps.append(app_plan)
-        contexts[app_plan.app] = context
-    return Plan(apps=tuple(apps)), contexts
+    runtime = Runtime(config, api, store)
+    return await runtime.planner(concurrency=concurrency).plan_all(specs)
 
 
 def select_apps(

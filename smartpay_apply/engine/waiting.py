@@ -5,21 +5,19 @@ endpoints (account, payment service) and, for the developer config — whose out
 pushes — the audit events the receiver stored. Polls start fast and back off to a ceiling, so a
 sandbox audit of half a second is seen at once and a day-long one costs a request a minute.
 
-While waiting, stderr shows Terraform-style progress ("shop: payment service: in review
-[2m10s elapsed]"): on a terminal one live line, rewritten; on a pipe (CI logs) a line per
-waiting mini-program every `interval` seconds, so the log shows life without flooding.
+While waiting, the run reports to a `ProgressSink`; the CLI's (render/progress.py) shows
+Terraform-style lines on stderr ("shop: payment service: in review [2m10s elapsed]").
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, TextIO
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from smartpay_apply.errors import UsageError
 
@@ -100,106 +98,33 @@ class AuditOutcome:
 Poll = Callable[[], Awaitable[tuple[AuditState, str | None]]]
 
 
-class Progress:
-    """The "still waiting" display on stderr; one instance per run, shared by all mini-programs."""
-
-    def __init__(
-        self,
-        stream: TextIO | None = None,
-        *,
-        live: bool | None = None,
-        interval: float = 10.0,
-        enabled: bool = True,
-    ) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.live = self.stream.isatty() if live is None else live
-        self.interval = interval
-        self.enabled = enabled
-        self._waiting: dict[str, tuple[str, float]] = {}  # key -> (label, started)
-        self._last_print: dict[str, float] = {}
-        self._line_shown = False
-        self._ticker: asyncio.Task[None] | None = None
+class ProgressSink(Protocol):
+    """Where "still waiting" is shown (render/progress.py draws it on stderr)."""
 
     def start(self, key: str, label: str) -> None:
-        """Begin showing `label` ("shop: payment service: in review") with its elapsed time."""
-        now = time.monotonic()
-        self._waiting[key] = (label, now)
-        self._last_print[key] = now
-        if not self.live:
-            self._write_line(f"{label} [0s elapsed]")
-        self._ensure_ticker()
+        """Begin showing `label` with its elapsed time."""
+        ...
 
     def finish(self, key: str, message: str) -> None:
-        """Stop showing `key` and print how its wait ended."""
-        entry = self._waiting.pop(key, None)
-        self._last_print.pop(key, None)
-        elapsed = time.monotonic() - entry[1] if entry else 0.0
-        self._write_line(f"{message} [after {format_elapsed(elapsed)}]")
-        if not self._waiting and self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
+        """Stop showing `key`, saying how its wait ended."""
+        ...
 
     def note(self, message: str) -> None:
-        """A one-off line (e.g. "shop: account approved; continuing")."""
-        self._write_line(message)
+        """A one-off line."""
+        ...
 
-    def tick(self) -> None:
-        """Refresh the display: the live line, or the lines that are due on a pipe."""
-        if not self.enabled or not self._waiting:
-            return
-        now = time.monotonic()
-        if self.live:
-            parts = [
-                f"{label} [{format_elapsed(now - started)} elapsed]"
-                for label, started in self._waiting.values()
-            ]
-            shown = (
-                parts[0] if len(parts) == 1 else f"{len(parts)} waiting: " + "; ".join(parts[:3])
-            )
-            if len(parts) > 3:
-                shown += f"; and {len(parts) - 3} more"
-            self.stream.write("\r\033[K" + shown)
-            self.stream.flush()
-            self._line_shown = True
-            return
-        for key, (label, started) in list(self._waiting.items()):
-            if now - self._last_print.get(key, started) >= self.interval:
-                self._last_print[key] = now
-                self._write_line(f"{label} [{format_elapsed(now - started)} elapsed]")
 
-    def close(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            self._ticker = None
-        self._clear_live()
+class NullProgress:
+    """Shows nothing (tests, the controller's log carries the same facts)."""
 
-    def _write_line(self, text: str) -> None:
-        if not self.enabled:
-            return
-        self._clear_live()
-        self.stream.write(text + "\n")
-        self.stream.flush()
+    def start(self, key: str, label: str) -> None:
+        pass
 
-    def _clear_live(self) -> None:
-        if self._line_shown:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
-            self._line_shown = False
+    def finish(self, key: str, message: str) -> None:
+        pass
 
-    def _ensure_ticker(self) -> None:
-        if self._ticker is not None or not self.enabled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._ticker = loop.create_task(self._tick_forever())
-
-    async def _tick_forever(self) -> None:
-        period = 1.0 if self.live else min(1.0, self.interval)
-        while True:
-            self.tick()
-            await asyncio.sleep(period)
+    def note(self, message: str) -> None:
+        pass
 
 
 async def wait_for(
@@ -210,7 +135,7 @@ async def wait_for(
     *,
     deadline: float,
     backoff: Backoff,
-    progress: Progress,
+    progress: ProgressSink,
 ) -> AuditOutcome:
     """Poll until the audit ends or `deadline` (time.monotonic) passes; show progress meanwhile."""
     started = time.monotonic()
@@ -254,7 +179,7 @@ class ProbeWait:
     progress line stays one line however many tries it takes.
     """
 
-    def __init__(self, key: str, label: str, backoff: Backoff, progress: Progress) -> None:
+    def __init__(self, key: str, label: str, backoff: Backoff, progress: ProgressSink) -> None:
         self.key = key
         self.label = label
         self.progress = progress

@@ -17,12 +17,12 @@ from smartpay_apply.engine.money_guard import (
 from smartpay_apply.engine.steps import Action, AppPlan, Change, Plan, Step
 from smartpay_apply.engine.waiting import (
     Backoff,
-    Progress,
     format_elapsed,
     parse_duration,
     wait_for,
 )
 from smartpay_apply.errors import UsageError
+from smartpay_apply.render.progress import Progress
 
 
 def app(name: str, app_id: int, *fields: str) -> AppPlan:

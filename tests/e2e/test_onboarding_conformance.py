@@ -22,8 +22,6 @@ from tests.events.conftest import (  # noqa: F401 - fixtures used by name
     AES_KEY_TEXT,
     CLIENT_ID,
     TOKEN,
-    Receiver,
-    receiver,
     receiver_factory,
     state_key,
 )
@@ -58,9 +56,9 @@ def _short(path: str) -> str:
     return path.removeprefix("/rest/2.0/smartapp/pay")
 
 
-def make_project(root: Path, sandbox: Any, *, receiver: bool) -> Project:
+def make_project(root: Path, sandbox: Any, *, with_receiver: bool) -> Project:
     settings: dict[str, Any] = {"credentials": {"tp_access_token": TP_TOKEN}}
-    if receiver:
+    if with_receiver:
         settings["events"] = {
             "token": TOKEN,
             "encoding_aes_key": AES_KEY_TEXT,
@@ -72,7 +70,7 @@ def make_project(root: Path, sandbox: Any, *, receiver: bool) -> Project:
     return project
 
 
-def assert_onboarded_once(sandbox: Any, *, receiver: bool) -> None:
+def assert_onboarded_once(sandbox: Any, *, with_receiver: bool) -> None:
     uploads = [c for c in sandbox.calls(path="/file/2.0/smartapp/upload/image") if c["errno"] == 0]
     assert len(uploads) == 2 * len(APPS)  # front and back, once each
     for app_id in APPS.values():
@@ -83,7 +81,7 @@ def assert_onboarded_once(sandbox: Any, *, receiver: bool) -> None:
         refused = refusals(sandbox, app_id)
         # Never sent before its turn: no 60016 (account not approved), no 60013.
         assert not [r for r in refused if r[1] in (60013, 60016)], refused
-        if receiver:
+        if with_receiver:
             assert refused == []  # the create waited for the PASS event
         else:
             assert {r for r in refused} <= {("/paymentservice/create", 60014)}, refused
@@ -99,11 +97,13 @@ def test_onboarding_with_wait(
 ) -> None:
     push: dict[str, Any] = receiver_factory().push_settings() if with_receiver else {}
     sandbox = sandbox_factory(audit_delay=AUDIT_DELAY, **push)
-    project = make_project(tmp_path, sandbox, receiver=with_receiver)
+    project = make_project(tmp_path, sandbox, with_receiver=with_receiver)
 
-    applied = run_cli("apply", "--auto-approve", "--wait", "--wait-timeout", "90s", cwd=project.root)
+    applied = run_cli(
+        "apply", "--auto-approve", "--wait", "--wait-timeout", "90s", cwd=project.root
+    )
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert_onboarded_once(sandbox, receiver=with_receiver)
+    assert_onboarded_once(sandbox, with_receiver=with_receiver)
     planned = run_cli("plan", "--detailed-exitcode", cwd=project.root)
     assert planned.returncode == 0, planned.stdout + planned.stderr
 
@@ -119,7 +119,7 @@ def test_onboarding_with_repeated_plain_applies(
     """A cron job running plain `apply`: each run does what it can, 2 while in review."""
     push: dict[str, Any] = receiver_factory().push_settings() if with_receiver else {}
     sandbox = sandbox_factory(audit_delay=AUDIT_DELAY, **push)
-    project = make_project(tmp_path, sandbox, receiver=with_receiver)
+    project = make_project(tmp_path, sandbox, with_receiver=with_receiver)
 
     codes = []
     for _ in range(30):
@@ -131,6 +131,6 @@ def test_onboarding_with_repeated_plain_applies(
         time.sleep(AUDIT_DELAY)
     assert codes[-1] == 0, codes
     assert codes[0] == 2  # the first run submits the accounts and reports them in review
-    assert_onboarded_once(sandbox, receiver=with_receiver)
+    assert_onboarded_once(sandbox, with_receiver=with_receiver)
     planned = run_cli("plan", "--detailed-exitcode", cwd=project.root)
     assert planned.returncode == 0, planned.stdout + planned.stderr

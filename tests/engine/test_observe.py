@@ -7,7 +7,8 @@ import hashlib
 
 from pydantic import SecretStr
 
-from smartpay_apply.engine.observe import bounded_gather, observed_checksum
+from smartpay_apply.engine.concurrency import bounded_gather
+from smartpay_apply.engine.observe import observed_checksum
 from tests.engine.factory import event, onboarded, remote_service
 
 

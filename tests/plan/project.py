@@ -17,7 +17,7 @@ from smartpay_apply.api.models import (
     PaymentServiceRequest,
 )
 from smartpay_apply.config import load_project_config
-from smartpay_apply.engine.planner import desired_fingerprints
+from smartpay_apply.engine.fingerprints import desired_fingerprints
 from smartpay_apply.spec.loader import load_specs
 from smartpay_apply.state import open_store
 from smartpay_apply.timeutil import now

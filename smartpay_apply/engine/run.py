@@ -1,0 +1,267 @@
+"""An apply run, top to bottom — and `reconcile`, the same for one mini-program.
+
+The shape of a run (Terraform's): record the run → take the locks of the selected mini-programs
+→ plan them under their locks (so nobody changes them between plan and apply) → preflight (stale
+plans, money guard) → show and confirm → execute → release and record how the run ended.
+
+Ctrl-C or SIGTERM may come at any moment. The caller cancels the run's task (and sets `stop`,
+which is checked between phases and before every write, in case a library swallowed the
+cancellation); whatever phase it hits, the write under way is finished and recorded, every lock
+taken so far is released, the run is recorded `aborted` (unless its end was recorded already),
+and `ApplyInterrupted` carries what was done for the summary and exit code 130.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import socket
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from smartpay_apply.engine.executor import Executor, Wiring
+from smartpay_apply.engine.locking import RunLocks
+from smartpay_apply.engine.options import ApplyOptions
+from smartpay_apply.engine.preflight import Request, Verdict, preflight
+from smartpay_apply.engine.recorder import StoreRecorder
+from smartpay_apply.engine.results import ApplyResult, AppResult
+from smartpay_apply.engine.uninterrupted import uninterrupted
+from smartpay_apply.errors import SmartpayError
+from smartpay_apply.state.locks import LockOwner
+
+if TYPE_CHECKING:
+    from smartpay_apply.engine.money_guard import PayoutChange
+    from smartpay_apply.engine.steps import Plan
+    from smartpay_apply.engine.waiting import ProgressSink
+    from smartpay_apply.runtime import Runtime
+    from smartpay_apply.spec.models import AppSpec
+
+log = logging.getLogger(__name__)
+
+
+class Interaction(Protocol):
+    """What a run asks of its caller (the CLI): show, ask, report progress."""
+
+    @property
+    def progress(self) -> ProgressSink:
+        """Where "still waiting" is shown."""
+        ...
+
+    def show_plan(self, plan: Plan) -> None:
+        """Print the plan (text mode) before anything is written."""
+        ...
+
+    def warn(self, message: str) -> None:
+        """A line on stderr (warnings, the --force notice)."""
+        ...
+
+    def ask_payout(self, change: PayoutChange) -> bool:
+        """TTY only: does the user type the app's name to allow this payout change?"""
+        ...
+
+    def confirm(self, plan: Plan) -> bool:
+        """TTY only (never called with --auto-approve or a saved plan): "yes" to go on."""
+        ...
+
+    @property
+    def interactive(self) -> bool:
+        """A person answers the prompts (stdin is a terminal)."""
+        ...
+
+
+class ApplyCancelled(SmartpayError):
+    """The user did not confirm."""
+
+
+class ApplyInterrupted(SmartpayError):
+    """Ctrl-C (or SIGTERM) stopped the run; `result` says what was done before (exit 130)."""
+
+    exit_code = 130
+
+    def __init__(self, result: ApplyResult) -> None:
+        super().__init__("Interrupted: locks released; run apply again to go on.")
+        self.result = result
+
+
+async def run_apply(
+    runtime: Runtime,
+    request: Request,
+    ui: Interaction,
+    options: ApplyOptions,
+    stop: Callable[[], bool] = lambda: False,
+) -> ApplyResult:
+    """Lock, plan under the locks, preflight, confirm, execute, release (module docstring)."""
+    run_id = await _start_run(runtime, request)
+    result = ApplyResult(run_id=run_id)
+    locks = RunLocks(runtime.store, LockOwner.current(run_id), ttl=options.lock_ttl)
+    executor: Executor | None = None
+    try:
+        _checkpoint(stop)
+        refused = await locks.take([spec.app_id for spec in request.specs], wait=options.lock_wait)
+        result.apps += _lock_failures(request.specs, refused)
+        _checkpoint(stop)
+        locked = [spec for spec in request.specs if spec.app_id in locks.held]
+        result.plan, _ = await runtime.planner().plan_all(locked)
+        ui.show_plan(result.plan)
+        verdict = _preflight(runtime, request, locked, result, ui)
+        _checkpoint(stop)
+        if verdict.work and request.needs_confirmation and not ui.confirm(_work_plan(verdict)):
+            raise ApplyCancelled("Apply cancelled: nothing was changed.")
+        _checkpoint(stop)
+        executor = _executor(runtime, run_id, options, ui.progress, stop)
+        result.apps += await executor.run(verdict.work)
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        result.interrupted = True
+        if executor is not None:
+            result.apps += executor.results
+        result.apps.sort(key=lambda app: app.app)
+        raise ApplyInterrupted(result) from None
+    finally:
+        await locks.release()
+        await _finish_run(runtime, run_id, result)
+    result.apps.sort(key=lambda app: app.app)
+    return result
+
+
+async def reconcile(
+    runtime: Runtime,
+    spec: AppSpec,
+    options: ApplyOptions,
+    *,
+    run_id: str,
+    allow_payout_change: tuple[str, ...] = (),
+    managed: int = 1,
+) -> AppResult:
+    """Plan and apply one mini-program under its lock, without asking anyone.
+
+    The unit a long-running controller calls (and the same engine as `apply`): the lock is
+    taken without waiting (another replica or run has it: this reconcile is skipped with that
+    reason), and released whatever happens.
+    """
+    locks = RunLocks(runtime.store, LockOwner.current(run_id), ttl=options.lock_ttl)
+    try:
+        refused = await locks.take([spec.app_id], wait=options.lock_wait)
+        if refused:
+            (failed,) = _lock_failures([spec], refused)
+            return failed
+        plan, _ = await runtime.planner().plan_all([spec])
+        request = Request(
+            specs=[spec],
+            managed=managed,
+            allow_payout_change=allow_payout_change,
+            auto_approve=True,
+        )
+        verdict = preflight(
+            plan,
+            [spec],
+            request,
+            max_share=runtime.config.apply.payout_change_max_share,
+            ask=None,
+        )
+        if not verdict.work:
+            (settled,) = verdict.settled
+            return settled
+        executor = _executor(runtime, run_id, options, None, lambda: False)
+        (result,) = await executor.run(verdict.work)
+        return result
+    finally:
+        await locks.release()
+
+
+# ---------------------------------------------------------------- the phases
+
+
+async def _start_run(runtime: Runtime, request: Request) -> str:
+    """The run's history record, created even if Ctrl-C comes while it is written."""
+    return await uninterrupted(
+        asyncio.to_thread(
+            runtime.store.start_run,
+            command="apply",
+            user=_user(),
+            host=socket.gethostname(),
+            plan_checksum=request.saved_checksum,
+        )
+    )
+
+
+def _checkpoint(stop: Callable[[], bool]) -> None:
+    """Between phases: stop here if Ctrl-C came (even if its cancellation was swallowed)."""
+    if stop():
+        raise asyncio.CancelledError
+
+
+def _lock_failures(specs: Sequence[AppSpec], refused: dict[int, str]) -> list[AppResult]:
+    failures = []
+    for spec in specs:
+        if spec.app_id in refused:
+            failed = AppResult(spec.app, spec.app_id)
+            failed.fail(refused[spec.app_id])
+            failures.append(failed)
+    return failures
+
+
+def _preflight(
+    runtime: Runtime,
+    request: Request,
+    locked: Sequence[AppSpec],
+    result: ApplyResult,
+    ui: Interaction,
+) -> Verdict:
+    assert result.plan is not None
+    verdict = preflight(
+        result.plan,
+        locked,
+        request,
+        max_share=runtime.config.apply.payout_change_max_share,
+        ask=ui.ask_payout if ui.interactive else None,
+    )
+    for message in verdict.notices:
+        ui.warn(message)
+    for warning in verdict.warnings:
+        ui.warn(f"Warning: {warning}")
+    result.warnings += verdict.warnings
+    result.apps += verdict.settled
+    return verdict
+
+
+def _work_plan(verdict: Verdict) -> Plan:
+    from smartpay_apply.engine.steps import Plan
+
+    return Plan(apps=tuple(app_plan for _spec, app_plan in verdict.work))
+
+
+def _executor(
+    runtime: Runtime,
+    run_id: str,
+    options: ApplyOptions,
+    progress: ProgressSink | None,
+    stop: Callable[[], bool],
+) -> Executor:
+    planner = runtime.planner()
+    wiring = Wiring(
+        app_api=runtime.app_api,
+        tp_api=runtime.tp_api,
+        recorder=StoreRecorder(runtime.store, planner.fingerprints, run_id),
+        store=runtime.store,
+    )
+    return Executor(planner, wiring, options, progress, stop)
+
+
+async def _finish_run(runtime: Runtime, run_id: str, result: ApplyResult) -> None:
+    """Record how the run ended (aborted when interrupted or nothing got as far as a result)."""
+    if result.interrupted or not result.apps:
+        status = "aborted"
+    else:
+        status = {0: "succeeded", 2: "pending"}.get(result.exit_code, "failed")
+    try:
+        await uninterrupted(asyncio.to_thread(runtime.store.finish_run, run_id, status))
+    except SmartpayError as error:  # the store went away: the result still stands
+        log.warning("could not record the end of run %s: %s", run_id, error)
+
+
+def _user() -> str:
+    try:
+        return str(getpass.getuser())
+    except Exception:  # no user name in some containers
+        return "unknown"

@@ -1,0 +1,48 @@
+"""Units of work that Ctrl-C must not cut in half.
+
+A write to Baidu and its record in the state store, a lock taken in a thread, the release of a
+run's locks and the record of its end are each one unit: cancelling the await would leave the
+thread or request running and its outcome unknown to the run. These helpers let the unit finish
+— however many times the caller is cancelled meanwhile (a second Ctrl-C, SIGTERM after
+SIGINT) — and re-raise the cancellation afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+async def run_to_end(work: Awaitable[T]) -> tuple[asyncio.Future[T], bool]:
+    """Await `work` to its end; returns it (done: result or exception) and whether the caller
+    was cancelled meanwhile (then it is the caller's to re-raise, after using the outcome)."""
+    task: asyncio.Future[T] = asyncio.ensure_future(work)
+    interrupted = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if task.cancelled():
+                raise  # the work itself was cancelled, not only its awaiter
+            interrupted = True
+        except Exception:  # the work failed: its exception stays on the task
+            break
+    return task, interrupted
+
+
+async def uninterrupted(work: Awaitable[T]) -> T:
+    """The result of `work`, run to its end even if cancelled meanwhile; then the cancellation."""
+    task, interrupted = await run_to_end(work)
+    if interrupted:
+        _consume(task)
+        raise asyncio.CancelledError
+    return task.result()
+
+
+def _consume(task: asyncio.Future[Any]) -> None:
+    """Mark a finished task's exception as seen (it is reported elsewhere, or moot)."""
+    if not task.cancelled():
+        task.exception()
