@@ -275,12 +275,17 @@ class Executor:
         Ctrl-C while a step runs lets it finish and be recorded first (a write is never left
         sent but unrecorded by an interruption); its errors then go into the result.
         """
-        task, interrupted = await run_to_end(self._execute_step(spec, step, actions, result))
-        if interrupted:
-            where = ENDPOINTS.get(step.action) or "no call"
+        where = ENDPOINTS.get(step.action) or "no call"
+
+        def finishing() -> None:
             self.progress.note(
-                f"{spec.app}: interrupted: finished {step.action.value} ({where}) and recorded it"
+                f"{spec.app}: interrupted: finishing {step.action.value} ({where}) and recording it"
             )
+
+        task, interrupted = await run_to_end(
+            self._execute_step(spec, step, actions, result), finishing
+        )
+        if interrupted:
             error = None if task.cancelled() else task.exception()
             if isinstance(error, Exception):
                 result.fail(describe(error))

@@ -10,15 +10,21 @@ SIGINT) — and re-raise the cancellation afterwards.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-async def run_to_end(work: Awaitable[T]) -> tuple[asyncio.Future[T], bool]:
+async def run_to_end(
+    work: Awaitable[T], on_interrupt: Callable[[], None] | None = None
+) -> tuple[asyncio.Future[T], bool]:
     """Await `work` to its end; returns it (done: result or exception) and whether the caller
-    was cancelled meanwhile (then it is the caller's to re-raise, after using the outcome)."""
+    was cancelled meanwhile (then it is the caller's to re-raise, after using the outcome).
+
+    `on_interrupt` runs once, when the first cancellation arrives while the work is under way
+    (to say "finishing ... and recording it" while it still is).
+    """
     task: asyncio.Future[T] = asyncio.ensure_future(work)
     interrupted = False
     while not task.done():
@@ -27,6 +33,8 @@ async def run_to_end(work: Awaitable[T]) -> tuple[asyncio.Future[T], bool]:
         except asyncio.CancelledError:
             if task.cancelled():
                 raise  # the work itself was cancelled, not only its awaiter
+            if not interrupted and on_interrupt is not None and not task.done():
+                on_interrupt()
             interrupted = True
         except Exception:  # the work failed: its exception stays on the task
             break

@@ -206,3 +206,45 @@ def test_ctrl_c_at_the_confirmation_prompt_stops_at_once(
     assert writes(sandbox.calls()) == []
     assert lock_list(run_cli, project.root) == "No locks.\n"
     assert last_run_status(project) == ("aborted", [])
+
+
+#: Moments after the start to send the signal: from start-up through locking, planning (the
+#: sandbox answers after 60 ms), the writes and the wait for the audits.
+MOMENTS = (0.2, 0.45, 0.7, 0.95, 1.2, 1.5, 1.9, 2.4, 3.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_at_any_moment_ends_cleanly(
+    tmp_path: Path, run_cli: Any, sandbox_factory: Any, signum: int
+) -> None:
+    """Whenever the signal comes, the run ends the same clean way: exit 130 (never killed by
+    the signal), no internal error, every lock released, the run recorded as ended — and the
+    next apply converges without resending what was sent."""
+    sandbox = sandbox_factory(audit_delay=0.3, latency_ms=60)
+    for number, moment in enumerate(MOMENTS):
+        root = tmp_path / f"p{number}"
+        project = Project(root, sandbox.base_url)
+        app_id = 8100 + number
+        project.add(f"shop-{number}", app_id)
+        cli = RunningCli(project.root, "apply", "--auto-approve", "--wait")
+        time.sleep(moment)
+        cli.process.send_signal(signum)
+        code, out, err = cli.finish()
+
+        where = f"signal after {moment} s (exit {code}):\n{out}\n{err}"
+        assert code in (0, 130), where  # 0: the run had ended before the signal
+        assert "Internal error" not in err and "Traceback" not in err, where
+        assert lock_list(run_cli, root) == "No locks.\n", where
+        with project.store() as store:
+            runs = store.list_runs(limit=1)
+        if runs:
+            assert runs[0].status in ("aborted", "succeeded"), where
+        if code == 130:
+            assert "Interrupted" in err, where
+        again = run_cli("apply", "--auto-approve", "--wait", cwd=root)
+        assert again.returncode == 0, again.stdout + again.stderr
+        creates = [
+            call for call in sandbox.calls(app_id=app_id) if call["path"].endswith("/create")
+        ]
+        assert len([c for c in creates if c.get("errno", 0) == 0]) == 2, where
