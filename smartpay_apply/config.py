@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,11 +30,43 @@ from smartpay_apply.errors import ConfigError
 from smartpay_apply.spec.convert import model_input, problems_from
 from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import CredentialsSpec, Location
+from smartpay_apply.spec.numbers import ChoiceRule, NumberRule
 from smartpay_apply.spec.refs import RefError, has_reference, resolve
 from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, read_file
 
 CONFIG_NAME = "smartpay.yaml"
 MAX_CONCURRENCY = 256
+
+#: The numeric settings of smartpay.yaml and their ranges (docs/specs.md lists the same).
+VERSION = ChoiceRule((1,), "a supported format version")
+CONCURRENCY = NumberRule(Decimal(1), Decimal(MAX_CONCURRENCY))
+#: A positive floor rather than "more than 0": 1e-300 requests per second is a pause of 1e300 s.
+RATE_LIMIT = NumberRule(Decimal("0.01"), Decimal(10000), whole=False, unit="requests per second")
+TIMEOUT = NumberRule(Decimal("0.01"), Decimal(3600), whole=False, unit="seconds")
+PORT = NumberRule(Decimal(1), Decimal(65535))
+PAYOUT_SHARE = NumberRule(
+    Decimal(0), Decimal(1), whole=False, note="the share of mini-programs, 0.25 is a quarter"
+)
+CONFIG_NUMBERS: dict[str, NumberRule | ChoiceRule] = {
+    "version": VERSION,
+    "concurrency": CONCURRENCY,
+    "rate_limit": RATE_LIMIT,
+    "timeout": TIMEOUT,
+    "events.port": PORT,
+    "apply.payout_change_max_share": PAYOUT_SHARE,
+}
+
+
+def _ranged(rule: NumberRule | ChoiceRule, convert: str = "check") -> Any:
+    """A before-validator applying `rule` (pydantic wants a plain function, not a method)."""
+    method = getattr(rule, convert)
+
+    def validate(value: Any) -> Any:
+        return method(value)
+
+    return validate
+
+
 #: Keys of smartpay.yaml whose values are not resolved at load time.
 _DEFERRED = ("defaults",)
 
@@ -50,7 +83,9 @@ class EventsConfig(_Strict):
     tp_client_id: str | None = None
     allow_plaintext: bool = False
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = 8080
+
+    _port = field_validator("port", mode="before")(_ranged(PORT, "whole_number"))
 
 
 class CredentialsDefaults(CredentialsSpec):
@@ -61,9 +96,13 @@ class ApplyConfig(_Strict):
     """Guards and limits of `apply`."""
 
     #: apply refuses a run that changes payout fields of more than this share of the apps.
-    payout_change_max_share: float = Field(default=0.25, ge=0, le=1)
+    payout_change_max_share: float = 0.25
     #: How long `apply --wait` waits for audits, e.g. "30m", "2h", "90s".
     wait_timeout: str = "30m"
+
+    _share = field_validator("payout_change_max_share", mode="before")(
+        _ranged(PAYOUT_SHARE, "real")
+    )
 
 
 class ProjectConfig(_Strict):
@@ -75,24 +114,26 @@ class ProjectConfig(_Strict):
     endpoint: str = "https://openapi.baidu.com"
     state: str = ".smartpay/state.db"
     specs: list[str] = Field(default_factory=lambda: ["specs/**/*.yaml"])
-    concurrency: int = Field(default=16, ge=1, le=MAX_CONCURRENCY)
+    concurrency: int = 16
     defaults: dict[str, Any] = Field(default_factory=dict)
     events: EventsConfig = Field(default_factory=EventsConfig)
     credentials: CredentialsDefaults | None = None
     apply: ApplyConfig = Field(default_factory=ApplyConfig)
     sandbox: dict[str, Any] = Field(default_factory=dict)
-    rate_limit: float | None = Field(default=None, gt=0)
-    timeout: float = Field(default=10, gt=0)
+    rate_limit: float | None = None
+    timeout: float = 10
 
     #: The `defaults:` block with positions, for the spec loader (None when built in code).
     _defaults_tree: MapNode | None = PrivateAttr(default=None)
 
-    @field_validator("version")
-    @classmethod
-    def _known_version(cls, value: int) -> int:
-        if value != 1:
-            raise ValueError(f"unsupported version {value} (allowed: 1)")
-        return value
+    # Numbers are checked against their range before they become an int or a float
+    # (spec/numbers.py): `timeout: 1e400` is a located problem, not an infinite timeout.
+    _version = field_validator("version", mode="before")(_ranged(VERSION))
+    _concurrency = field_validator("concurrency", mode="before")(
+        _ranged(CONCURRENCY, "whole_number")
+    )
+    _rate_limit = field_validator("rate_limit", mode="before")(_ranged(RATE_LIMIT, "real"))
+    _timeout = field_validator("timeout", mode="before")(_ranged(TIMEOUT, "real"))
 
     @field_validator("endpoint")
     @classmethod
@@ -211,11 +252,16 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     concurrency = env.get("SMARTPAY_CONCURRENCY")
     if concurrency:
         text = concurrency.strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        try:
+            value = CONCURRENCY.whole_number(text) if text.isascii() and text.isdigit() else None
+        except ValueError:
+            value = None
+        if value is None:
+            shown = concurrency if len(concurrency) <= 30 else concurrency[:30] + "..."
             raise ConfigError(
-                f"SMARTPAY_CONCURRENCY: must be a whole number from 1 to {MAX_CONCURRENCY} (got {concurrency!r})"
+                f"SMARTPAY_CONCURRENCY: must be a whole number from 1 to {MAX_CONCURRENCY} (got {shown!r})"
             )
-        overrides["concurrency"] = int(text)
+        overrides["concurrency"] = value
     return overrides
 
 

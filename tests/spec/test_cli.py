@@ -217,3 +217,41 @@ def test_validate_reports_a_missing_image_alongside_other_problems(
         "specs/shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
         "2 problems found in 1 file(s)",
     ]
+
+
+def test_validate_locates_huge_and_fractional_numbers_all_at_once(
+    run_cli, quickstart: Path
+) -> None:
+    """Issue 14.3 / 13.7: `1e400` was 'Internal error: InvalidOperation' hiding every other
+    problem, a 27-digit app_id passed validate, and "500.5" yuan reached Baidu (errno 60000)."""
+    pool = "(allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)"
+    day = (
+        "(allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)"
+    )
+    appid = "(allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)"
+    specs = quickstart / "specs"
+    beijing = specs / "shop-beijing.yaml"
+    text = beijing.read_text(encoding="utf-8")
+    text = text.replace("app_id: 20230001", "app_id: 99999999999999999999999999")
+    text = text.replace("pool_cash_pledge: 500", "pool_cash_pledge: 1e400")
+    text = text.replace("day_max_frozen_amount: 5000", "day_max_frozen_amount: 1e400")
+    beijing.write_text(
+        text.replace("  bank_name: 招商银行", "  bank_nme: 招商银行"), encoding="utf-8"
+    )
+    hangzhou = specs / "tea-hangzhou.yaml"
+    text = hangzhou.read_text(encoding="utf-8")
+    text = text.replace("pool_cash_pledge: 1000", 'pool_cash_pledge: "500.5"')
+    hangzhou.write_text(text.replace("day_max_frozen_amount: 10000", "day_max_frozen_amount: 1e30"))
+
+    result = run_cli("validate", cwd=quickstart)
+    assert result.returncode == 1
+    assert "Internal error" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if not line.startswith("warning")] == [
+        f"specs/shop-beijing.yaml:4:9: app_id: 99999999999999999999999999 is out of range {appid}",
+        "specs/shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
+        f"specs/shop-beijing.yaml:35:21: payment_service.pool_cash_pledge: 1E+400 is out of range {pool}",
+        f"specs/shop-beijing.yaml:36:26: payment_service.day_max_frozen_amount: 1E+400 is out of range {day}",
+        f"specs/tea-hangzhou.yaml:32:21: payment_service.pool_cash_pledge: 500.5 is not a whole number {pool}",
+        f"specs/tea-hangzhou.yaml:33:26: payment_service.day_max_frozen_amount: 1E+30 is out of range {day}",
+        "6 problems found in 3 file(s)",
+    ]

@@ -68,15 +68,21 @@ def test_explicit_config_that_does_not_exist(tmp_path: Path) -> None:
             "concurency: 4\n",
             "smartpay.yaml:1:1: concurency: unknown field (did you mean 'concurrency'?)",
         ),
-        ("concurrency: 0\n", "smartpay.yaml:1:14: concurrency: must be greater than or equal to 1"),
-        ("version: 2\n", "smartpay.yaml:1:10: version: unsupported version 2 (allowed: 1)"),
+        (
+            "concurrency: 0\n",
+            "smartpay.yaml:1:14: concurrency: 0 is out of range (allowed: a whole number from 1 to 256)",
+        ),
+        (
+            "version: 2\n",
+            "smartpay.yaml:1:10: version: 2 is not a supported format version (allowed: 1)",
+        ),
         (
             "apply:\n  payout_change_max_shar: 0.5\n",
             "smartpay.yaml:2:3: apply.payout_change_max_shar: unknown field (did you mean 'payout_change_max_share'?)",
         ),
         (
             "events:\n  port: 99999\n",
-            "smartpay.yaml:2:9: events.port: must be less than or equal to 65535",
+            "smartpay.yaml:2:9: events.port: 99999 is out of range (allowed: a whole number from 1 to 65535)",
         ),
         (
             "specs: []\n",
@@ -141,6 +147,11 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '0')",
         ),
         (
+            "SMARTPAY_CONCURRENCY",
+            "9" * 5000,
+            "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '999999999999999999999999999999...')",
+        ),
+        (
             "SMARTPAY_ENDPOINT",
             "openapi.baidu.com",
             "SMARTPAY_ENDPOINT: must be 'sandbox' or an http(s) URL (got 'openapi.baidu.com')",
@@ -170,3 +181,64 @@ def test_project_credentials_default_has_the_spec_shape(tmp_path: Path) -> None:
     config = load_project_config(tmp_path, None, environ={})
     assert config.credentials is not None
     assert config.credentials.token_command == "./get-token.sh"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "timeout: 1e400\n",
+            "smartpay.yaml:1:10: timeout: 1E+400 is out of range (allowed: a number of seconds from 0.01 to 3600)",
+        ),
+        (
+            "timeout: .inf\n",
+            "smartpay.yaml:1:10: timeout: infinity is out of range (allowed: a number of seconds from 0.01 to 3600)",
+        ),
+        (
+            "rate_limit: .nan\n",
+            "smartpay.yaml:1:13: rate_limit: NaN is out of range (allowed: a number of requests per second from 0.01 to 10000)",
+        ),
+        (
+            "rate_limit: 0\n",
+            "smartpay.yaml:1:13: rate_limit: 0 is out of range (allowed: a number of requests per second from 0.01 to 10000)",
+        ),
+        (
+            "concurrency: 99999999999999999999999999999\n",
+            "smartpay.yaml:1:14: concurrency: 99999999999999999999999999999 is out of range (allowed: a whole number from 1 to 256)",
+        ),
+        (
+            "concurrency: 2.5\n",
+            "smartpay.yaml:1:14: concurrency: 2.5 is not a whole number (allowed: a whole number from 1 to 256)",
+        ),
+        (
+            "events:\n  port: 1e999999\n",
+            "smartpay.yaml:2:9: events.port: 1E+999999 is out of range (allowed: a whole number from 1 to 65535)",
+        ),
+        (
+            "apply:\n  payout_change_max_share: 1e400\n",
+            "smartpay.yaml:2:28: apply.payout_change_max_share: 1E+400 is out of range (allowed: a number from 0 to 1; the share of mini-programs, 0.25 is a quarter)",
+        ),
+        (
+            "version: 1e400\n",
+            "smartpay.yaml:1:10: version: 1E+400 is not a supported format version (allowed: 1)",
+        ),
+    ],
+)
+def test_config_numbers_out_of_range_are_located(tmp_path: Path, text: str, expected: str) -> None:
+    """Issue 14.3: every numeric setting has a range; huge numbers are problems, not crashes."""
+    write(tmp_path / "smartpay.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == "invalid project config:\n" + expected
+
+
+def test_config_numbers_in_range_become_ints_and_floats(tmp_path: Path) -> None:
+    write(
+        tmp_path / "smartpay.yaml",
+        'concurrency: "8"\ntimeout: 2.5\nrate_limit: 1e2\nevents:\n  port: 9090.0\n'
+        "apply:\n  payout_change_max_share: 0.5\n",
+    )
+    config = load_project_config(tmp_path, None, environ={})
+    assert (config.concurrency, config.timeout, config.rate_limit) == (8, 2.5, 100.0)
+    assert (config.events.port, config.apply.payout_change_max_share) == (9090, 0.5)
+    assert isinstance(config.events.port, int) and isinstance(config.timeout, float)

@@ -53,7 +53,7 @@ def test_load_specs_raises_spec_error_with_all_problems(project: Project) -> Non
         load_specs(config)
     assert [str(p) for p in caught.value.problems] == [
         "specs/a.yaml:1:6: app: 'Bad' is not a valid name (allowed: lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters)",
-        "specs/b.yaml:2:9: app_id: must be a positive whole number (the mini-program's appid)",
+        "specs/b.yaml:2:9: app_id: 0 is out of range (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
     ]
     assert caught.value.user_message().splitlines()[0] == "2 problems in the specs:"
 
