@@ -78,7 +78,8 @@ class AccountSpec(_Section):
     id_card_front: Path | None = None
     id_card_back_url: SecretStr | None = None
     id_card_back: Path | None = None
-    # Later optional fields (openapi-facts.md, 2023 SDKs): sent only when given.
+    # Later optional fields (openapi-facts.md, 2023 SDKs): sent only when given. The end
+    # dates accept 长期 and hold 9999-12-31, what Baidu takes for "never expires".
     legal_card_start_time: str | None = None
     legal_card_end_time: str | None = None
     license_start_time: str | None = None
@@ -97,6 +98,8 @@ class AccountSpec(_Section):
     _industry = field_validator("industry_id", mode="before")(rules.industry_id)
     _starts = field_validator("legal_card_start_time", "license_start_time")(rules.date_text)
     _ends = field_validator("legal_card_end_time", "license_end_time")(rules.end_date_text)
+    _card_order = field_validator("legal_card_end_time")(rules.not_before("legal_card_start_time"))
+    _license_order = field_validator("license_end_time")(rules.not_before("license_start_time"))
 
     @model_validator(mode="after")
     def _one_image_each_side(self) -> AccountSpec:

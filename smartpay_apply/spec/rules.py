@@ -14,7 +14,7 @@ import re
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationInfo
 
 from smartpay_apply.spec import numbers
 
@@ -37,6 +37,8 @@ _HTTPS_URL = re.compile(r"https://[^\s/?#@]+(?:[/?#]\S*)?\Z")
 
 #: Spelling Baidu's forms use for an ID card or licence that never expires.
 PERMANENT = "长期"
+#: What Baidu takes for "never expires" (the SDKs: "长期有效传 9999-12-31").
+NEVER_EXPIRES = "9999-12-31"
 
 
 def no_bool(value: Any) -> Any:
@@ -215,13 +217,34 @@ def date_text(value: str | None) -> str | None:
 
 
 def end_date_text(value: str | None) -> str | None:
-    """An end date YYYY-MM-DD, or 长期 for a document that never expires."""
+    """An end date YYYY-MM-DD; 长期 (never expires) becomes 9999-12-31.
+
+    Why convert here: 长期 is not a date, and Baidu's SDKs say what to send instead
+    (smartapp-openapi-go createPayAccount.go: "长期有效传 9999-12-31"). apply builds its request
+    from the model's fields, so what the model holds is what Baidu gets.
+    """
     if value == PERMANENT:
-        return value
+        return NEVER_EXPIRES
     try:
         return date_text(value)
     except ValueError:
         raise ValueError(f"must be a date YYYY-MM-DD or {PERMANENT} (never expires)") from None
+
+
+def not_before(start_field: str) -> Any:
+    """A validator for an end date: not before the start date given in `start_field`.
+
+    Dates are YYYY-MM-DD text, so text order is date order. The message names the other
+    field but quotes neither date (they come from an ID card).
+    """
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get(start_field)
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"must not be before {start_field}")
+        return value
+
+    return check
 
 
 def one_of(model: BaseModel, url_field: str, file_field: str) -> None:

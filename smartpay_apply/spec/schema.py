@@ -75,12 +75,18 @@ FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
             "description": "ID card valid from (YYYY-MM-DD)",
             "pattern": r"^\d{4}-\d{2}-\d{2}$",
         },
-        "legal_card_end_time": {"description": "ID card valid until (YYYY-MM-DD or 长期)"},
+        "legal_card_end_time": {
+            "description": "ID card valid until (YYYY-MM-DD, or 长期: sent as 9999-12-31)",
+            "pattern": r"^(\d{4}-\d{2}-\d{2}|长期)$",
+        },
         "license_start_time": {
             "description": "business licence valid from (YYYY-MM-DD)",
             "pattern": r"^\d{4}-\d{2}-\d{2}$",
         },
-        "license_end_time": {"description": "business licence valid until (YYYY-MM-DD or 长期)"},
+        "license_end_time": {
+            "description": "business licence valid until (YYYY-MM-DD, or 长期: sent as 9999-12-31)",
+            "pattern": r"^(\d{4}-\d{2}-\d{2}|长期)$",
+        },
         "industry_id": {
             "description": "industry id from getTradeIndustryList",
             "minimum": 1,

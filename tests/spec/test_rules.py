@@ -153,6 +153,16 @@ RULE_CASES = [
         "  business_city: 北京市\n  license_end_time: forever",
         f"{F}:9:21: account.license_end_time: must be a date YYYY-MM-DD or 长期 (never expires)",
     ),
+    (
+        "  business_city: 北京市",
+        "  business_city: 北京市\n  license_start_time: 2020-01-01\n  license_end_time: 2019-12-31",
+        f"{F}:10:21: account.license_end_time: must not be before license_start_time",
+    ),
+    (
+        "  business_city: 北京市",
+        "  business_city: 北京市\n  legal_card_start_time: 2020-01-01\n  legal_card_end_time: 2019-12-31",
+        f"{F}:10:24: account.legal_card_end_time: must not be before legal_card_start_time",
+    ),
     # developer_config
     (
         "  tp_public_key: ${file:keys/tp.pem}",
@@ -412,3 +422,30 @@ def test_every_problem_is_reported_at_once_sorted(project: Project) -> None:
         "account.legal_person",
         "payment_service.payment_days",
     ]
+
+
+def test_long_lived_documents_are_sent_as_9999_12_31(project: Project) -> None:
+    """Issue 13.6: 长期 is not a date; Baidu's SDKs say "长期有效传 9999-12-31". The spec keeps
+    accepting 长期 and the model holds what apply sends (apply builds requests from it)."""
+    from smartpay_apply.api.models import AccountCreateRequest, form_value
+    from smartpay_apply.engine.apply import LOCAL_IMAGE_FIELDS, section_fields
+
+    project.spec(
+        VALID_SPEC.replace(
+            "  business_city: 北京市\n",
+            "  business_city: 北京市\n  legal_card_start_time: 2015-06-01\n"
+            "  legal_card_end_time: 长期\n  license_start_time: 2019-04-01\n"
+            "  license_end_time: 长期\n",
+        )
+    )
+    (spec,) = project.report().specs
+    assert spec.account is not None
+    assert spec.account.legal_card_end_time == "9999-12-31"
+    assert spec.account.license_end_time == "9999-12-31"
+    assert spec.account.legal_card_start_time == "2015-06-01"
+    fields = section_fields(spec.account, skip=LOCAL_IMAGE_FIELDS)
+    urls = {"id_card_front_url": "https://img/f.png", "id_card_back_url": "https://img/b.png"}
+    form = AccountCreateRequest(**{**fields, **urls}).to_form()
+    assert (form["legal_card_end_time"], form["license_end_time"]) == ("9999-12-31", "9999-12-31")
+    assert "长期" not in str(form)
+    assert form_value(spec.account.license_start_time) == "2019-04-01"
