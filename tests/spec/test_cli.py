@@ -255,3 +255,33 @@ def test_validate_locates_huge_and_fractional_numbers_all_at_once(
         f"specs/tea-hangzhou.yaml:33:26: payment_service.day_max_frozen_amount: 1E+30 is out of range {day}",
         "6 problems found in 3 file(s)",
     ]
+
+
+def test_validate_reports_every_problem_in_one_run_once_each(run_cli, quickstart: Path) -> None:
+    """Issue 14.12: the unknown bank and city appeared only after `commission_rate: 10` was
+    fixed, and an unset ${env:} gave a second, follow-on problem on the same field."""
+    from smartpay_apply.spec.dictionary import DictCache, PaymentDictData
+
+    DictCache(quickstart / ".smartpay" / "dict.json").save(
+        PaymentDictData(
+            provinces={"北京市": ["海淀区", "朝阳区"], "浙江省": ["杭州市"]},
+            banks=["招商银行", "工商银行", "浙商银行"],
+            commission_rates={6: "千分之六", 10: "百分之一"},
+            payment_days={1: "T+1", 7: "T+7", 14: "T+14", 28: "T+28"},
+        )
+    )
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace("commission_rate: 6", "commission_rate: 10")
+    text = text.replace("bank_name: 招商银行", "bank_name: 招商银")
+    text = text.replace("open_city: 海淀区", "open_city: 海定区")
+    spec.write_text(text.replace("app_id: 20230001", "app_id: ${env:SHOP_APP_ID}"))
+    result = run_cli("validate", cwd=quickstart, env={"SHOP_APP_ID": ""})
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "specs/shop-beijing.yaml:4:9: app_id: environment variable SHOP_APP_ID is not set (used as ${env:SHOP_APP_ID}; set it or give a default: ${env:SHOP_APP_ID:-value})",
+        "specs/shop-beijing.yaml:29:14: payment_service.bank_name: unknown bank '招商银' (did you mean: 招商银行, 浙商银行, 工商银行?)",
+        "specs/shop-beijing.yaml:32:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)",
+        "specs/shop-beijing.yaml:34:20: payment_service.commission_rate: 10 is not the mini-program rate (allowed: 6)",
+        "4 problems found in 3 file(s)",
+    ]
