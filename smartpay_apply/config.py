@@ -9,6 +9,8 @@ references are resolved per spec (so an error names the spec that needed the val
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
 from collections.abc import Mapping
 from decimal import Decimal
@@ -26,13 +28,22 @@ from pydantic import (
     field_validator,
 )
 
+from smartpay_apply.durations import check_duration
 from smartpay_apply.errors import ConfigError
 from smartpay_apply.spec.convert import model_input, problems_from
 from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import CredentialsSpec, Location
-from smartpay_apply.spec.numbers import ChoiceRule, NumberRule
+from smartpay_apply.spec.numbers import INT64_MAX, ChoiceRule, NumberRule
 from smartpay_apply.spec.refs import RefError, has_reference, resolve
-from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, read_file
+from smartpay_apply.spec.yamlread import (
+    Entry,
+    MapNode,
+    Scalar,
+    SeqNode,
+    Tree,
+    read_file,
+    to_python,
+)
 
 CONFIG_NAME = "smartpay.yaml"
 MAX_CONCURRENCY = 256
@@ -47,6 +58,11 @@ PORT = NumberRule(Decimal(1), Decimal(65535))
 PAYOUT_SHARE = NumberRule(
     Decimal(0), Decimal(1), whole=False, note="the share of mini-programs, 0.25 is a quarter"
 )
+#: `apply.wait_timeout`, in seconds: a second to 30 days (an audit takes minutes to days).
+WAIT_TIMEOUT_RANGE = (1.0, 720 * 3600.0)
+#: Numbers under `sandbox:` before the sandbox converts them (int(Decimal("1e999999")) alone
+#: takes most of a minute): finite, and within a Long.
+SANDBOX_NUMBER = NumberRule(Decimal(-INT64_MAX - 1), Decimal(INT64_MAX), whole=False)
 CONFIG_NUMBERS: dict[str, NumberRule | ChoiceRule] = {
     "version": VERSION,
     "concurrency": CONCURRENCY,
@@ -103,6 +119,13 @@ class ApplyConfig(_Strict):
     _share = field_validator("payout_change_max_share", mode="before")(
         _ranged(PAYOUT_SHARE, "real")
     )
+
+    @field_validator("wait_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        """Checked at load (file:line:col), not first when `apply --wait` parses it."""
+        check_duration(value, *WAIT_TIMEOUT_RANGE)
+        return value
 
 
 class ProjectConfig(_Strict):
@@ -225,16 +248,65 @@ def load_project_config(
     data = model_input(resolved, ProjectConfig)
     data = {key: value for key, value in data.items() if key not in ("root", "path")}
     data.update(_env_overrides(env))
+    problems.extend(sandbox_problems(resolved.entries.get("sandbox"), display))
     try:
         config = ProjectConfig.model_validate(
             {**data, "root": path.parent.resolve(), "path": path.resolve()}
         )
     except ValidationError as error:
-        raise _config_error(problems_from(error, resolved, ProjectConfig, display)) from None
+        problems.extend(problems_from(error, resolved, ProjectConfig, display))
+    if problems:
+        raise _config_error(problems)
     defaults = tree.entries.get("defaults")
     if defaults is not None and isinstance(defaults.value, MapNode):
         config._defaults_tree = defaults.value
     return config
+
+
+def sandbox_problems(entry: Entry | None, display: Path) -> list[Problem]:
+    """Each `sandbox:` setting checked by the sandbox's own rules, one key at a time, each
+    ConfigError located at that key's value (an unknown key at the key itself).
+
+    Why through `SandboxConfig.from_settings`: the sandbox owns its settings and their rules;
+    asking it key by key stays in step with whatever settings it gains.
+    """
+    if entry is None or not isinstance(entry.value, MapNode) or not entry.value.entries:
+        return []  # not a mapping: the model says so
+    from smartpay_apply.sandbox.config import SandboxConfig
+
+    known = [item.name for item in dataclasses.fields(SandboxConfig)]
+    problems: list[Problem] = []
+    for key, setting in entry.value.entries.items():
+        field = f"sandbox.{key}"
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            message = (
+                f"unknown field (did you mean '{close[0]}'?)"
+                if close
+                else f"unknown field (allowed: {', '.join(known)})"
+            )
+            problems.append(Problem.at(setting.key_loc, display, field, message))
+            continue
+        value = to_python(setting.value)
+        try:
+            _check_sandbox_numbers(value)
+            SandboxConfig.from_settings({key: value})
+        except (ConfigError, ValueError) as error:
+            message = str(error).removeprefix(field).removeprefix(":").strip()
+            problems.append(Problem.at(setting.value.loc, display, field, message))
+    return problems
+
+
+def _check_sandbox_numbers(value: Any) -> None:
+    """ValueError for a non-finite or huge number anywhere in a sandbox setting's value."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_sandbox_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_sandbox_numbers(item)
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        SANDBOX_NUMBER.check(value)
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:

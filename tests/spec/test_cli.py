@@ -285,3 +285,27 @@ def test_validate_reports_every_problem_in_one_run_once_each(run_cli, quickstart
         "specs/shop-beijing.yaml:34:20: payment_service.commission_rate: 10 is not the mini-program rate (allowed: 6)",
         "4 problems found in 3 file(s)",
     ]
+
+
+def test_a_bad_wait_timeout_or_sandbox_setting_stops_every_command_at_its_line(
+    run_cli, quickstart: Path
+) -> None:
+    """Issue 14.10: `apply.wait_timeout: forever` and `sandbox.audit_policy` typos passed
+    validate and plan and failed later without naming the file or the key."""
+    config = quickstart / "smartpay.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + "apply:\n  wait_timeout: forever\nsandbox:\n  audit_policy: aprove\n",
+        encoding="utf-8",
+    )
+    lines = config.read_text(encoding="utf-8").splitlines()
+    wait_line = lines.index("  wait_timeout: forever") + 1
+    expected = (
+        "Error: invalid project config:\n"
+        f"smartpay.yaml:{wait_line}:17: apply.wait_timeout: invalid duration 'forever': use e.g. 90s, 10m, 1h or 1h30m\n"
+        f"smartpay.yaml:{wait_line + 2}:17: sandbox.audit_policy: must be one of approve, reject, manual (got 'aprove')\n"
+    )
+    for command in (["validate"], ["plan"], ["apply", "--auto-approve"]):
+        result = run_cli(*command, cwd=quickstart)
+        assert (result.returncode, result.stderr) == (1, expected), command
+    assert not (quickstart / ".smartpay" / "state.db").exists()

@@ -242,3 +242,81 @@ def test_config_numbers_in_range_become_ints_and_floats(tmp_path: Path) -> None:
     assert (config.concurrency, config.timeout, config.rate_limit) == (8, 2.5, 100.0)
     assert (config.events.port, config.apply.payout_change_max_share) == (9090, 0.5)
     assert isinstance(config.events.port, int) and isinstance(config.timeout, float)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "apply:\n  wait_timeout: forever\n",
+            "smartpay.yaml:2:17: apply.wait_timeout: invalid duration 'forever': use e.g. 90s, 10m, 1h or 1h30m",
+        ),
+        (
+            "apply:\n  wait_timeout: 0s\n",
+            "smartpay.yaml:2:17: apply.wait_timeout: '0s' is out of range (allowed: from 1s to 720h)",
+        ),
+        (
+            "apply:\n  wait_timeout: 10000h\n",
+            "smartpay.yaml:2:17: apply.wait_timeout: '10000h' is out of range (allowed: from 1s to 720h)",
+        ),
+        (
+            "sandbox:\n  audit_policy: forever\n",
+            "smartpay.yaml:2:17: sandbox.audit_policy: must be one of approve, reject, manual (got 'forever')",
+        ),
+        (
+            "sandbox:\n  audit_delay: -1\n",
+            "smartpay.yaml:2:16: sandbox.audit_delay: must not be negative",
+        ),
+        (
+            "sandbox:\n  audit_dely: 1\n",
+            "smartpay.yaml:2:3: sandbox.audit_dely: unknown field (did you mean 'audit_delay'?)",
+        ),
+        (
+            "sandbox:\n  seed: 1e999999\n",
+            "smartpay.yaml:2:9: sandbox.seed: 1E+999999 is out of range (allowed: a number from -9223372036854775808 to 9223372036854775807)",
+        ),
+        (
+            "sandbox:\n  error_rate: .nan\n",
+            "smartpay.yaml:2:15: sandbox.error_rate: NaN is out of range (allowed: a number from -9223372036854775808 to 9223372036854775807)",
+        ),
+        (
+            "sandbox:\n  app_policies: {7: sometimes}\n",
+            "smartpay.yaml:2:17: sandbox.app_policies: must be one of approve, reject, manual (got 'sometimes')",
+        ),
+    ],
+)
+def test_apply_and_sandbox_settings_are_checked_at_load_with_their_position(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """Issue 14.10: a bad wait_timeout or sandbox setting passed validate and plan, then failed
+    later without file or key."""
+    write(tmp_path / "smartpay.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == "invalid project config:\n" + expected
+
+
+def test_every_config_problem_at_once(tmp_path: Path) -> None:
+    write(
+        tmp_path / "smartpay.yaml",
+        "timeout: -1\napply:\n  wait_timeout: soon\nsandbox:\n  audit_policy: x\n  zzz: 1\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert [line.split(": ")[1] for line in str(caught.value).splitlines()[1:]] == [
+        "timeout",
+        "apply.wait_timeout",
+        "sandbox.audit_policy",
+        "sandbox.zzz",
+    ]
+
+
+def test_good_sandbox_and_apply_settings_load(tmp_path: Path) -> None:
+    write(
+        tmp_path / "smartpay.yaml",
+        "apply:\n  wait_timeout: 1h30m\nsandbox:\n  audit_delay: 0.5\n  audit_policy: manual\n"
+        "  app_policies: {7: reject}\n  seed: 42\n",
+    )
+    config = load_project_config(tmp_path, None, environ={})
+    assert config.apply.wait_timeout == "1h30m"
+    assert config.sandbox["audit_policy"] == "manual"

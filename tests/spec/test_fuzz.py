@@ -351,3 +351,36 @@ def test_any_number_in_smartpay_yaml_is_in_range_or_a_located_config_error(
     section, _, name = field.rpartition(".")
     value = getattr(getattr(config, section) if section else config, name)
     assert _inside(CONFIG_NUMBERS[field], value), (field, token, value)
+
+
+def _sandbox_settings() -> list[str]:
+    import dataclasses
+
+    from smartpay_apply.sandbox.config import SandboxConfig
+
+    return [item.name for item in dataclasses.fields(SandboxConfig)] + ["audit_dely"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(_sandbox_settings()),
+        st.one_of(scalars, number_tokens, config_structures),
+        max_size=4,
+    )
+)
+def test_any_sandbox_setting_gives_a_config_or_located_problems(settings_: dict) -> None:
+    """Issue 14.10: `sandbox:` settings are checked at load, each problem at its key."""
+    from smartpay_apply.config import load_project_config
+    from smartpay_apply.errors import ConfigError
+
+    root = Path(tempfile.mkdtemp(prefix="sandbox-fuzz-"))
+    (root / "smartpay.yaml").write_bytes(_dump({"sandbox": settings_}))
+    try:
+        load_project_config(root, None, environ={"X": "x"})
+    except ConfigError as error:
+        lines = str(error).splitlines()
+        assert lines[0] == "invalid project config:", str(error)
+        for line in lines[1:]:
+            assert PROBLEM_LINE.match(line), line
+            assert ": sandbox." in line or ": sandbox: " in line, line
