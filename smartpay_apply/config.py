@@ -4,14 +4,19 @@ Found from the current directory upward (like git finds `.git`), or given with `
 Three environment variables override it for CI jobs that point one repo at several
 environments: `SMARTPAY_ENDPOINT`, `SMARTPAY_STATE`, `SMARTPAY_CONCURRENCY`.
 `${env:...}`/`${file:...}` references are resolved everywhere except under `defaults:`, whose
-references are resolved per spec (so an error names the spec that needed the value).
+references are resolved per spec (so an error names the spec that needed the value). A secret
+(`events.token`, `credentials.access_token`, ...) whose variable is unset or whose file is
+missing is resolved only where it is used: validate, plan and state work without the secrets
+that only `events serve` or `apply` need.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import os
+import typing
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +39,13 @@ from smartpay_apply.spec.convert import model_input, problems_from
 from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import CredentialsSpec, Location
 from smartpay_apply.spec.numbers import INT64_MAX, ChoiceRule, NumberRule
-from smartpay_apply.spec.refs import RefError, has_reference, resolve
+from smartpay_apply.spec.refs import (
+    MissingValueError,
+    RefError,
+    UnresolvedSecret,
+    has_reference,
+    resolve,
+)
 from smartpay_apply.spec.yamlread import (
     Entry,
     MapNode,
@@ -348,10 +359,18 @@ def _resolve_tree(
     """The tree with references resolved, except under `defaults:` (resolved per spec)."""
     if isinstance(tree, Scalar):
         if isinstance(tree.value, str) and has_reference(tree.value):
+            field = ".".join(parts)
             try:
                 text = resolve(tree.value, base_dir, env)
+            except MissingValueError as error:
+                if field not in secret_fields():
+                    problems.append(Problem.at(tree.loc, display, field, str(error)))
+                    return tree
+                # Resolved where it is used: a PR check runs without the receiver's secrets.
+                deferred = UnresolvedSecret(tree.value, f"{tree.loc}: {field}", error)
+                return Scalar(deferred, tree.text, False, tree.loc)
             except RefError as error:
-                problems.append(Problem.at(tree.loc, display, ".".join(parts), str(error)))
+                problems.append(Problem.at(tree.loc, display, field, str(error)))
                 return tree
             return Scalar(text, text, False, tree.loc)
         return tree
@@ -368,6 +387,28 @@ def _resolve_tree(
         value = _resolve_tree(entry.value, base_dir, env, (*parts, key), problems, display)
         entries[key] = type(entry)(entry.key_loc, value)
     return MapNode(entries, tree.loc)
+
+
+@functools.cache
+def secret_fields() -> frozenset[str]:
+    """The dotted paths of smartpay.yaml's secrets (SecretStr fields, e.g. `events.token`).
+
+    An unset `${env:}` (or a missing `${file:}`) in one of them is not a load error: the value
+    becomes an `UnresolvedSecret`, and the command that uses it says what is missing.
+    """
+    return frozenset(_secret_paths(ProjectConfig, ""))
+
+
+def _secret_paths(model: type[BaseModel], prefix: str) -> set[str]:
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        options = typing.get_args(info.annotation) or (info.annotation,)
+        if SecretStr in options:
+            found.add(prefix + name)
+        for option in options:
+            if isinstance(option, type) and issubclass(option, BaseModel):
+                found |= _secret_paths(option, f"{prefix}{name}.")
+    return found
 
 
 def _config_error(problems: list[Problem]) -> ConfigError:

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr, ValidationInfo
 
 from smartpay_apply.spec import numbers
+from smartpay_apply.spec.refs import UnresolvedSecret
 
 APP_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 #: Chinese characters (CJK unified ideographs and extension A), plus the middle dot used in
@@ -49,7 +50,9 @@ def no_bool(value: Any) -> Any:
 
 
 def non_empty(value: str | SecretStr | None) -> Any:
-    """Required text must not be blank."""
+    """Required text must not be blank (a secret not resolved yet is checked where it is used)."""
+    if isinstance(value, UnresolvedSecret):
+        return value
     text = value.get_secret_value() if isinstance(value, SecretStr) else value
     if text is not None and not text.strip():
         raise ValueError("must not be empty")

@@ -94,8 +94,8 @@ def test_explicit_config_that_does_not_exist(tmp_path: Path) -> None:
             "smartpay.yaml:2:1: invalid YAML: while parsing a flow node did not find expected node content",
         ),
         (
-            "events:\n  token: ${env:EVENTS_TOKEN}\n",
-            "smartpay.yaml:2:10: events.token: environment variable EVENTS_TOKEN is not set (used as ${env:EVENTS_TOKEN}; set it or give a default: ${env:EVENTS_TOKEN:-value})",
+            "events:\n  port: ${env:EVENTS_PORT}\n",
+            "smartpay.yaml:2:9: events.port: environment variable EVENTS_PORT is not set (used as ${env:EVENTS_PORT}; set it or give a default: ${env:EVENTS_PORT:-value})",
         ),
     ],
 )
