@@ -31,13 +31,15 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from smartpay_apply.durations import check_duration
 from smartpay_apply.errors import ConfigError
+from smartpay_apply.spec import rules
 from smartpay_apply.spec.convert import model_input, problems_from
 from smartpay_apply.spec.errors import Problem
-from smartpay_apply.spec.models import CredentialsSpec, Location
+from smartpay_apply.spec.models import AppSpec, CredentialsSpec, Location
 from smartpay_apply.spec.numbers import INT64_MAX, ChoiceRule, NumberRule
 from smartpay_apply.spec.refs import (
     MissingValueError,
@@ -116,7 +118,43 @@ class EventsConfig(_Strict):
 
 
 class CredentialsDefaults(CredentialsSpec):
-    """Project-wide default credentials: the same shape as a spec's `credentials:`."""
+    """Project-wide default credentials: the same shape as a spec's `credentials:`, plus the
+    third-party platform's own token, which only the project can give (see `TpToken`)."""
+
+    tp_access_token: SecretStr | None = None
+    tp_token_command: str | None = None
+
+    _tp_token = field_validator("tp_access_token", "tp_token_command")(rules.non_empty)
+
+    @model_validator(mode="after")
+    def _one_tp_token_source(self) -> CredentialsDefaults:
+        if self.tp_access_token is not None and self.tp_token_command is not None:
+            raise ValueError(
+                "give at most one of tp_access_token (the token) or tp_token_command "
+                "(a command printing it), not both"
+            )
+        return self
+
+    def has_app_credentials(self) -> bool:
+        """Whether it says how to get a mini-program's token (access_token, token_command, tp)."""
+        return any(
+            getattr(self, name) is not None for name in ("access_token", "token_command", "tp")
+        )
+
+
+class TpToken(_Strict):
+    """The third-party platform's OWN token, from smartpay.yaml's `credentials:`.
+
+    Why: Baidu's image upload (id-card images) takes the TP's token, not a mini-program's
+    (openapi-facts.md, "Image upload"). The `tp:` flow has one; with `access_token` or
+    `token_command` credentials the project gives it as `tp_access_token` (a secret, usually
+    `${env:...}`) or `tp_token_command` (a command printing it, run like `token_command`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    access_token: SecretStr | None = None
+    token_command: str | None = None
 
 
 class ApplyConfig(_Strict):
@@ -159,6 +197,8 @@ class ProjectConfig(_Strict):
 
     #: The `defaults:` block with positions, for the spec loader (None when built in code).
     _defaults_tree: MapNode | None = PrivateAttr(default=None)
+    #: The TP's own token source, split from `credentials:` (see `tp_token`).
+    _tp_token: TpToken | None = PrivateAttr(default=None)
 
     # Numbers are checked against their range before they become an int or a float
     # (spec/numbers.py): `timeout: 1e400` is a located problem, not an infinite timeout.
@@ -192,6 +232,29 @@ class ProjectConfig(_Strict):
     def state_dir(self) -> Path:
         """Where local files live (`<root>/.smartpay`): the dict cache, a SQLite state store."""
         return self.root / ".smartpay"
+
+    @model_validator(mode="after")
+    def _split_tp_token(self) -> ProjectConfig:
+        """`credentials.tp_access_token`/`tp_token_command` become `tp_token`; a `credentials:`
+        holding only those is no mini-program default (`credentials` is then None), so a spec
+        without credentials still gets "no credentials"."""
+        credentials = self.credentials
+        if credentials is None:
+            return self
+        if credentials.tp_access_token is not None or credentials.tp_token_command is not None:
+            self._tp_token = TpToken(
+                access_token=credentials.tp_access_token,
+                token_command=credentials.tp_token_command,
+            )
+            if not credentials.has_app_credentials():
+                self.credentials = None
+        return self
+
+    @property
+    def tp_token(self) -> TpToken | None:
+        """The TP's own token source for image uploads, from smartpay.yaml's `credentials:`
+        (`tp_access_token` or `tp_token_command`); None when not given."""
+        return self._tp_token
 
     @property
     def defaults_tree(self) -> MapNode | None:
@@ -422,3 +485,25 @@ def _display(path: Path, cwd: Path) -> Path:
         return path.resolve().relative_to(cwd.resolve())
     except ValueError:
         return path.resolve()
+
+
+def tp_token_configured(config: ProjectConfig, spec: AppSpec) -> bool:
+    """Whether `spec`'s local id-card images can be uploaded: a source of the third-party
+    platform's own token is configured.
+
+    True with smartpay.yaml's `credentials.tp_access_token` or `tp_token_command` (even if
+    its `${env:}` is unset here: the command that uploads says so), or with a `tp:` flow in the
+    spec's credentials or in the project's default credentials. Pure: reads the models only.
+    """
+    if config.tp_token is not None:
+        return True
+    if spec.credentials is not None and spec.credentials.tp is not None:
+        return True
+    return config.credentials is not None and config.credentials.tp is not None
+
+
+def uses_local_images(spec: AppSpec) -> list[str]:
+    """The account fields of `spec` that name local image files (apply uploads them)."""
+    if spec.account is None:
+        return []
+    return [name for name in ("id_card_front", "id_card_back") if getattr(spec.account, name)]

@@ -33,6 +33,8 @@ def validate(cli: CliContext, paths: tuple[Path, ...]) -> None:
     result = validate_project(_config(cli, paths), list(paths) or None)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for located in result.located_warnings:
+        click.echo(f"warning: {located}", err=True)
     if result.problems:
         for problem in result.problems:
             click.echo(str(problem), err=True)

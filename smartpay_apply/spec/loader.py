@@ -53,6 +53,8 @@ class LoadReport:
     specs: list[AppSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Warnings at a position (file:line:col, field); like `warnings`, never a failure.
+    located_warnings: list[Problem] = field(default_factory=list)
     files: int = 0
     #: The payment services of specs with problems (for the dictionary checks).
     partial: list[PartialPayment] = field(default_factory=list)

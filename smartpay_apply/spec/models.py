@@ -175,6 +175,17 @@ class TpCredentialsSpec(_Section):
     tp_token: SecretStr | None = None  # a given TP token instead of the pushed ticket
 
 
+#: Keys a spec may not have because they belong to smartpay.yaml, and where they go instead.
+_TP_LEVEL = (
+    "belongs in smartpay.yaml's top-level `credentials:` (the third-party platform's own "
+    "token, one for all mini-programs), not in a spec"
+)
+PROJECT_ONLY_FIELDS: dict[str, str] = {
+    "credentials.tp_access_token": _TP_LEVEL,
+    "credentials.tp_token_command": _TP_LEVEL,
+}
+
+
 class CredentialsSpec(_Section):
     """How to get this mini-program's access token (see docs/credentials.md)."""
 
