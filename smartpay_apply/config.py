@@ -474,9 +474,17 @@ def _secret_paths(model: type[BaseModel], prefix: str) -> set[str]:
     return found
 
 
+class ConfigProblems(ConfigError):
+    """smartpay.yaml is invalid: every problem, sorted, each at its line (like SpecError)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        lines = [str(problem) for problem in self.problems]
+        super().__init__("invalid project config:\n" + "\n".join(lines))
+
+
 def _config_error(problems: list[Problem]) -> ConfigError:
-    lines = [str(problem) for problem in sorted(set(problems))]
-    return ConfigError("invalid project config:\n" + "\n".join(lines))
+    return ConfigProblems(problems)
 
 
 def _display(path: Path, cwd: Path) -> Path:

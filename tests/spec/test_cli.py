@@ -330,3 +330,80 @@ def test_a_bad_wait_timeout_or_sandbox_setting_stops_every_command_at_its_line(
         result = run_cli(*command, cwd=quickstart)
         assert (result.returncode, result.stderr) == (1, expected), command
     assert not (quickstart / ".smartpay" / "state.db").exists()
+
+
+def test_validate_json_is_one_array_for_ci_annotators(run_cli, quickstart: Path) -> None:
+    """`--format json`: every warning and problem as {path, line, column, field, message,
+    severity} on stdout, nothing on stderr, exit codes as for text; `--json` is the same."""
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    text = spec.read_text(encoding="utf-8").replace("payment_days: 7", "payment_days: 5")
+    spec.write_text(text.replace("  bank_name: 招商银行", "  bank_nme: 招商银行"), encoding="utf-8")
+    result = run_cli("validate", "--format", "json", "specs/shop-beijing.yaml", cwd=quickstart)
+    assert (result.returncode, result.stderr) == (1, "")
+    items = json.loads(result.stdout)
+    assert items == [
+        {
+            "path": None,
+            "line": None,
+            "column": None,
+            "field": None,
+            "message": "dictionary checks skipped: run `smartpay-apply dict --refresh`",
+            "severity": "warning",
+        },
+        {
+            "path": "specs/shop-beijing.yaml",
+            "line": 29,
+            "column": 3,
+            "field": "payment_service.bank_nme",
+            "message": "unknown field (did you mean 'bank_name'?)",
+            "severity": "error",
+        },
+        {
+            "path": "specs/shop-beijing.yaml",
+            "line": 33,
+            "column": 17,
+            "field": "payment_service.payment_days",
+            "message": "5 is not a settlement period (allowed: 1, 7, 14, 28)",
+            "severity": "error",
+        },
+    ]
+    alias = run_cli("validate", "--json", "specs/shop-beijing.yaml", cwd=quickstart)
+    assert (alias.returncode, alias.stdout, alias.stderr) == (1, result.stdout, "")
+
+
+def test_validate_json_of_valid_specs_lists_the_warnings_and_exits_0(
+    run_cli, quickstart: Path
+) -> None:
+    result = run_cli("validate", "--format", "json", cwd=quickstart)
+    assert (result.returncode, result.stderr) == (0, "")
+    items = json.loads(result.stdout)
+    assert {item["severity"] for item in items} == {"warning"}
+    assert [item["path"] for item in items] == [
+        None,
+        "specs/cafe-shanghai.yaml",
+        "specs/shop-beijing.yaml",
+        "specs/tea-hangzhou.yaml",
+    ]
+    assert items[1]["field"] == "account.id_card_front"
+
+
+def test_validate_json_reports_a_broken_config_as_problems(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\nconcurency: 4\n", encoding="utf-8")
+    result = run_cli("validate", "--format", "json", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert json.loads(result.stdout) == [
+        {
+            "path": "smartpay.yaml",
+            "line": 2,
+            "column": 1,
+            "field": "concurency",
+            "message": "unknown field (did you mean 'concurrency'?)",
+            "severity": "error",
+        }
+    ]
+    (tmp_path / "smartpay.yaml").unlink()
+    missing = run_cli("validate", "--json", cwd=tmp_path)
+    assert (missing.returncode, missing.stderr) == (1, "")
+    (item,) = json.loads(missing.stdout)
+    assert (item["path"], item["severity"]) == (None, "error")
+    assert item["message"].startswith("no smartpay.yaml found in ")
