@@ -183,3 +183,23 @@ def test_validate_plan_and_state_work_without_the_receiver_secrets(run_cli, tmp_
         "set (used as ${env:RECEIVER_TOKEN}; set it or give a default: "
         "${env:RECEIVER_TOKEN:-value})\n"
     )
+
+
+def test_the_command_that_needs_a_project_token_names_the_missing_variable(
+    run_cli, tmp_path: Path
+) -> None:
+    """validate does not need the project's default token; `dict --refresh` does, and says
+    which variable is missing and where it is used."""
+    (tmp_path / "smartpay.yaml").write_text(
+        "endpoint: sandbox\ncredentials:\n  access_token: ${env:PROJECT_TOKEN}\n", encoding="utf-8"
+    )
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "a.yaml").write_text("app: a\napp_id: 7\n", encoding="utf-8")
+    assert run_cli("validate", cwd=tmp_path).returncode == 0
+    refreshed = run_cli("dict", "--refresh", cwd=tmp_path)
+    assert refreshed.returncode == 1
+    assert refreshed.stderr == (
+        "Error: smartpay.yaml:3:17: credentials.access_token: environment variable PROJECT_TOKEN "
+        "is not set (used as ${env:PROJECT_TOKEN}; set it or give a default: "
+        "${env:PROJECT_TOKEN:-value})\n"
+    )
