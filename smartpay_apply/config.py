@@ -4,13 +4,21 @@ Found from the current directory upward (like git finds `.git`), or given with `
 Three environment variables override it for CI jobs that point one repo at several
 environments: `SMARTPAY_ENDPOINT`, `SMARTPAY_STATE`, `SMARTPAY_CONCURRENCY`.
 `${env:...}`/`${file:...}` references are resolved everywhere except under `defaults:`, whose
-references are resolved per spec (so an error names the spec that needed the value).
+references are resolved per spec (so an error names the spec that needed the value). A secret
+(`events.token`, `credentials.access_token`, ...) whose variable is unset or whose file is
+missing is resolved only where it is used: validate, plan and state work without the secrets
+that only `events serve` or `apply` need.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import functools
 import os
+import typing
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,17 +31,71 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
+from smartpay_apply.durations import check_duration
 from smartpay_apply.errors import ConfigError
+from smartpay_apply.spec import rules
 from smartpay_apply.spec.convert import model_input, problems_from
 from smartpay_apply.spec.errors import Problem
-from smartpay_apply.spec.models import CredentialsSpec, Location
-from smartpay_apply.spec.refs import RefError, has_reference, resolve
-from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, read_file
+from smartpay_apply.spec.models import AppSpec, CredentialsSpec, Location
+from smartpay_apply.spec.numbers import INT64_MAX, ChoiceRule, NumberRule
+from smartpay_apply.spec.refs import (
+    MissingValueError,
+    RefError,
+    UnresolvedSecret,
+    has_reference,
+    resolve,
+)
+from smartpay_apply.spec.yamlread import (
+    Entry,
+    MapNode,
+    Scalar,
+    SeqNode,
+    Tree,
+    read_file,
+    to_python,
+)
 
 CONFIG_NAME = "smartpay.yaml"
 MAX_CONCURRENCY = 256
+
+#: The numeric settings of smartpay.yaml and their ranges (docs/specs.md lists the same).
+VERSION = ChoiceRule((1,), "a supported format version")
+CONCURRENCY = NumberRule(Decimal(1), Decimal(MAX_CONCURRENCY))
+#: A positive floor rather than "more than 0": 1e-300 requests per second is a pause of 1e300 s.
+RATE_LIMIT = NumberRule(Decimal("0.01"), Decimal(10000), whole=False, unit="requests per second")
+TIMEOUT = NumberRule(Decimal("0.01"), Decimal(3600), whole=False, unit="seconds")
+PORT = NumberRule(Decimal(1), Decimal(65535))
+PAYOUT_SHARE = NumberRule(
+    Decimal(0), Decimal(1), whole=False, note="the share of mini-programs, 0.25 is a quarter"
+)
+#: `apply.wait_timeout`, in seconds: a second to 30 days (an audit takes minutes to days).
+WAIT_TIMEOUT_RANGE = (1.0, 720 * 3600.0)
+#: Numbers under `sandbox:` before the sandbox converts them (int(Decimal("1e999999")) alone
+#: takes most of a minute): finite, and within a Long.
+SANDBOX_NUMBER = NumberRule(Decimal(-INT64_MAX - 1), Decimal(INT64_MAX), whole=False)
+CONFIG_NUMBERS: dict[str, NumberRule | ChoiceRule] = {
+    "version": VERSION,
+    "concurrency": CONCURRENCY,
+    "rate_limit": RATE_LIMIT,
+    "timeout": TIMEOUT,
+    "events.port": PORT,
+    "apply.payout_change_max_share": PAYOUT_SHARE,
+}
+
+
+def _ranged(rule: NumberRule | ChoiceRule, convert: str = "check") -> Any:
+    """A before-validator applying `rule` (pydantic wants a plain function, not a method)."""
+    method = getattr(rule, convert)
+
+    def validate(value: Any) -> Any:
+        return method(value)
+
+    return validate
+
+
 #: Keys of smartpay.yaml whose values are not resolved at load time.
 _DEFERRED = ("defaults",)
 
@@ -50,20 +112,69 @@ class EventsConfig(_Strict):
     tp_client_id: str | None = None
     allow_plaintext: bool = False
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=1, le=65535)
+    port: int = 8080
+
+    _port = field_validator("port", mode="before")(_ranged(PORT, "whole_number"))
 
 
 class CredentialsDefaults(CredentialsSpec):
-    """Project-wide default credentials: the same shape as a spec's `credentials:`."""
+    """Project-wide default credentials: the same shape as a spec's `credentials:`, plus the
+    third-party platform's own token, which only the project can give (see `TpToken`)."""
+
+    tp_access_token: SecretStr | None = None
+    tp_token_command: str | None = None
+
+    _tp_token = field_validator("tp_access_token", "tp_token_command")(rules.non_empty)
+
+    @model_validator(mode="after")
+    def _one_tp_token_source(self) -> CredentialsDefaults:
+        if self.tp_access_token is not None and self.tp_token_command is not None:
+            raise ValueError(
+                "give at most one of tp_access_token (the token) or tp_token_command "
+                "(a command printing it), not both"
+            )
+        return self
+
+    def has_app_credentials(self) -> bool:
+        """Whether it says how to get a mini-program's token (access_token, token_command, tp)."""
+        return any(
+            getattr(self, name) is not None for name in ("access_token", "token_command", "tp")
+        )
+
+
+class TpToken(_Strict):
+    """The third-party platform's OWN token, from smartpay.yaml's `credentials:`.
+
+    Why: Baidu's image upload (id-card images) takes the TP's token, not a mini-program's
+    (openapi-facts.md, "Image upload"). The `tp:` flow has one; with `access_token` or
+    `token_command` credentials the project gives it as `tp_access_token` (a secret, usually
+    `${env:...}`) or `tp_token_command` (a command printing it, run like `token_command`).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    access_token: SecretStr | None = None
+    token_command: str | None = None
 
 
 class ApplyConfig(_Strict):
     """Guards and limits of `apply`."""
 
     #: apply refuses a run that changes payout fields of more than this share of the apps.
-    payout_change_max_share: float = Field(default=0.25, ge=0, le=1)
+    payout_change_max_share: float = 0.25
     #: How long `apply --wait` waits for audits, e.g. "30m", "2h", "90s".
     wait_timeout: str = "30m"
+
+    _share = field_validator("payout_change_max_share", mode="before")(
+        _ranged(PAYOUT_SHARE, "real")
+    )
+
+    @field_validator("wait_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        """Checked at load (file:line:col), not first when `apply --wait` parses it."""
+        check_duration(value, *WAIT_TIMEOUT_RANGE)
+        return value
 
 
 class ProjectConfig(_Strict):
@@ -75,24 +186,28 @@ class ProjectConfig(_Strict):
     endpoint: str = "https://openapi.baidu.com"
     state: str = ".smartpay/state.db"
     specs: list[str] = Field(default_factory=lambda: ["specs/**/*.yaml"])
-    concurrency: int = Field(default=16, ge=1, le=MAX_CONCURRENCY)
+    concurrency: int = 16
     defaults: dict[str, Any] = Field(default_factory=dict)
     events: EventsConfig = Field(default_factory=EventsConfig)
     credentials: CredentialsDefaults | None = None
     apply: ApplyConfig = Field(default_factory=ApplyConfig)
     sandbox: dict[str, Any] = Field(default_factory=dict)
-    rate_limit: float | None = Field(default=None, gt=0)
-    timeout: float = Field(default=10, gt=0)
+    rate_limit: float | None = None
+    timeout: float = 10
 
     #: The `defaults:` block with positions, for the spec loader (None when built in code).
     _defaults_tree: MapNode | None = PrivateAttr(default=None)
+    #: The TP's own token source, split from `credentials:` (see `tp_token`).
+    _tp_token: TpToken | None = PrivateAttr(default=None)
 
-    @field_validator("version")
-    @classmethod
-    def _known_version(cls, value: int) -> int:
-        if value != 1:
-            raise ValueError(f"unsupported version {value} (allowed: 1)")
-        return value
+    # Numbers are checked against their range before they become an int or a float
+    # (spec/numbers.py): `timeout: 1e400` is a located problem, not an infinite timeout.
+    _version = field_validator("version", mode="before")(_ranged(VERSION))
+    _concurrency = field_validator("concurrency", mode="before")(
+        _ranged(CONCURRENCY, "whole_number")
+    )
+    _rate_limit = field_validator("rate_limit", mode="before")(_ranged(RATE_LIMIT, "real"))
+    _timeout = field_validator("timeout", mode="before")(_ranged(TIMEOUT, "real"))
 
     @field_validator("endpoint")
     @classmethod
@@ -117,6 +232,29 @@ class ProjectConfig(_Strict):
     def state_dir(self) -> Path:
         """Where local files live (`<root>/.smartpay`): the dict cache, a SQLite state store."""
         return self.root / ".smartpay"
+
+    @model_validator(mode="after")
+    def _split_tp_token(self) -> ProjectConfig:
+        """`credentials.tp_access_token`/`tp_token_command` become `tp_token`; a `credentials:`
+        holding only those is no mini-program default (`credentials` is then None), so a spec
+        without credentials still gets "no credentials"."""
+        credentials = self.credentials
+        if credentials is None:
+            return self
+        if credentials.tp_access_token is not None or credentials.tp_token_command is not None:
+            self._tp_token = TpToken(
+                access_token=credentials.tp_access_token,
+                token_command=credentials.tp_token_command,
+            )
+            if not credentials.has_app_credentials():
+                self.credentials = None
+        return self
+
+    @property
+    def tp_token(self) -> TpToken | None:
+        """The TP's own token source for image uploads, from smartpay.yaml's `credentials:`
+        (`tp_access_token` or `tp_token_command`); None when not given."""
+        return self._tp_token
 
     @property
     def defaults_tree(self) -> MapNode | None:
@@ -184,16 +322,65 @@ def load_project_config(
     data = model_input(resolved, ProjectConfig)
     data = {key: value for key, value in data.items() if key not in ("root", "path")}
     data.update(_env_overrides(env))
+    problems.extend(sandbox_problems(resolved.entries.get("sandbox"), display))
     try:
         config = ProjectConfig.model_validate(
             {**data, "root": path.parent.resolve(), "path": path.resolve()}
         )
     except ValidationError as error:
-        raise _config_error(problems_from(error, resolved, ProjectConfig, display)) from None
+        problems.extend(problems_from(error, resolved, ProjectConfig, display))
+    if problems:
+        raise _config_error(problems)
     defaults = tree.entries.get("defaults")
     if defaults is not None and isinstance(defaults.value, MapNode):
         config._defaults_tree = defaults.value
     return config
+
+
+def sandbox_problems(entry: Entry | None, display: Path) -> list[Problem]:
+    """Each `sandbox:` setting checked by the sandbox's own rules, one key at a time, each
+    ConfigError located at that key's value (an unknown key at the key itself).
+
+    Why through `SandboxConfig.from_settings`: the sandbox owns its settings and their rules;
+    asking it key by key stays in step with whatever settings it gains.
+    """
+    if entry is None or not isinstance(entry.value, MapNode) or not entry.value.entries:
+        return []  # not a mapping: the model says so
+    from smartpay_apply.sandbox.config import SandboxConfig
+
+    known = [item.name for item in dataclasses.fields(SandboxConfig)]
+    problems: list[Problem] = []
+    for key, setting in entry.value.entries.items():
+        field = f"sandbox.{key}"
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            message = (
+                f"unknown field (did you mean '{close[0]}'?)"
+                if close
+                else f"unknown field (allowed: {', '.join(known)})"
+            )
+            problems.append(Problem.at(setting.key_loc, display, field, message))
+            continue
+        value = to_python(setting.value)
+        try:
+            _check_sandbox_numbers(value)
+            SandboxConfig.from_settings({key: value})
+        except (ConfigError, ValueError) as error:
+            message = str(error).removeprefix(field).removeprefix(":").strip()
+            problems.append(Problem.at(setting.value.loc, display, field, message))
+    return problems
+
+
+def _check_sandbox_numbers(value: Any) -> None:
+    """ValueError for a non-finite or huge number anywhere in a sandbox setting's value."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_sandbox_numbers(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_sandbox_numbers(item)
+    elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+        SANDBOX_NUMBER.check(value)
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -211,11 +398,16 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     concurrency = env.get("SMARTPAY_CONCURRENCY")
     if concurrency:
         text = concurrency.strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_CONCURRENCY:
+        try:
+            value = CONCURRENCY.whole_number(text) if text.isascii() and text.isdigit() else None
+        except ValueError:
+            value = None
+        if value is None:
+            shown = concurrency if len(concurrency) <= 30 else concurrency[:30] + "..."
             raise ConfigError(
-                f"SMARTPAY_CONCURRENCY: must be a whole number from 1 to {MAX_CONCURRENCY} (got {concurrency!r})"
+                f"SMARTPAY_CONCURRENCY: must be a whole number from 1 to {MAX_CONCURRENCY} (got {shown!r})"
             )
-        overrides["concurrency"] = int(text)
+        overrides["concurrency"] = value
     return overrides
 
 
@@ -230,10 +422,18 @@ def _resolve_tree(
     """The tree with references resolved, except under `defaults:` (resolved per spec)."""
     if isinstance(tree, Scalar):
         if isinstance(tree.value, str) and has_reference(tree.value):
+            field = ".".join(parts)
             try:
                 text = resolve(tree.value, base_dir, env)
+            except MissingValueError as error:
+                if field not in secret_fields():
+                    problems.append(Problem.at(tree.loc, display, field, str(error)))
+                    return tree
+                # Resolved where it is used: a PR check runs without the receiver's secrets.
+                deferred = UnresolvedSecret(tree.value, f"{tree.loc}: {field}", error)
+                return Scalar(deferred, tree.text, False, tree.loc)
             except RefError as error:
-                problems.append(Problem.at(tree.loc, display, ".".join(parts), str(error)))
+                problems.append(Problem.at(tree.loc, display, field, str(error)))
                 return tree
             return Scalar(text, text, False, tree.loc)
         return tree
@@ -252,9 +452,39 @@ def _resolve_tree(
     return MapNode(entries, tree.loc)
 
 
+@functools.cache
+def secret_fields() -> frozenset[str]:
+    """The dotted paths of smartpay.yaml's secrets (SecretStr fields, e.g. `events.token`).
+
+    An unset `${env:}` (or a missing `${file:}`) in one of them is not a load error: the value
+    becomes an `UnresolvedSecret`, and the command that uses it says what is missing.
+    """
+    return frozenset(_secret_paths(ProjectConfig, ""))
+
+
+def _secret_paths(model: type[BaseModel], prefix: str) -> set[str]:
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        options = typing.get_args(info.annotation) or (info.annotation,)
+        if SecretStr in options:
+            found.add(prefix + name)
+        for option in options:
+            if isinstance(option, type) and issubclass(option, BaseModel):
+                found |= _secret_paths(option, f"{prefix}{name}.")
+    return found
+
+
+class ConfigProblems(ConfigError):
+    """smartpay.yaml is invalid: every problem, sorted, each at its line (like SpecError)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        lines = [str(problem) for problem in self.problems]
+        super().__init__("invalid project config:\n" + "\n".join(lines))
+
+
 def _config_error(problems: list[Problem]) -> ConfigError:
-    lines = [str(problem) for problem in sorted(set(problems))]
-    return ConfigError("invalid project config:\n" + "\n".join(lines))
+    return ConfigProblems(problems)
 
 
 def _display(path: Path, cwd: Path) -> Path:
@@ -263,3 +493,25 @@ def _display(path: Path, cwd: Path) -> Path:
         return path.resolve().relative_to(cwd.resolve())
     except ValueError:
         return path.resolve()
+
+
+def tp_token_configured(config: ProjectConfig, spec: AppSpec) -> bool:
+    """Whether `spec`'s local id-card images can be uploaded: a source of the third-party
+    platform's own token is configured.
+
+    True with smartpay.yaml's `credentials.tp_access_token` or `tp_token_command` (even if
+    its `${env:}` is unset here: the command that uploads says so), or with a `tp:` flow in the
+    spec's credentials or in the project's default credentials. Pure: reads the models only.
+    """
+    if config.tp_token is not None:
+        return True
+    if spec.credentials is not None and spec.credentials.tp is not None:
+        return True
+    return config.credentials is not None and config.credentials.tp is not None
+
+
+def uses_local_images(spec: AppSpec) -> list[str]:
+    """The account fields of `spec` that name local image files (apply uploads them)."""
+    if spec.account is None:
+        return []
+    return [name for name in ("id_card_front", "id_card_back") if getattr(spec.account, name)]

@@ -3,6 +3,11 @@
 SMARTPAY_EVENTS_TOKEN and SMARTPAY_EVENTS_AES_KEY let a deployment keep both secrets out of
 smartpay.yaml; SMARTPAY_EVENTS_TP_CLIENT_ID likewise for the client id. Neither secret is ever
 logged or printed.
+
+A `${env:...}` secret under `events:` whose variable is unset does not stop the config from
+loading (smartpay_apply.spec.refs.UnresolvedSecret): `receiver_settings` (events serve) says
+which variable is missing, at its line, when it needs the value; `receiver_configured` (what
+plan and apply ask) treats it as absent and never raises.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from pydantic import SecretStr
+
 from smartpay_apply.errors import ConfigError, SmartpayError
-from smartpay_apply.events.app import MAX_BODY, ReceiverSettings
 from smartpay_apply.events.crypto import aes_key
+from smartpay_apply.spec.refs import UnresolvedSecret
 
 if TYPE_CHECKING:
-    from smartpay_apply.config import EventsConfig
+    from smartpay_apply.config import EventsConfig, ProjectConfig
+    from smartpay_apply.events.app import ReceiverSettings
 
 TOKEN_ENV = "SMARTPAY_EVENTS_TOKEN"
 AES_KEY_ENV = "SMARTPAY_EVENTS_AES_KEY"
@@ -30,6 +38,8 @@ def receiver_settings(
     environ: Mapping[str, str] | None = None,
 ) -> ReceiverSettings:
     """Settings for `events serve`; ConfigError if encrypted pushes cannot be verified."""
+    from smartpay_apply.events.app import MAX_BODY, ReceiverSettings  # the web stack: serve only
+
     env = os.environ if environ is None else environ
     token = env.get(TOKEN_ENV) or (events.token.get_secret_value() if events.token else None)
     key_text = env.get(AES_KEY_ENV) or (
@@ -57,3 +67,34 @@ def receiver_settings(
         allow_plaintext=plaintext,
         max_body=MAX_BODY,
     )
+
+
+def receiver_configured(config: ProjectConfig, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a receiver could verify Baidu's pushes with this project's settings.
+
+    True with `events.allow_plaintext`, or with both the message token and a well-formed
+    EncodingAESKey, each from smartpay.yaml or from SMARTPAY_EVENTS_TOKEN /
+    SMARTPAY_EVENTS_AES_KEY (the environment counts, as the docs say). Never raises: a secret
+    whose `${env:}` is unset counts as absent. plan and apply call this to decide whether
+    audit outcomes arrive as pushes.
+    """
+    env = os.environ if environ is None else environ
+    events = config.events
+    if events.allow_plaintext:
+        return True
+    token = env.get(TOKEN_ENV) or _available(events.token)
+    key_text = env.get(AES_KEY_ENV) or _available(events.encoding_aes_key)
+    if not (token and token.strip() and key_text):
+        return False
+    try:
+        aes_key(key_text.strip())
+    except SmartpayError:
+        return False
+    return True
+
+
+def _available(secret: SecretStr | None) -> str | None:
+    """A secret's value when it has one now; None if absent or its reference is unresolved."""
+    if secret is None or isinstance(secret, UnresolvedSecret):
+        return None
+    return secret.get_secret_value() or None

@@ -21,7 +21,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from smartpay_apply.sensitive import is_sensitive
 from smartpay_apply.spec.errors import Problem
-from smartpay_apply.spec.models import Location
+from smartpay_apply.spec.models import PROJECT_ONLY_FIELDS, AppSpec, Location
 from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, to_python
 
 _STRING_TYPES = (str, SecretStr, Path)
@@ -140,9 +140,9 @@ _TYPE_WORDS = {
     "int_from_float": "expected a whole number",
     "float_type": "expected a number",
     "float_parsing": "expected a number",
-    "decimal_type": "expected an amount in yuan (a number such as 100 or 99.50)",
-    "decimal_parsing": "expected an amount in yuan (a number such as 100 or 99.50)",
-    "finite_number": "expected a finite amount",
+    "decimal_type": "expected an amount in whole yuan (a number such as 500)",
+    "decimal_parsing": "expected an amount in whole yuan (a number such as 500)",
+    "finite_number": "expected a finite number",
     "bool_type": "expected true or false",
     "bool_parsing": "expected true or false",
     "dict_type": "expected a mapping (key: value lines)",
@@ -253,7 +253,8 @@ def problems_from(
         field = ".".join(str(part) for part in full)
         key_loc, value_loc = locate(tree, parts)
         if item["type"] == "extra_forbidden":
-            message = unknown_field_message(field, model, parts[:-1])
+            message = PROJECT_ONLY_FIELDS.get(field) if model is AppSpec else None
+            message = message or unknown_field_message(field, model, parts[:-1])
             where = key_loc
         elif item["type"] == "missing":
             message = "required field is missing"

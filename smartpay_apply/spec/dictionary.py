@@ -25,6 +25,7 @@ from smartpay_apply.spec.models import AppSpec
 
 if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.spec.loader import PartialPayment
 
 CACHE_NAME = "dict.json"
 FORMAT_VERSION = 1
@@ -192,44 +193,78 @@ def check_specs(specs: Sequence[AppSpec], data: PaymentDictData) -> list[Problem
         payment = spec.payment_service
         if payment is None:
             continue
-        for field_name, message in _payment_problems(payment, data):
+        values = {name: getattr(payment, name) for name in DICTIONARY_FIELDS}
+        for field_name, message in _payment_problems(values, data):
             path = f"payment_service.{field_name}"
             where = spec.source.locate(path) if spec.source is not None else None
             problems.append(Problem.at(where, f"spec {spec.app}", path, message))
     return problems
 
 
-def _payment_problems(payment: Any, data: PaymentDictData) -> list[tuple[str, str]]:
+def check_partial(partial: Sequence[PartialPayment], data: PaymentDictData) -> list[Problem]:
+    """`check_specs` for the payment services of specs with other problems.
+
+    Only values of the right kind are checked, and never a field that already has a problem
+    (nor a city whose province has one): one problem per root cause.
+    """
+    problems: list[Problem] = []
+    for payment in partial:
+        values = _checkable(payment)
+        for field_name, message in _payment_problems(values, data):
+            where = payment.positions.get(field_name)
+            problems.append(
+                Problem.at(where, payment.display, f"payment_service.{field_name}", message)
+            )
+    return problems
+
+
+#: The payment-service fields whose values come from the dictionary.
+DICTIONARY_FIELDS = ("bank_name", "open_province", "open_city", "payment_days", "commission_rate")
+
+
+def _checkable(payment: PartialPayment) -> dict[str, Any]:
+    """The dictionary fields of a partial payment service that can be checked on their own."""
+    from smartpay_apply.spec import rules
+
+    values: dict[str, Any] = {}
+    for name in DICTIONARY_FIELDS:
+        if f"payment_service.{name}" in payment.bad_fields or name not in payment.values:
+            continue
+        value = payment.values[name]
+        if name in ("payment_days", "commission_rate"):
+            try:
+                values[name] = getattr(rules, name)(value)
+            except ValueError:
+                continue
+        elif isinstance(value, str) and value.strip():
+            values[name] = value.strip()
+    if "open_province" not in values:
+        values.pop("open_city", None)
+    return values
+
+
+def _payment_problems(values: dict[str, Any], data: PaymentDictData) -> list[tuple[str, str]]:
+    """(field, message) for each value the dictionary does not list; absent fields are skipped."""
     found: list[tuple[str, str]] = []
-    if data.banks and payment.bank_name not in data.banks:
-        found.append(("bank_name", _unknown("bank", payment.bank_name, data.banks)))
-    if data.provinces:
-        if payment.open_province not in data.provinces:
-            found.append(
-                ("open_province", _unknown("province", payment.open_province, list(data.provinces)))
-            )
+    bank = values.get("bank_name")
+    if data.banks and bank is not None and bank not in data.banks:
+        found.append(("bank_name", _unknown("bank", bank, data.banks)))
+    province = values.get("open_province")
+    if data.provinces and province is not None:
+        if province not in data.provinces:
+            found.append(("open_province", _unknown("province", province, list(data.provinces))))
         else:
-            cities = data.provinces[payment.open_province]
-            if payment.open_city not in cities:
-                found.append(
-                    ("open_city", _unknown_city(payment.open_city, payment.open_province, data))
-                )
-    if data.payment_days and payment.payment_days not in data.payment_days:
+            city = values.get("open_city")
+            if city is not None and city not in data.provinces[province]:
+                found.append(("open_city", _unknown_city(city, province, data)))
+    days = values.get("payment_days")
+    if data.payment_days and days is not None and days not in data.payment_days:
         allowed = ", ".join(str(day) for day in sorted(data.payment_days))
-        found.append(
-            (
-                "payment_days",
-                f"{payment.payment_days} is not in the dictionary (allowed: {allowed})",
-            )
-        )
-    if data.commission_rates and payment.commission_rate not in data.commission_rates:
+        found.append(("payment_days", f"{days} is not in the dictionary (allowed: {allowed})"))
+    rate = values.get("commission_rate")
+    if data.commission_rates and rate is not None and rate not in data.commission_rates:
         allowed = ", ".join(str(rate) for rate in sorted(data.commission_rates))
-        found.append(
-            (
-                "commission_rate",
-                f"{payment.commission_rate} is not in the dictionary (allowed: {allowed})",
-            )
-        )
+        found.append(("commission_rate", f"{rate} is not in the dictionary (allowed: {allowed})"))
     return found
 
 

@@ -34,6 +34,17 @@ class Problem:
             return cls(str(path), 1, 1, field, message)
         return cls(str(location.path), location.line, location.column, field, message)
 
+    def to_json(self, severity: str = "error") -> dict[str, object]:
+        """The problem as `validate --format json` prints it (what a CI annotator reads)."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "field": self.field or None,
+            "message": self.message,
+            "severity": severity,
+        }
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}"
         return (

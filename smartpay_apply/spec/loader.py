@@ -31,6 +31,21 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 IMAGE_FIELDS = ("id_card_front", "id_card_back")
 
 
+@dataclass(frozen=True)
+class PartialPayment:
+    """The `payment_service:` of a spec that has problems, as written (merged and resolved).
+
+    Why: validate reports every problem at once; a wrong `commission_rate` must not hide an
+    unknown bank until it is fixed. The dictionary checks run on these values too, except on
+    fields that already have a problem (one problem per root cause).
+    """
+
+    values: dict[str, Any]
+    positions: dict[str, Location]
+    bad_fields: frozenset[str]
+    display: Path
+
+
 @dataclass
 class LoadReport:
     """What loading found: the valid specs, every problem, and warnings (nothing fatal)."""
@@ -38,7 +53,11 @@ class LoadReport:
     specs: list[AppSpec] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Warnings at a position (file:line:col, field); like `warnings`, never a failure.
+    located_warnings: list[Problem] = field(default_factory=list)
     files: int = 0
+    #: The payment services of specs with problems (for the dictionary checks).
+    partial: list[PartialPayment] = field(default_factory=list)
 
 
 def load_specs(config: ProjectConfig, paths: Sequence[Path] | None = None) -> list[AppSpec]:
@@ -67,6 +86,7 @@ def load_report(
         report.specs.extend(specs)
         report.problems.extend(problems)
         report.warnings.extend(warnings)
+    report.partial = loader.partial
     report.problems.extend(duplicate_problems(loader.identities))
     report.specs.sort(key=lambda spec: spec.app)
     report.problems = sorted(set(report.problems))
@@ -144,6 +164,8 @@ class _Loader:
         #: files read through ${file:...} and image checks, once per run (shared by many specs)
         self.file_cache: dict[str, str] = {}
         self.image_cache: dict[Path, str | None] = {}
+        #: payment services of documents with problems, for the dictionary checks
+        self.partial: list[PartialPayment] = []
 
     def load_file(self, path: Path) -> tuple[list[AppSpec], list[Problem], list[str]]:
         display = display_path(path, self.cwd)
@@ -170,25 +192,47 @@ class _Loader:
         problems: list[Problem] = []
         self.identities.append(identity_of(document))
         merged = _merge(self.defaults, document) if self.defaults is not None else document
-        tree = self._resolve(merged, (), problems)
+        unresolved: set[str] = set()
+        tree = self._resolve(merged, (), problems, unresolved)
         assert isinstance(tree, MapNode)
         data = model_input(tree, AppSpec)
         self._absolute_images(tree, data)
         try:
             spec = AppSpec.model_validate(data)
         except ValidationError as error:
-            problems.extend(problems_from(error, tree, AppSpec, display))
+            found = problems_from(error, tree, AppSpec, display)
+            # A reference that failed is its field's one problem: the reference text left in
+            # its place is not also "not a whole number".
+            problems.extend(p for p in found if p.field not in unresolved)
             problems.extend(images.check_unvalidated(data, tree, self.image_cache))
-            return None, problems
-        if problems:
-            return None, problems
+            return self._failed(data, tree, display, problems)
         problems.extend(images.check(spec, tree, self.image_cache))
         if problems:
-            return None, problems
+            return self._failed(data, tree, display, problems)
         return spec.with_source(SpecSource(document.loc, field_positions(tree))), []
 
-    def _resolve(self, tree: Tree, parts: tuple[str, ...], problems: list[Problem]) -> Tree:
-        """References resolved, each relative to the file that wrote it."""
+    def _failed(
+        self, data: Any, tree: MapNode, display: Path, problems: list[Problem]
+    ) -> tuple[None, list[Problem]]:
+        """No spec; keep what the dictionary checks need of its payment service."""
+        payment = data.get("payment_service") if isinstance(data, dict) else None
+        entry = tree.entries.get("payment_service")
+        if isinstance(payment, dict) and entry is not None:
+            self.partial.append(
+                PartialPayment(
+                    values=payment,
+                    positions=field_positions(entry.value),
+                    bad_fields=frozenset(p.field for p in problems),
+                    display=display,
+                )
+            )
+        return None, problems
+
+    def _resolve(
+        self, tree: Tree, parts: tuple[str, ...], problems: list[Problem], unresolved: set[str]
+    ) -> Tree:
+        """References resolved, each relative to the file that wrote it; the field path of
+        each one that failed goes into `unresolved`."""
         if isinstance(tree, Scalar):
             if not (isinstance(tree.value, str) and has_reference(tree.value)):
                 return tree
@@ -196,17 +240,19 @@ class _Loader:
             try:
                 text = resolve(tree.value, base, self.environ, self.file_cache)
             except RefError as error:
-                problems.append(Problem.at(tree.loc, tree.loc.path, ".".join(parts), str(error)))
+                field_path = ".".join(parts)
+                problems.append(Problem.at(tree.loc, tree.loc.path, field_path, str(error)))
+                unresolved.add(field_path)
                 return tree
             return Scalar(text, text, False, tree.loc)
         if isinstance(tree, SeqNode):
-            items = [self._resolve(item, parts, problems) for item in tree.items]
+            items = [self._resolve(item, parts, problems, unresolved) for item in tree.items]
             changed = any(new is not old for new, old in zip(items, tree.items, strict=True))
             return SeqNode(items, tree.loc) if changed else tree
         entries = tree.entries
         replaced: dict[str, Entry] | None = None
         for key, entry in entries.items():
-            value = self._resolve(entry.value, (*parts, key), problems)
+            value = self._resolve(entry.value, (*parts, key), problems, unresolved)
             if value is not entry.value:
                 if replaced is None:
                     replaced = dict(entries)

@@ -78,7 +78,8 @@ class AccountSpec(_Section):
     id_card_front: Path | None = None
     id_card_back_url: SecretStr | None = None
     id_card_back: Path | None = None
-    # Later optional fields (openapi-facts.md, 2023 SDKs): sent only when given.
+    # Later optional fields (openapi-facts.md, 2023 SDKs): sent only when given. The end
+    # dates accept 长期 and hold 9999-12-31, what Baidu takes for "never expires".
     legal_card_start_time: str | None = None
     legal_card_end_time: str | None = None
     license_start_time: str | None = None
@@ -94,9 +95,11 @@ class AccountSpec(_Section):
     _id = field_validator("legal_id")(rules.legal_id)
     _urls = field_validator("id_card_front_url", "id_card_back_url")(rules.https_secret_url)
     _permit = field_validator("manage_permit_url")(rules.https_url)
-    _industry = field_validator("industry_id", mode="before")(rules.no_bool)
+    _industry = field_validator("industry_id", mode="before")(rules.industry_id)
     _starts = field_validator("legal_card_start_time", "license_start_time")(rules.date_text)
     _ends = field_validator("legal_card_end_time", "license_end_time")(rules.end_date_text)
+    _card_order = field_validator("legal_card_end_time")(rules.not_before("legal_card_start_time"))
+    _license_order = field_validator("license_end_time")(rules.not_before("license_start_time"))
 
     @model_validator(mode="after")
     def _one_image_each_side(self) -> AccountSpec:
@@ -146,8 +149,8 @@ class PaymentServiceSpec(_Section):
     open_city: str
     payment_days: int
     commission_rate: int = 6
-    pool_cash_pledge: Decimal  # yuan
-    day_max_frozen_amount: Decimal  # yuan, at most 10000
+    pool_cash_pledge: Decimal  # whole yuan (a Long at Baidu); 500.0 is held as Decimal(500)
+    day_max_frozen_amount: Decimal  # whole yuan, 0-10000
     # Later optional field (openapi-facts.md): the bank's reserved phone number.
     bank_phone_number: str | None = None
 
@@ -157,17 +160,12 @@ class PaymentServiceSpec(_Section):
     _phone = field_validator("service_phone")(rules.service_phone)
     _bank_phone = field_validator("bank_phone_number")(rules.mobile_phone)
     _card = field_validator("bank_card")(rules.bank_card)
-    _numbers = field_validator(
-        "payment_days",
-        "commission_rate",
-        "pool_cash_pledge",
-        "day_max_frozen_amount",
-        mode="before",
-    )(rules.no_bool)
-    _days = field_validator("payment_days")(rules.payment_days)
-    _rate = field_validator("commission_rate")(rules.commission_rate)
-    _pledge = field_validator("pool_cash_pledge")(rules.yuan)
-    _frozen = field_validator("day_max_frozen_amount")(rules.day_max_frozen_amount)
+    # Numbers are checked against their range before they become an int or a Decimal
+    # (spec/numbers.py): `1e400` is a located problem, not a crash.
+    _days = field_validator("payment_days", mode="before")(rules.payment_days)
+    _rate = field_validator("commission_rate", mode="before")(rules.commission_rate)
+    _pledge = field_validator("pool_cash_pledge", mode="before")(rules.pool_cash_pledge)
+    _frozen = field_validator("day_max_frozen_amount", mode="before")(rules.day_max_frozen_amount)
 
 
 class TpCredentialsSpec(_Section):
@@ -175,6 +173,17 @@ class TpCredentialsSpec(_Section):
 
     client_id: str | None = None  # the TP's key; default: the project's events.tp_client_id
     tp_token: SecretStr | None = None  # a given TP token instead of the pushed ticket
+
+
+#: Keys a spec may not have because they belong to smartpay.yaml, and where they go instead.
+_TP_LEVEL = (
+    "belongs in smartpay.yaml's top-level `credentials:` (the third-party platform's own "
+    "token, one for all mini-programs), not in a spec"
+)
+PROJECT_ONLY_FIELDS: dict[str, str] = {
+    "credentials.tp_access_token": _TP_LEVEL,
+    "credentials.tp_token_command": _TP_LEVEL,
+}
 
 
 class CredentialsSpec(_Section):
@@ -198,7 +207,7 @@ class AppSpec(BaseModel):
     app: str = Field(
         description="Unique name of this mini-program: lower-case letters, digits, dashes"
     )
-    app_id: int = Field(description="The mini-program's appid (a positive integer)")
+    app_id: int = Field(description="The mini-program's appid (a positive integer, a Long)")
     credentials: CredentialsSpec | None = None
     account: AccountSpec | None = None
     developer_config: DeveloperConfigSpec | None = None
@@ -207,8 +216,7 @@ class AppSpec(BaseModel):
     _source: SpecSource | None = PrivateAttr(default=None)
 
     _app = field_validator("app")(rules.app_name)
-    _app_id_type = field_validator("app_id", mode="before")(rules.no_bool)
-    _app_id = field_validator("app_id")(rules.app_id)
+    _app_id = field_validator("app_id", mode="before")(rules.app_id)
 
     @property
     def source(self) -> SpecSource | None:

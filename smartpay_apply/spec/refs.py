@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
+from pydantic import SecretStr
+
 MAX_REFERENCED_FILE_BYTES = 1024 * 1024
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
@@ -22,6 +24,41 @@ ALLOWED = "${env:NAME}, ${env:NAME:-default}, ${file:path}"
 
 class RefError(ValueError):
     """A reference that cannot be resolved; the message is safe to show (no values)."""
+
+
+class MissingValueError(RefError):
+    """The reference is well-formed, but its variable is unset or its file does not exist:
+    something the environment provides, which some commands never need (a secret only
+    `events serve` or `apply` uses)."""
+
+
+class UnresolvedSecret(SecretStr):
+    """A secret of smartpay.yaml whose reference could not be resolved at load.
+
+    Why: a PR check or a pre-commit hook runs `validate` without the secrets that only
+    `events serve` or `apply` needs; loading the config must not fail for them. The command
+    that does need the value gets a ConfigError naming the file, line, column, key and the
+    missing variable when it asks for it (`get_secret_value`). It prints like any secret.
+    """
+
+    def __init__(self, reference: str, where: str, error: RefError) -> None:
+        super().__init__(reference)
+        self.where = where
+        self.error = error
+
+    def get_secret_value(self) -> str:
+        from smartpay_apply.errors import ConfigError
+
+        raise ConfigError(f"{self.where}: {self.error}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UnresolvedSecret) and (self.where, str(self.error)) == (
+            other.where,
+            str(other.error),
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.where, str(self.error)))
 
 
 def has_reference(text: str) -> bool:
@@ -78,7 +115,7 @@ def _env(rest: str, environ: Mapping[str, str]) -> str:
         return value
     if has_default:
         return default
-    raise RefError(
+    raise MissingValueError(
         f"environment variable {name} is not set (used as ${{env:{name}}}; "
         f"set it or give a default: ${{env:{name}:-value}})"
     )
@@ -98,7 +135,7 @@ def _file(rest: str, base_dir: Path) -> str:
         if len(data) > MAX_REFERENCED_FILE_BYTES:
             raise RefError(f"${{file:{rest}}}: {path} is larger than 1 MiB")
     except FileNotFoundError:
-        raise RefError(f"${{file:{rest}}}: no such file ({path})") from None
+        raise MissingValueError(f"${{file:{rest}}}: no such file ({path})") from None
     except OSError as error:
         raise RefError(f"${{file:{rest}}}: cannot read {path}: {error.strerror or error}") from None
     try:

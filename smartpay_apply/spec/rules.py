@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import re
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationInfo
+
+from smartpay_apply.spec import numbers
+from smartpay_apply.spec.refs import UnresolvedSecret
 
 APP_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 #: Chinese characters (CJK unified ideographs and extension A), plus the middle dot used in
@@ -34,11 +36,10 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 #: https://host[:port][/path?query#fragment], no whitespace, no user info.
 _HTTPS_URL = re.compile(r"https://[^\s/?#@]+(?:[/?#]\S*)?\Z")
 
-PAYMENT_DAYS = (1, 7, 14, 28)
-COMMISSION_RATE = 6
-MAX_DAY_FROZEN_YUAN = Decimal(10000)
 #: Spelling Baidu's forms use for an ID card or licence that never expires.
 PERMANENT = "长期"
+#: What Baidu takes for "never expires" (the SDKs: "长期有效传 9999-12-31").
+NEVER_EXPIRES = "9999-12-31"
 
 
 def no_bool(value: Any) -> Any:
@@ -49,7 +50,9 @@ def no_bool(value: Any) -> Any:
 
 
 def non_empty(value: str | SecretStr | None) -> Any:
-    """Required text must not be blank."""
+    """Required text must not be blank (a secret not resolved yet is checked where it is used)."""
+    if isinstance(value, UnresolvedSecret):
+        return value
     text = value.get_secret_value() if isinstance(value, SecretStr) else value
     if text is not None and not text.strip():
         raise ValueError("must not be empty")
@@ -66,11 +69,14 @@ def app_name(value: str) -> str:
     return value
 
 
-def app_id(value: int) -> int:
-    """`app_id`: Baidu's appid, a positive integer."""
-    if value <= 0:
-        raise ValueError("must be a positive whole number (the mini-program's appid)")
-    return value
+def app_id(value: Any) -> Any:
+    """`app_id`: Baidu's appid, a Long (1 to 2**63-1); checked before it becomes an int."""
+    return numbers.APP_ID.whole_number(value)
+
+
+def industry_id(value: Any) -> Any:
+    """`account.industry_id`: an id from getTradeIndustryList (a Long in the SDKs)."""
+    return numbers.INDUSTRY_ID.whole_number(value)
 
 
 def business_scope(value: str) -> str:
@@ -180,35 +186,24 @@ def bank_card(value: SecretStr) -> SecretStr:
     return SecretStr(text)
 
 
-def payment_days(value: int) -> int:
-    """The settlement period T+N."""
-    if value not in PAYMENT_DAYS:
-        raise ValueError(f"{value} is not a settlement period (allowed: 1, 7, 14, 28)")
-    return value
+def payment_days(value: Any) -> Any:
+    """The settlement period T+N: 1, 7, 14 or 28 days."""
+    return numbers.PAYMENT_DAYS.check(value)
 
 
-def commission_rate(value: int) -> int:
+def commission_rate(value: Any) -> Any:
     """Mini-programs pay 6 per mille; 10 is for mini-games, which this tool does not manage."""
-    if value != COMMISSION_RATE:
-        raise ValueError(f"{value} is not the mini-program rate (allowed: 6)")
-    return value
+    return numbers.COMMISSION_RATE.check(value)
 
 
-def yuan(value: Decimal) -> Decimal:
-    """A non-negative amount in yuan, to the fen at most."""
-    if not value.is_finite() or value < 0:
-        raise ValueError("must be a non-negative amount in yuan")
-    if value != value.quantize(Decimal("0.01")):
-        raise ValueError("must be in yuan with at most 2 decimal places (fen)")
-    return value
+def pool_cash_pledge(value: Any) -> Any:
+    """打款预留: whole yuan (Baidu's field is a Long; "500.5" is errno 60000 at apply)."""
+    return numbers.POOL_CASH_PLEDGE.amount(value)
 
 
-def day_max_frozen_amount(value: Decimal) -> Decimal:
-    """The daily refund limit: 0-10000 yuan."""
-    yuan(value)
-    if value > MAX_DAY_FROZEN_YUAN:
-        raise ValueError("must be at most 10000 yuan (allowed: 0-10000)")
-    return value
+def day_max_frozen_amount(value: Any) -> Any:
+    """每日退款上限: whole yuan, 0-10000 (a Long, like pool_cash_pledge)."""
+    return numbers.DAY_MAX_FROZEN_AMOUNT.amount(value)
 
 
 def date_text(value: str | None) -> str | None:
@@ -225,13 +220,34 @@ def date_text(value: str | None) -> str | None:
 
 
 def end_date_text(value: str | None) -> str | None:
-    """An end date YYYY-MM-DD, or 长期 for a document that never expires."""
+    """An end date YYYY-MM-DD; 长期 (never expires) becomes 9999-12-31.
+
+    Why convert here: 长期 is not a date, and Baidu's SDKs say what to send instead
+    (smartapp-openapi-go createPayAccount.go: "长期有效传 9999-12-31"). apply builds its request
+    from the model's fields, so what the model holds is what Baidu gets.
+    """
     if value == PERMANENT:
-        return value
+        return NEVER_EXPIRES
     try:
         return date_text(value)
     except ValueError:
         raise ValueError(f"must be a date YYYY-MM-DD or {PERMANENT} (never expires)") from None
+
+
+def not_before(start_field: str) -> Any:
+    """A validator for an end date: not before the start date given in `start_field`.
+
+    Dates are YYYY-MM-DD text, so text order is date order. The message names the other
+    field but quotes neither date (they come from an ID card).
+    """
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get(start_field)
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"must not be before {start_field}")
+        return value
+
+    return check
 
 
 def one_of(model: BaseModel, url_field: str, file_field: str) -> None:

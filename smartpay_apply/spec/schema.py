@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from smartpay_apply.spec.models import AppSpec
+from smartpay_apply.spec.numbers import INT64_MAX
 
 SCHEMA_ID = "https://smartpay-apply.invalid/schema/spec.json"
 
@@ -29,7 +30,7 @@ _REFERENCE = {
 FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
     "AppSpec": {
         "app": {"pattern": r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"},
-        "app_id": {"minimum": 1},
+        "app_id": {"minimum": 1, "maximum": INT64_MAX},
         "credentials": {"description": "How to get this mini-program's access token"},
         "account": {"description": "account/create (audited). Leave out to not manage it."},
         "developer_config": {
@@ -74,13 +75,23 @@ FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
             "description": "ID card valid from (YYYY-MM-DD)",
             "pattern": r"^\d{4}-\d{2}-\d{2}$",
         },
-        "legal_card_end_time": {"description": "ID card valid until (YYYY-MM-DD or 长期)"},
+        "legal_card_end_time": {
+            "description": "ID card valid until (YYYY-MM-DD, or 长期: sent as 9999-12-31)",
+            "pattern": r"^(\d{4}-\d{2}-\d{2}|长期)$",
+        },
         "license_start_time": {
             "description": "business licence valid from (YYYY-MM-DD)",
             "pattern": r"^\d{4}-\d{2}-\d{2}$",
         },
-        "license_end_time": {"description": "business licence valid until (YYYY-MM-DD or 长期)"},
-        "industry_id": {"description": "industry id from getTradeIndustryList"},
+        "license_end_time": {
+            "description": "business licence valid until (YYYY-MM-DD, or 长期: sent as 9999-12-31)",
+            "pattern": r"^(\d{4}-\d{2}-\d{2}|长期)$",
+        },
+        "industry_id": {
+            "description": "industry id from getTradeIndustryList",
+            "minimum": 1,
+            "maximum": INT64_MAX,
+        },
         "manage_permit_url": {
             "description": "an uploaded image URL of the operating permit (https)"
         },
@@ -111,13 +122,16 @@ FIELD_DOCS: dict[str, dict[str, dict[str, Any]]] = {
         "payment_days": {"description": "结算周期 T+N", "enum": [1, 7, 14, 28]},
         "commission_rate": {"description": "佣金比例: 6 per mille for mini-programs", "enum": [6]},
         "pool_cash_pledge": {
-            "description": "打款预留 (yuan): kept back at each payout (changes without audit)",
+            "description": "打款预留 (whole yuan, a Long): kept back at each payout (changes without audit)",
             "minimum": 0,
+            "maximum": INT64_MAX,
+            "multipleOf": 1,
         },
         "day_max_frozen_amount": {
-            "description": "每日退款上限 (yuan): 0-10000",
+            "description": "每日退款上限 (whole yuan, a Long): 0-10000",
             "minimum": 0,
             "maximum": 10000,
+            "multipleOf": 1,
         },
         "bank_phone_number": {"description": "the bank's reserved mobile number (optional)"},
     },
@@ -189,7 +203,7 @@ def _constrain(prop: dict[str, Any], extra: dict[str, Any]) -> None:
                     None,
                 ):
                     continue
-                if key in ("minimum", "maximum") and option.get("type") == "string":
+                if key in ("minimum", "maximum", "multipleOf") and option.get("type") == "string":
                     continue
                 option[key] = value
 

@@ -459,10 +459,32 @@ def _construct(tag: str, text: str) -> Any:
             return int(text[2:], 8)
         if text.startswith("0x"):
             return int(text[2:], 16)
+        if len(text) > _MAX_INT_DIGITS:
+            return Decimal(
+                text
+            )  # int() refuses more than 4300 digits; a field's range check says why
         return int(text)
-    return Decimal(
-        text.replace(".inf", "Infinity").replace(".Inf", "Infinity").replace(".INF", "Infinity")
-    )
+    return _float(text)
+
+
+#: Python's int() refuses decimal text longer than 4300 digits (CVE-2020-10735).
+_MAX_INT_DIGITS = 4000
+_SPECIAL_FLOATS = {"inf": "Infinity", "nan": "NaN"}
+
+
+def _float(text: str) -> Decimal:
+    """A YAML float as an exact Decimal: `.inf`, `-.Inf` and `.nan` included, and an exponent
+    too large for Decimal (`1e99999999999999999999`) as an infinity (out of every range)."""
+    sign, body = ("-", text[1:]) if text[:1] in "+-" else ("", text)
+    special = _SPECIAL_FLOATS.get(body[1:].lower()) if body[:1] == "." else None
+    if special is not None:
+        return Decimal(("-" if text.startswith("-") else "") + special)
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        if not _FLOAT.match(text):
+            raise
+        return Decimal(f"{sign}Infinity")
 
 
 def _yaml_problem(error: MarkedYAMLError, display: Path) -> Problem:

@@ -9,12 +9,33 @@ from tests.spec.conftest import QUICKSTART
 
 
 def test_quickstart_validates_with_a_dictionary_warning(run_cli, quickstart: Path) -> None:
+    """The quickstart gives no TP token yet (its smartpay.yaml is not this area's), so each
+    spec's local id-card images are warned about (issue 13.5); the exit code stays 0."""
     result = run_cli("validate", cwd=quickstart)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "3 specs valid\n"
-    assert (
-        result.stderr == "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`\n"
+    hint = (
+        "account.id_card_front: local id-card images are uploaded with the third-party "
+        "platform's own token: set credentials.tp_access_token or credentials.tp_token_command "
+        "in smartpay.yaml, or use the tp: flow"
     )
+    assert result.stderr.splitlines() == [
+        "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`",
+        f"warning: specs/cafe-shanghai.yaml:15:18: {hint}",
+        f"warning: specs/shop-beijing.yaml:16:18: {hint}",
+        f"warning: specs/tea-hangzhou.yaml:{_line_of(quickstart / 'specs' / 'tea-hangzhou.yaml', 'id_card_front')}:18: {hint}",
+    ]
+
+
+def _without_tp_hint(stderr: str) -> list[str]:
+    """stderr's lines without the quickstart's TP-token warnings (tested above)."""
+    return [line for line in stderr.splitlines() if "third-party platform's own token" not in line]
+
+
+def _line_of(path: Path, key: str) -> int:
+    """The 1-based line where `key:` is written in `path`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.strip().startswith(f"{key}:"))
 
 
 def test_validate_lists_every_problem_and_exits_1(run_cli, quickstart: Path) -> None:
@@ -29,7 +50,7 @@ def test_validate_lists_every_problem_and_exits_1(run_cli, quickstart: Path) -> 
     )  # found from a subdirectory; paths relative to it
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.splitlines() == [
+    assert _without_tp_hint(result.stderr) == [
         "warning: dictionary checks skipped: run `smartpay-apply dict --refresh`",
         "shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
         "shop-beijing.yaml:33:17: payment_service.payment_days: 5 is not a settlement period (allowed: 1, 7, 14, 28)",
@@ -116,7 +137,7 @@ def test_dict_refresh_from_sandbox_over_http_then_validate_uses_it(
     )
     result = run_cli("validate", cwd=quickstart)
     assert result.returncode == 1
-    assert result.stderr.splitlines()[0] == (
+    assert _without_tp_hint(result.stderr)[0] == (
         "specs/shop-beijing.yaml:32:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)"
     )
 
@@ -217,3 +238,172 @@ def test_validate_reports_a_missing_image_alongside_other_problems(
         "specs/shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
         "2 problems found in 1 file(s)",
     ]
+
+
+def test_validate_locates_huge_and_fractional_numbers_all_at_once(
+    run_cli, quickstart: Path
+) -> None:
+    """Issue 14.3 / 13.7: `1e400` was 'Internal error: InvalidOperation' hiding every other
+    problem, a 27-digit app_id passed validate, and "500.5" yuan reached Baidu (errno 60000)."""
+    pool = "(allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)"
+    day = (
+        "(allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)"
+    )
+    appid = "(allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)"
+    specs = quickstart / "specs"
+    beijing = specs / "shop-beijing.yaml"
+    text = beijing.read_text(encoding="utf-8")
+    text = text.replace("app_id: 20230001", "app_id: 99999999999999999999999999")
+    text = text.replace("pool_cash_pledge: 500", "pool_cash_pledge: 1e400")
+    text = text.replace("day_max_frozen_amount: 5000", "day_max_frozen_amount: 1e400")
+    beijing.write_text(
+        text.replace("  bank_name: 招商银行", "  bank_nme: 招商银行"), encoding="utf-8"
+    )
+    hangzhou = specs / "tea-hangzhou.yaml"
+    text = hangzhou.read_text(encoding="utf-8")
+    text = text.replace("pool_cash_pledge: 1000", 'pool_cash_pledge: "500.5"')
+    hangzhou.write_text(text.replace("day_max_frozen_amount: 10000", "day_max_frozen_amount: 1e30"))
+
+    result = run_cli("validate", cwd=quickstart)
+    assert result.returncode == 1
+    assert "Internal error" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if not line.startswith("warning")] == [
+        f"specs/shop-beijing.yaml:4:9: app_id: 99999999999999999999999999 is out of range {appid}",
+        "specs/shop-beijing.yaml:29:3: payment_service.bank_nme: unknown field (did you mean 'bank_name'?)",
+        f"specs/shop-beijing.yaml:35:21: payment_service.pool_cash_pledge: 1E+400 is out of range {pool}",
+        f"specs/shop-beijing.yaml:36:26: payment_service.day_max_frozen_amount: 1E+400 is out of range {day}",
+        f"specs/tea-hangzhou.yaml:32:21: payment_service.pool_cash_pledge: 500.5 is not a whole number {pool}",
+        f"specs/tea-hangzhou.yaml:33:26: payment_service.day_max_frozen_amount: 1E+30 is out of range {day}",
+        "6 problems found in 3 file(s)",
+    ]
+
+
+def test_validate_reports_every_problem_in_one_run_once_each(run_cli, quickstart: Path) -> None:
+    """Issue 14.12: the unknown bank and city appeared only after `commission_rate: 10` was
+    fixed, and an unset ${env:} gave a second, follow-on problem on the same field."""
+    from smartpay_apply.spec.dictionary import DictCache, PaymentDictData
+
+    DictCache(quickstart / ".smartpay" / "dict.json").save(
+        PaymentDictData(
+            provinces={"北京市": ["海淀区", "朝阳区"], "浙江省": ["杭州市"]},
+            banks=["招商银行", "工商银行", "浙商银行"],
+            commission_rates={6: "千分之六", 10: "百分之一"},
+            payment_days={1: "T+1", 7: "T+7", 14: "T+14", 28: "T+28"},
+        )
+    )
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    text = spec.read_text(encoding="utf-8")
+    text = text.replace("commission_rate: 6", "commission_rate: 10")
+    text = text.replace("bank_name: 招商银行", "bank_name: 招商银")
+    text = text.replace("open_city: 海淀区", "open_city: 海定区")
+    spec.write_text(text.replace("app_id: 20230001", "app_id: ${env:SHOP_APP_ID}"))
+    result = run_cli("validate", cwd=quickstart, env={"SHOP_APP_ID": ""})
+    assert result.returncode == 1
+    assert _without_tp_hint(result.stderr) == [
+        "specs/shop-beijing.yaml:4:9: app_id: environment variable SHOP_APP_ID is not set (used as ${env:SHOP_APP_ID}; set it or give a default: ${env:SHOP_APP_ID:-value})",
+        "specs/shop-beijing.yaml:29:14: payment_service.bank_name: unknown bank '招商银' (did you mean: 招商银行, 浙商银行, 工商银行?)",
+        "specs/shop-beijing.yaml:32:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)",
+        "specs/shop-beijing.yaml:34:20: payment_service.commission_rate: 10 is not the mini-program rate (allowed: 6)",
+        "4 problems found in 3 file(s)",
+    ]
+
+
+def test_a_bad_wait_timeout_or_sandbox_setting_stops_every_command_at_its_line(
+    run_cli, quickstart: Path
+) -> None:
+    """Issue 14.10: `apply.wait_timeout: forever` and `sandbox.audit_policy` typos passed
+    validate and plan and failed later without naming the file or the key."""
+    config = quickstart / "smartpay.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + "apply:\n  wait_timeout: forever\nsandbox:\n  audit_policy: aprove\n",
+        encoding="utf-8",
+    )
+    lines = config.read_text(encoding="utf-8").splitlines()
+    wait_line = lines.index("  wait_timeout: forever") + 1
+    expected = (
+        "Error: invalid project config:\n"
+        f"smartpay.yaml:{wait_line}:17: apply.wait_timeout: invalid duration 'forever': use e.g. 90s, 10m, 1h or 1h30m\n"
+        f"smartpay.yaml:{wait_line + 2}:17: sandbox.audit_policy: must be one of approve, reject, manual (got 'aprove')\n"
+    )
+    for command in (["validate"], ["plan"], ["apply", "--auto-approve"]):
+        result = run_cli(*command, cwd=quickstart)
+        assert (result.returncode, result.stderr) == (1, expected), command
+    assert not (quickstart / ".smartpay" / "state.db").exists()
+
+
+def test_validate_json_is_one_array_for_ci_annotators(run_cli, quickstart: Path) -> None:
+    """`--format json`: every warning and problem as {path, line, column, field, message,
+    severity} on stdout, nothing on stderr, exit codes as for text; `--json` is the same."""
+    spec = quickstart / "specs" / "shop-beijing.yaml"
+    text = spec.read_text(encoding="utf-8").replace("payment_days: 7", "payment_days: 5")
+    spec.write_text(text.replace("  bank_name: 招商银行", "  bank_nme: 招商银行"), encoding="utf-8")
+    result = run_cli("validate", "--format", "json", "specs/shop-beijing.yaml", cwd=quickstart)
+    assert (result.returncode, result.stderr) == (1, "")
+    items = json.loads(result.stdout)
+    assert items == [
+        {
+            "path": None,
+            "line": None,
+            "column": None,
+            "field": None,
+            "message": "dictionary checks skipped: run `smartpay-apply dict --refresh`",
+            "severity": "warning",
+        },
+        {
+            "path": "specs/shop-beijing.yaml",
+            "line": 29,
+            "column": 3,
+            "field": "payment_service.bank_nme",
+            "message": "unknown field (did you mean 'bank_name'?)",
+            "severity": "error",
+        },
+        {
+            "path": "specs/shop-beijing.yaml",
+            "line": 33,
+            "column": 17,
+            "field": "payment_service.payment_days",
+            "message": "5 is not a settlement period (allowed: 1, 7, 14, 28)",
+            "severity": "error",
+        },
+    ]
+    alias = run_cli("validate", "--json", "specs/shop-beijing.yaml", cwd=quickstart)
+    assert (alias.returncode, alias.stdout, alias.stderr) == (1, result.stdout, "")
+
+
+def test_validate_json_of_valid_specs_lists_the_warnings_and_exits_0(
+    run_cli, quickstart: Path
+) -> None:
+    result = run_cli("validate", "--format", "json", cwd=quickstart)
+    assert (result.returncode, result.stderr) == (0, "")
+    items = json.loads(result.stdout)
+    assert {item["severity"] for item in items} == {"warning"}
+    assert [item["path"] for item in items] == [
+        None,
+        "specs/cafe-shanghai.yaml",
+        "specs/shop-beijing.yaml",
+        "specs/tea-hangzhou.yaml",
+    ]
+    assert items[1]["field"] == "account.id_card_front"
+
+
+def test_validate_json_reports_a_broken_config_as_problems(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\nconcurency: 4\n", encoding="utf-8")
+    result = run_cli("validate", "--format", "json", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, "")
+    assert json.loads(result.stdout) == [
+        {
+            "path": "smartpay.yaml",
+            "line": 2,
+            "column": 1,
+            "field": "concurency",
+            "message": "unknown field (did you mean 'concurrency'?)",
+            "severity": "error",
+        }
+    ]
+    (tmp_path / "smartpay.yaml").unlink()
+    missing = run_cli("validate", "--json", cwd=tmp_path)
+    assert (missing.returncode, missing.stderr) == (1, "")
+    (item,) = json.loads(missing.stdout)
+    assert (item["path"], item["severity"]) == (None, "error")
+    assert item["message"].startswith("no smartpay.yaml found in ")

@@ -68,15 +68,21 @@ def test_explicit_config_that_does_not_exist(tmp_path: Path) -> None:
             "concurency: 4\n",
             "smartpay.yaml:1:1: concurency: unknown field (did you mean 'concurrency'?)",
         ),
-        ("concurrency: 0\n", "smartpay.yaml:1:14: concurrency: must be greater than or equal to 1"),
-        ("version: 2\n", "smartpay.yaml:1:10: version: unsupported version 2 (allowed: 1)"),
+        (
+            "concurrency: 0\n",
+            "smartpay.yaml:1:14: concurrency: 0 is out of range (allowed: a whole number from 1 to 256)",
+        ),
+        (
+            "version: 2\n",
+            "smartpay.yaml:1:10: version: 2 is not a supported format version (allowed: 1)",
+        ),
         (
             "apply:\n  payout_change_max_shar: 0.5\n",
             "smartpay.yaml:2:3: apply.payout_change_max_shar: unknown field (did you mean 'payout_change_max_share'?)",
         ),
         (
             "events:\n  port: 99999\n",
-            "smartpay.yaml:2:9: events.port: must be less than or equal to 65535",
+            "smartpay.yaml:2:9: events.port: 99999 is out of range (allowed: a whole number from 1 to 65535)",
         ),
         (
             "specs: []\n",
@@ -88,8 +94,8 @@ def test_explicit_config_that_does_not_exist(tmp_path: Path) -> None:
             "smartpay.yaml:2:1: invalid YAML: while parsing a flow node did not find expected node content",
         ),
         (
-            "events:\n  token: ${env:EVENTS_TOKEN}\n",
-            "smartpay.yaml:2:10: events.token: environment variable EVENTS_TOKEN is not set (used as ${env:EVENTS_TOKEN}; set it or give a default: ${env:EVENTS_TOKEN:-value})",
+            "events:\n  port: ${env:EVENTS_PORT}\n",
+            "smartpay.yaml:2:9: events.port: environment variable EVENTS_PORT is not set (used as ${env:EVENTS_PORT}; set it or give a default: ${env:EVENTS_PORT:-value})",
         ),
     ],
 )
@@ -141,6 +147,11 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '0')",
         ),
         (
+            "SMARTPAY_CONCURRENCY",
+            "9" * 5000,
+            "SMARTPAY_CONCURRENCY: must be a whole number from 1 to 256 (got '999999999999999999999999999999...')",
+        ),
+        (
             "SMARTPAY_ENDPOINT",
             "openapi.baidu.com",
             "SMARTPAY_ENDPOINT: must be 'sandbox' or an http(s) URL (got 'openapi.baidu.com')",
@@ -170,3 +181,142 @@ def test_project_credentials_default_has_the_spec_shape(tmp_path: Path) -> None:
     config = load_project_config(tmp_path, None, environ={})
     assert config.credentials is not None
     assert config.credentials.token_command == "./get-token.sh"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "timeout: 1e400\n",
+            "smartpay.yaml:1:10: timeout: 1E+400 is out of range (allowed: a number of seconds from 0.01 to 3600)",
+        ),
+        (
+            "timeout: .inf\n",
+            "smartpay.yaml:1:10: timeout: infinity is out of range (allowed: a number of seconds from 0.01 to 3600)",
+        ),
+        (
+            "rate_limit: .nan\n",
+            "smartpay.yaml:1:13: rate_limit: NaN is out of range (allowed: a number of requests per second from 0.01 to 10000)",
+        ),
+        (
+            "rate_limit: 0\n",
+            "smartpay.yaml:1:13: rate_limit: 0 is out of range (allowed: a number of requests per second from 0.01 to 10000)",
+        ),
+        (
+            "concurrency: 99999999999999999999999999999\n",
+            "smartpay.yaml:1:14: concurrency: 99999999999999999999999999999 is out of range (allowed: a whole number from 1 to 256)",
+        ),
+        (
+            "concurrency: 2.5\n",
+            "smartpay.yaml:1:14: concurrency: 2.5 is not a whole number (allowed: a whole number from 1 to 256)",
+        ),
+        (
+            "events:\n  port: 1e999999\n",
+            "smartpay.yaml:2:9: events.port: 1E+999999 is out of range (allowed: a whole number from 1 to 65535)",
+        ),
+        (
+            "apply:\n  payout_change_max_share: 1e400\n",
+            "smartpay.yaml:2:28: apply.payout_change_max_share: 1E+400 is out of range (allowed: a number from 0 to 1; the share of mini-programs, 0.25 is a quarter)",
+        ),
+        (
+            "version: 1e400\n",
+            "smartpay.yaml:1:10: version: 1E+400 is not a supported format version (allowed: 1)",
+        ),
+    ],
+)
+def test_config_numbers_out_of_range_are_located(tmp_path: Path, text: str, expected: str) -> None:
+    """Issue 14.3: every numeric setting has a range; huge numbers are problems, not crashes."""
+    write(tmp_path / "smartpay.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == "invalid project config:\n" + expected
+
+
+def test_config_numbers_in_range_become_ints_and_floats(tmp_path: Path) -> None:
+    write(
+        tmp_path / "smartpay.yaml",
+        'concurrency: "8"\ntimeout: 2.5\nrate_limit: 1e2\nevents:\n  port: 9090.0\n'
+        "apply:\n  payout_change_max_share: 0.5\n",
+    )
+    config = load_project_config(tmp_path, None, environ={})
+    assert (config.concurrency, config.timeout, config.rate_limit) == (8, 2.5, 100.0)
+    assert (config.events.port, config.apply.payout_change_max_share) == (9090, 0.5)
+    assert isinstance(config.events.port, int) and isinstance(config.timeout, float)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "apply:\n  wait_timeout: forever\n",
+            "smartpay.yaml:2:17: apply.wait_timeout: invalid duration 'forever': use e.g. 90s, 10m, 1h or 1h30m",
+        ),
+        (
+            "apply:\n  wait_timeout: 0s\n",
+            "smartpay.yaml:2:17: apply.wait_timeout: '0s' is out of range (allowed: from 1s to 720h)",
+        ),
+        (
+            "apply:\n  wait_timeout: 10000h\n",
+            "smartpay.yaml:2:17: apply.wait_timeout: '10000h' is out of range (allowed: from 1s to 720h)",
+        ),
+        (
+            "sandbox:\n  audit_policy: forever\n",
+            "smartpay.yaml:2:17: sandbox.audit_policy: must be one of approve, reject, manual (got 'forever')",
+        ),
+        (
+            "sandbox:\n  audit_delay: -1\n",
+            "smartpay.yaml:2:16: sandbox.audit_delay: must not be negative",
+        ),
+        (
+            "sandbox:\n  audit_dely: 1\n",
+            "smartpay.yaml:2:3: sandbox.audit_dely: unknown field (did you mean 'audit_delay'?)",
+        ),
+        (
+            "sandbox:\n  seed: 1e999999\n",
+            "smartpay.yaml:2:9: sandbox.seed: 1E+999999 is out of range (allowed: a number from -9223372036854775808 to 9223372036854775807)",
+        ),
+        (
+            "sandbox:\n  error_rate: .nan\n",
+            "smartpay.yaml:2:15: sandbox.error_rate: NaN is out of range (allowed: a number from -9223372036854775808 to 9223372036854775807)",
+        ),
+        (
+            "sandbox:\n  app_policies: {7: sometimes}\n",
+            "smartpay.yaml:2:17: sandbox.app_policies: must be one of approve, reject, manual (got 'sometimes')",
+        ),
+    ],
+)
+def test_apply_and_sandbox_settings_are_checked_at_load_with_their_position(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """Issue 14.10: a bad wait_timeout or sandbox setting passed validate and plan, then failed
+    later without file or key."""
+    write(tmp_path / "smartpay.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == "invalid project config:\n" + expected
+
+
+def test_every_config_problem_at_once(tmp_path: Path) -> None:
+    write(
+        tmp_path / "smartpay.yaml",
+        "timeout: -1\napply:\n  wait_timeout: soon\nsandbox:\n  audit_policy: x\n  zzz: 1\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert [line.split(": ")[1] for line in str(caught.value).splitlines()[1:]] == [
+        "timeout",
+        "apply.wait_timeout",
+        "sandbox.audit_policy",
+        "sandbox.zzz",
+    ]
+
+
+def test_good_sandbox_and_apply_settings_load(tmp_path: Path) -> None:
+    write(
+        tmp_path / "smartpay.yaml",
+        "apply:\n  wait_timeout: 1h30m\nsandbox:\n  audit_delay: 0.5\n  audit_policy: manual\n"
+        "  app_policies: {7: reject}\n  seed: 42\n",
+    )
+    config = load_project_config(tmp_path, None, environ={})
+    assert config.apply.wait_timeout == "1h30m"
+    assert config.sandbox["audit_policy"] == "manual"

@@ -118,3 +118,53 @@ def test_corrupt_cache_is_an_error_when_asked_for_directly(project: Project) -> 
     config = load_project_config(project.root, None, environ={})
     with pytest.raises(DictionaryError):
         load_cached(config)
+
+
+def test_dictionary_problems_come_with_the_other_problems(project: Project) -> None:
+    """Issue 14.12: an unknown bank and city were reported only once `commission_rate: 10`
+    (a rule problem) was fixed. One problem per root cause: the rate is not also 'not in the
+    dictionary', a bad payment_days not checked twice, a city not checked under a bad province."""
+    save(project)
+    project.spec(
+        VALID_SPEC.replace("  commission_rate: 6", "  commission_rate: 10")
+        .replace("  bank_name: 招商银行", "  bank_name: 招商银")
+        .replace("  open_city: 海淀区", "  open_city: 海定区")
+        .replace("  payment_days: 1", "  payment_days: 3")
+    )
+    assert [str(problem) for problem in project.validate().problems] == [
+        "specs/app.yaml:24:14: payment_service.bank_name: unknown bank '招商银' (did you mean: 招商银行, 浙商银行, 工商银行?)",
+        "specs/app.yaml:27:14: payment_service.open_city: unknown city '海定区' in '北京市' (did you mean: 海淀区?)",
+        "specs/app.yaml:28:17: payment_service.payment_days: 3 is not a settlement period (allowed: 1, 7, 14, 28)",
+        "specs/app.yaml:29:20: payment_service.commission_rate: 10 is not the mini-program rate (allowed: 6)",
+    ]
+
+
+def test_a_spec_with_other_problems_checks_only_what_can_be_checked(project: Project) -> None:
+    save(project)
+    project.spec(
+        VALID_SPEC.replace("app_id: 12345678", "app_id: 0")
+        .replace("  open_province: 北京市", "  open_province: [北京市]")
+        .replace("  open_city: 海淀区", "  open_city: 海定区")
+        .replace("  bank_name: 招商银行", "  bank_name: '  '")
+        .replace("  payment_days: 1", '  payment_days: "14"')
+    )
+    problems = [str(problem) for problem in project.validate().problems]
+    assert [line.split(": ")[1] for line in problems] == [
+        "app_id",
+        "payment_service.bank_name",
+        "payment_service.open_province",
+    ]
+
+
+def test_partial_spec_with_a_valid_payment_service_gets_no_dictionary_problem(
+    project: Project,
+) -> None:
+    save(project)
+    project.spec(VALID_SPEC.replace("app_id: 12345678", "app_id: -1"))
+    assert [p.field for p in project.validate().problems] == ["app_id"]
+
+
+def test_the_missing_cache_warning_counts_specs_with_problems(project: Project) -> None:
+    project.spec(VALID_SPEC.replace("app_id: 12345678", "app_id: -1"))
+    report = project.validate()
+    assert report.warnings == ["dictionary checks skipped: run `smartpay-apply dict --refresh`"]

@@ -7,6 +7,7 @@ a smaller set goes through the real CLI in a subprocess and checks exit code and
 from __future__ import annotations
 
 import io
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -226,3 +227,166 @@ def test_any_smartpay_yaml_gives_a_config_or_a_config_error(
         assert "Traceback" not in str(error)
     else:
         assert 1 <= config.concurrency <= 256
+
+
+# --- numbers: huge, tiny, fractional, non-finite, in any spelling (issue 14.3) ---------------
+
+number_tokens = st.one_of(
+    st.integers(min_value=-(2**65), max_value=2**65).map(str),
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+    st.builds(
+        lambda mantissa, exponent: f"{mantissa}e{exponent}",
+        st.integers(min_value=-99, max_value=99),
+        st.integers(min_value=-(10**7), max_value=10**22),
+    ),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.sampled_from(
+        [
+            ".nan",
+            ".NaN",
+            ".inf",
+            "-.inf",
+            "+.Inf",
+            "0x7FFFFFFFFFFFFFFF",
+            "0x8000000000000000",
+            "0o777",
+            "9" * 4299,
+            "9" * 5000,
+            "1e999999",
+            "-0",
+            "0.0",
+            "500.0",
+            "500.5",
+            "1e400",
+            "9223372036854775807",
+            "9223372036854775808",
+        ]
+    ),
+)
+
+#: A numeric field of the valid spec -> (its line, a replacement line with {} for the number).
+NUMERIC_LINES = {
+    "app_id": ("app_id: 12345678", "app_id: {}"),
+    "account.industry_id": (
+        "  business_city: 北京市",
+        "  business_city: 北京市\n  industry_id: {}",
+    ),
+    "payment_service.payment_days": ("  payment_days: 1", "  payment_days: {}"),
+    "payment_service.commission_rate": ("  commission_rate: 6", "  commission_rate: {}"),
+    "payment_service.pool_cash_pledge": ("  pool_cash_pledge: 1000", "  pool_cash_pledge: {}"),
+    "payment_service.day_max_frozen_amount": (
+        "  day_max_frozen_amount: 10000",
+        "  day_max_frozen_amount: {}",
+    ),
+}
+
+
+def _inside(rule: object, value: object) -> bool:
+    """Whether a value the model holds is one the rule allows (documented in docs/specs.md)."""
+    from decimal import Decimal
+
+    from smartpay_apply.spec.numbers import ChoiceRule, NumberRule
+
+    if isinstance(rule, ChoiceRule):
+        return isinstance(value, int) and value in rule.choices
+    assert isinstance(rule, NumberRule)
+    assert isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    number = Decimal(str(value))
+    inside = rule.low <= number <= rule.high
+    return inside and (not rule.whole or number == int(number))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(NUMERIC_LINES)), number_tokens, st.booleans())
+def test_any_number_is_a_value_in_range_or_one_problem_at_its_field(
+    field: str, token: str, quoted: bool
+) -> None:
+    from smartpay_apply.spec.numbers import SPEC_NUMBERS
+
+    line, replacement = NUMERIC_LINES[field]
+    written = f'"{token}"' if quoted else token
+    text = VALID_SPEC.replace(line + "\n", replacement.format(written) + "\n", 1)
+    (ROOT / "specs" / "app.yaml").write_text(text, encoding="utf-8")
+    report = validate_project(CONFIG, environ={"X": "x"}, cwd=ROOT)
+    if report.problems:
+        (problem,) = report.problems
+        assert problem.field == field, str(problem)
+        assert PROBLEM_LINE.match(str(problem)), str(problem)
+        assert len(str(problem)) < 400, str(problem)
+        return
+    (spec,) = report.specs
+    section, _, name = field.rpartition(".")
+    value = getattr(getattr(spec, section) if section else spec, name)
+    assert _inside(SPEC_NUMBERS[field], value), (field, token, value)
+
+
+CONFIG_NUMERIC_LINES = {
+    "version": "version: {}\n",
+    "concurrency": "concurrency: {}\n",
+    "rate_limit": "rate_limit: {}\n",
+    "timeout": "timeout: {}\n",
+    "events.port": "events:\n  port: {}\n",
+    "apply.payout_change_max_share": "apply:\n  payout_change_max_share: {}\n",
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(sorted(CONFIG_NUMERIC_LINES)), number_tokens, st.booleans())
+def test_any_number_in_smartpay_yaml_is_in_range_or_a_located_config_error(
+    field: str, token: str, quoted: bool
+) -> None:
+    from smartpay_apply.config import CONFIG_NUMBERS, load_project_config
+    from smartpay_apply.errors import ConfigError
+
+    root = Path(tempfile.mkdtemp(prefix="config-numbers-"))
+    written = f'"{token}"' if quoted else token
+    (root / "smartpay.yaml").write_text(CONFIG_NUMERIC_LINES[field].format(written))
+    try:
+        config = load_project_config(root, None, environ={})
+    except ConfigError as error:
+        lines = str(error).splitlines()
+        assert lines[0] == "invalid project config:"
+        assert len(lines) == 2 and f": {field}: " in lines[1], str(error)
+        assert len(lines[1]) < 400
+        return
+    section, _, name = field.rpartition(".")
+    value = getattr(getattr(config, section) if section else config, name)
+    assert _inside(CONFIG_NUMBERS[field], value), (field, token, value)
+
+
+def _sandbox_settings() -> list[str]:
+    import dataclasses
+
+    from smartpay_apply.sandbox.config import SandboxConfig
+
+    return [item.name for item in dataclasses.fields(SandboxConfig)] + ["audit_dely"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        st.sampled_from(_sandbox_settings()),
+        st.one_of(scalars, number_tokens, config_structures),
+        max_size=4,
+    )
+)
+def test_any_sandbox_setting_gives_a_config_or_located_problems(settings_: dict) -> None:
+    """Issue 14.10: `sandbox:` settings are checked at load, each problem at its key."""
+    from smartpay_apply.config import load_project_config
+    from smartpay_apply.errors import ConfigError
+
+    root = Path(tempfile.mkdtemp(prefix="sandbox-fuzz-"))
+    # JSON is YAML, and always valid (ruamel's emitter can write plain scalars like `0?` in a
+    # flow mapping that its own parser refuses).
+    (root / "smartpay.yaml").write_text(
+        json.dumps({"sandbox": settings_}, ensure_ascii=False), encoding="utf-8"
+    )
+    try:
+        load_project_config(root, None, environ={"X": "x"})
+    except ConfigError as error:
+        lines = str(error).splitlines()
+        assert lines[0] == "invalid project config:", str(error)
+        for line in lines[1:]:
+            assert PROBLEM_LINE.match(line), line
+            # (a character YAML refuses, e.g. U+007F, is the file's problem, not a setting's)
+            assert ": sandbox." in line or ": invalid YAML: " in line, line

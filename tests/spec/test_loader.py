@@ -53,7 +53,7 @@ def test_load_specs_raises_spec_error_with_all_problems(project: Project) -> Non
         load_specs(config)
     assert [str(p) for p in caught.value.problems] == [
         "specs/a.yaml:1:6: app: 'Bad' is not a valid name (allowed: lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters)",
-        "specs/b.yaml:2:9: app_id: must be a positive whole number (the mini-program's appid)",
+        "specs/b.yaml:2:9: app_id: 0 is out of range (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
     ]
     assert caught.value.user_message().splitlines()[0] == "2 problems in the specs:"
 
@@ -321,4 +321,30 @@ def test_device_files_are_refused_not_read(project: Project) -> None:
     assert [str(p) for p in caught.value.problems] == [
         "/dev/zero:1:1: not a regular file",
         "specs/app.yaml:4:17: credentials.access_token: ${file:/dev/zero}: /dev/zero is not a regular file",
+    ]
+
+
+def test_a_failed_reference_is_its_fields_only_problem(project: Project) -> None:
+    """Issue 14.12: `app_id: ${env:APP_ID}` unset was reported twice: the variable, then
+    'expected a whole number' for the reference text left in its place."""
+    project.spec(
+        VALID_SPEC.replace("app_id: 12345678", "app_id: ${env:APP_ID}").replace(
+            "  pool_cash_pledge: 1000", "  pool_cash_pledge: ${env:PLEDGE}"
+        )
+    )
+    assert project.problems() == [
+        "specs/app.yaml:2:9: app_id: environment variable APP_ID is not set (used as ${env:APP_ID}; set it or give a default: ${env:APP_ID:-value})",
+        "specs/app.yaml:30:21: payment_service.pool_cash_pledge: environment variable PLEDGE is not set (used as ${env:PLEDGE}; set it or give a default: ${env:PLEDGE:-value})",
+    ]
+
+
+def test_a_failed_reference_does_not_hide_a_missing_image(project: Project) -> None:
+    project.spec(
+        VALID_SPEC.replace("  bank_name: 招商银行", "  bank_name: ${env:BANK}").replace(
+            "images/front.png", "images/nope.png"
+        )
+    )
+    assert [problem.split(": ")[1] for problem in project.problems()] == [
+        "account.id_card_front",
+        "payment_service.bank_name",
     ]

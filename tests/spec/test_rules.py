@@ -34,16 +34,38 @@ RULE_CASES = [
     (
         "app_id: 12345678",
         "app_id: 0",
-        f"{F}:2:9: app_id: must be a positive whole number (the mini-program's appid)",
+        f"{F}:2:9: app_id: 0 is out of range (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
     ),
     (
         "app_id: 12345678",
         "app_id: -5",
-        f"{F}:2:9: app_id: must be a positive whole number (the mini-program's appid)",
+        f"{F}:2:9: app_id: -5 is out of range (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
     ),
-    ("app_id: 12345678", "app_id: abc", f"{F}:2:9: app_id: expected a whole number (got text)"),
-    ("app_id: 12345678", "app_id: true", f"{F}:2:9: app_id: expected a number, not true/false"),
-    ("app_id: 12345678", "app_id: 1.5", f"{F}:2:9: app_id: expected a whole number (got a number)"),
+    (
+        "app_id: 12345678",
+        "app_id: abc",
+        f"{F}:2:9: app_id: expected a number, got text (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
+    ),
+    (
+        "app_id: 12345678",
+        "app_id: true",
+        f"{F}:2:9: app_id: expected a number, not true/false (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
+    ),
+    (
+        "app_id: 12345678",
+        "app_id: 1.5",
+        f"{F}:2:9: app_id: 1.5 is not a whole number (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
+    ),
+    (
+        "app_id: 12345678",
+        "app_id: 99999999999999999999999999",
+        f"{F}:2:9: app_id: 99999999999999999999999999 is out of range (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
+    ),
+    (
+        "app_id: 12345678",
+        "app_id: 9223372036854775808",
+        f"{F}:2:9: app_id: 9223372036854775808 is out of range (allowed: a whole number from 1 to 9223372036854775807; Baidu's appid is a Long)",
+    ),
     # account
     (
         "  business_scope: 餐饮服务",
@@ -119,7 +141,7 @@ RULE_CASES = [
     (
         "  business_city: 北京市",
         "  business_city: 北京市\n  industry_id: 0",
-        f"{F}:9:16: account.industry_id: must be greater than 0",
+        f"{F}:9:16: account.industry_id: 0 is out of range (allowed: a whole number from 1 to 9223372036854775807; an id from getTradeIndustryList, a Long)",
     ),
     (
         "  business_city: 北京市",
@@ -130,6 +152,16 @@ RULE_CASES = [
         "  business_city: 北京市",
         "  business_city: 北京市\n  license_end_time: forever",
         f"{F}:9:21: account.license_end_time: must be a date YYYY-MM-DD or 长期 (never expires)",
+    ),
+    (
+        "  business_city: 北京市",
+        "  business_city: 北京市\n  license_start_time: 2020-01-01\n  license_end_time: 2019-12-31",
+        f"{F}:10:21: account.license_end_time: must not be before license_start_time",
+    ),
+    (
+        "  business_city: 北京市",
+        "  business_city: 北京市\n  legal_card_start_time: 2020-01-01\n  legal_card_end_time: 2019-12-31",
+        f"{F}:10:24: account.legal_card_end_time: must not be before legal_card_start_time",
     ),
     # developer_config
     (
@@ -186,27 +218,99 @@ RULE_CASES = [
     (
         "  pool_cash_pledge: 1000",
         "  pool_cash_pledge: -1",
-        f"{F}:30:21: payment_service.pool_cash_pledge: must be a non-negative amount in yuan",
+        f"{F}:30:21: payment_service.pool_cash_pledge: -1 is out of range (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
     ),
     (
         "  pool_cash_pledge: 1000",
         "  pool_cash_pledge: 10.001",
-        f"{F}:30:21: payment_service.pool_cash_pledge: must be in yuan with at most 2 decimal places (fen)",
+        f"{F}:30:21: payment_service.pool_cash_pledge: 10.001 is not a whole number (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
     ),
     (
         "  pool_cash_pledge: 1000",
         "  pool_cash_pledge: lots",
-        f"{F}:30:21: payment_service.pool_cash_pledge: expected an amount in yuan (a number such as 100 or 99.50) (got text)",
+        f"{F}:30:21: payment_service.pool_cash_pledge: expected a number, got text (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
     ),
     (
         "  day_max_frozen_amount: 10000",
         "  day_max_frozen_amount: 10000.01",
-        f"{F}:31:26: payment_service.day_max_frozen_amount: must be at most 10000 yuan (allowed: 0-10000)",
+        f"{F}:31:26: payment_service.day_max_frozen_amount: 10000.01 is out of range (allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)",
     ),
     (
         "  day_max_frozen_amount: 10000",
         "  day_max_frozen_amount: -0.5",
-        f"{F}:31:26: payment_service.day_max_frozen_amount: must be a non-negative amount in yuan",
+        f"{F}:31:26: payment_service.day_max_frozen_amount: -0.5 is out of range (allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    # money on the write side is whole yuan (Baidu's Long): "500.5" is errno 60000 at apply
+    (
+        "  pool_cash_pledge: 1000",
+        "  pool_cash_pledge: 500.5",
+        f"{F}:30:21: payment_service.pool_cash_pledge: 500.5 is not a whole number (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  pool_cash_pledge: 1000",
+        '  pool_cash_pledge: "500.5"',
+        f"{F}:30:21: payment_service.pool_cash_pledge: 500.5 is not a whole number (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  day_max_frozen_amount: 10000",
+        "  day_max_frozen_amount: 99.50",
+        f"{F}:31:26: payment_service.day_max_frozen_amount: 99.50 is not a whole number (allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    # huge and odd numbers: a located problem each, never an internal error
+    (
+        "  pool_cash_pledge: 1000",
+        "  pool_cash_pledge: 1e30",
+        f"{F}:30:21: payment_service.pool_cash_pledge: 1E+30 is out of range (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  pool_cash_pledge: 1000",
+        "  pool_cash_pledge: 1e400",
+        f"{F}:30:21: payment_service.pool_cash_pledge: 1E+400 is out of range (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  pool_cash_pledge: 1000",
+        "  pool_cash_pledge: 12345678901234567890123456789",
+        f"{F}:30:21: payment_service.pool_cash_pledge: 12345678901234567890123456789 is out of range (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  pool_cash_pledge: 1000",
+        "  pool_cash_pledge: 1e99999999999999999999",
+        f"{F}:30:21: payment_service.pool_cash_pledge: infinity is out of range (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  pool_cash_pledge: 1000",
+        "  pool_cash_pledge: .nan",
+        f"{F}:30:21: payment_service.pool_cash_pledge: NaN is out of range (allowed: a whole number of yuan from 0 to 9223372036854775807; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  day_max_frozen_amount: 10000",
+        "  day_max_frozen_amount: 1e400",
+        f"{F}:31:26: payment_service.day_max_frozen_amount: 1E+400 is out of range (allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  day_max_frozen_amount: 10000",
+        "  day_max_frozen_amount: -.inf",
+        f"{F}:31:26: payment_service.day_max_frozen_amount: -infinity is out of range (allowed: a whole number of yuan from 0 to 10000; Baidu's field is a Long: 500, not 500.5)",
+    ),
+    (
+        "  payment_days: 1",
+        "  payment_days: 1e400",
+        f"{F}:28:17: payment_service.payment_days: 1E+400 is not a settlement period (allowed: 1, 7, 14, 28)",
+    ),
+    (
+        "  payment_days: 1",
+        "  payment_days: " + "7" * 5000,
+        f"{F}:28:17: payment_service.payment_days: a number of 5000 digits is not a settlement period (allowed: 1, 7, 14, 28)",
+    ),
+    (
+        "  commission_rate: 6",
+        "  commission_rate: .nan",
+        f"{F}:29:20: payment_service.commission_rate: NaN is not the mini-program rate (allowed: 6)",
+    ),
+    (
+        "  business_city: 北京市",
+        "  business_city: 北京市\n  industry_id: 1e19",
+        f"{F}:9:16: account.industry_id: 1E+19 is out of range (allowed: a whole number from 1 to 9223372036854775807; an id from getTradeIndustryList, a Long)",
     ),
     (
         "  bank_name: 招商银行",
@@ -263,8 +367,13 @@ VALID_VARIANTS = [
     ("  legal_id: 11010519491231002X", "  legal_id: 11010519491231002x"),
     ("  legal_id: 11010519491231002X", '  legal_id: " 11010519491231002X "'),
     ("  legal_person: 张三", "  legal_person: 阿依古丽·买买提"),
-    ("  pool_cash_pledge: 1000", "  pool_cash_pledge: 99.50"),
+    ("  pool_cash_pledge: 1000", "  pool_cash_pledge: 500"),
+    ("  pool_cash_pledge: 1000", '  pool_cash_pledge: "500"'),
+    ("  pool_cash_pledge: 1000", "  pool_cash_pledge: 500.0"),
     ("  pool_cash_pledge: 1000", '  pool_cash_pledge: "0"'),
+    ("  pool_cash_pledge: 1000", "  pool_cash_pledge: 9223372036854775807"),
+    ("app_id: 12345678", "app_id: 9223372036854775807"),
+    ("app_id: 12345678", 'app_id: "12345678"'),
     ("  payment_days: 1", "  payment_days: 28"),
     ("  commission_rate: 6", ""),
     (
@@ -313,3 +422,30 @@ def test_every_problem_is_reported_at_once_sorted(project: Project) -> None:
         "account.legal_person",
         "payment_service.payment_days",
     ]
+
+
+def test_long_lived_documents_are_sent_as_9999_12_31(project: Project) -> None:
+    """Issue 13.6: 长期 is not a date; Baidu's SDKs say "长期有效传 9999-12-31". The spec keeps
+    accepting 长期 and the model holds what apply sends (apply builds requests from it)."""
+    from smartpay_apply.api.models import AccountCreateRequest, form_value
+    from smartpay_apply.engine.apply import LOCAL_IMAGE_FIELDS, section_fields
+
+    project.spec(
+        VALID_SPEC.replace(
+            "  business_city: 北京市\n",
+            "  business_city: 北京市\n  legal_card_start_time: 2015-06-01\n"
+            "  legal_card_end_time: 长期\n  license_start_time: 2019-04-01\n"
+            "  license_end_time: 长期\n",
+        )
+    )
+    (spec,) = project.report().specs
+    assert spec.account is not None
+    assert spec.account.legal_card_end_time == "9999-12-31"
+    assert spec.account.license_end_time == "9999-12-31"
+    assert spec.account.legal_card_start_time == "2015-06-01"
+    fields = section_fields(spec.account, skip=LOCAL_IMAGE_FIELDS)
+    urls = {"id_card_front_url": "https://img/f.png", "id_card_back_url": "https://img/b.png"}
+    form = AccountCreateRequest(**{**fields, **urls}).to_form()
+    assert (form["legal_card_end_time"], form["license_end_time"]) == ("9999-12-31", "9999-12-31")
+    assert "长期" not in str(form)
+    assert form_value(spec.account.license_start_time) == "2019-04-01"
