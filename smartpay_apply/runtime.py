@@ -51,6 +51,7 @@ class Runtime:
 
     def planner(self, *, concurrency: int | None = None) -> Planner:
         """The planner of this run: the project's decide options, these credentials."""
+        from smartpay_apply.config import tp_token_configured
         from smartpay_apply.engine.planner import Planner, decide_options
 
         return Planner(
@@ -58,7 +59,7 @@ class Runtime:
             store=self.store,
             options=decide_options(self.config),
             concurrency=concurrency or self.config.concurrency,
-            uploads_possible=lambda spec: self.credentials.for_tp(spec) is not None,
+            uploads_possible=lambda spec: tp_token_configured(self.config, spec),
         )
 
 

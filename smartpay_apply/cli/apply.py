@@ -163,7 +163,7 @@ def _options(
     config: ProjectConfig, wait: bool, wait_timeout: float, lock_wait: float
 ) -> ApplyOptions:
     from smartpay_apply.engine.options import ApplyOptions
-    from smartpay_apply.engine.planner import receiver_configured
+    from smartpay_apply.events.settings import receiver_configured
 
     return ApplyOptions(
         wait=wait,

@@ -124,7 +124,8 @@ def tp_token_source(
     Baidu's upload doc and both SDKs pass the TP's token, not a mini-program's. Where it comes
     from, first match wins: the `tp:` flow of the spec or of the project default (the TP token
     that flow already keeps), then smartpay.yaml's `credentials.tp_access_token`, then
-    `credentials.tp_token_command`. None: nothing configured (the caller says what to set).
+    `credentials.tp_token_command` (`config.tp_token`). None: nothing configured (the caller
+    says what to set). An unset `${env:}` behind tp_access_token says so when it is read.
     """
     project = getattr(config, "credentials", None)
     tp = getattr(spec.credentials, "tp", None) or getattr(project, "tp", None)
@@ -133,15 +134,33 @@ def tp_token_source(
             return platform
         if api is not None and store is not None:
             return TpPlatform(api, store, tp_client_id(tp, config), tp_token_given(tp, config))
-    given = getattr(project, "tp_access_token", None)
-    if given is not None:
-        value = given.get_secret_value() if hasattr(given, "get_secret_value") else str(given)
-        if value.strip():
-            return StaticToken(value.strip())
-    command = getattr(project, "tp_token_command", None)
-    if command:
-        return CommandToken(str(command), cwd=str(config.root) if config is not None else None)
-    return None
+    given = getattr(config, "tp_token", None)
+    if given is None:
+        return None
+    if given.access_token is not None:
+        return LazySecretToken(given.access_token)
+    assert given.token_command is not None, "TpToken holds one of the two"
+    return CommandToken(given.token_command, cwd=str(config.root) if config is not None else None)
+
+
+class LazySecretToken:
+    """A static token read from its secret only when first used, so that a plan that uploads
+    nothing does not fail on an unset `${env:}` (the upload says which variable is missing)."""
+
+    def __init__(self, secret: Any) -> None:
+        self._secret = secret
+
+    def __repr__(self) -> str:
+        return "LazySecretToken(****)"
+
+    async def token(self) -> str:
+        value = str(self._secret.get_secret_value()).strip()
+        if not value:
+            raise CredentialsError("credentials.tp_access_token is empty")
+        return value
+
+    async def refresh(self, rejected: str) -> str:
+        return await StaticToken(rejected).refresh(rejected)
 
 
 def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | None:

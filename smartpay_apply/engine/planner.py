@@ -137,22 +137,9 @@ class Planner:
 
 def decide_options(config: ProjectConfig) -> DecideOptions:
     """How decide learns outcomes in this project: is the event receiver configured, and when."""
+    from smartpay_apply.events.settings import receiver_configured
+
     return DecideOptions(receiver=receiver_configured(config), now=now())
-
-
-def receiver_configured(config: ProjectConfig) -> bool:
-    """Whether pushed events can be verified: token + EncodingAESKey (smartpay.yaml or the
-    environment, as `events serve` reads them), or plaintext explicitly allowed."""
-    import os
-
-    from smartpay_apply.events.settings import AES_KEY_ENV, TOKEN_ENV
-
-    events = config.events
-    if events.allow_plaintext:
-        return True
-    token = os.environ.get(TOKEN_ENV) or events.token
-    key = os.environ.get(AES_KEY_ENV) or events.encoding_aes_key
-    return bool(token and key)
 
 
 async def build_plan(

@@ -12,14 +12,13 @@ Terraform-style lines on stderr ("shop: payment service: in review [2m10s elapse
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from smartpay_apply.errors import UsageError
+from smartpay_apply import durations
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import AppApi
@@ -35,27 +34,8 @@ SECTION_LABELS = {
     "payment_service": "payment service",
 }
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-
-
-def parse_duration(text: str) -> float:
-    """'90s', '10m', '1h', '1h30m', '250ms' or a bare number of seconds -> seconds."""
-    value = text.strip().lower().replace(" ", "")
-    if not value:
-        raise UsageError("empty duration: use e.g. 90s, 10m, 1h or 1h30m")
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    position = 0
-    total = 0.0
-    for match in _DURATION_PART.finditer(value):
-        if match.start() != position:
-            break
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        position = match.end()
-    if position != len(value) or position == 0:
-        raise UsageError(f"invalid duration {text!r}: use e.g. 90s, 10m, 1h or 1h30m")
-    return total
+#: Durations (`90s`, `10m`, `1h30m`) are parsed in one place, shared with config validation.
+parse_duration = durations.parse_duration
 
 
 def format_elapsed(seconds: float) -> str:

@@ -25,7 +25,9 @@ def write_config(
     """smartpay.yaml for specs under specs/, pointing at `endpoint` (a sandbox's URL).
 
     `settings` are further top-level keys (`apply:`, `credentials:`...), written as JSON.
+    `credentials:` defaults to the sandbox's TP token (image uploads take the TP's own token).
     """
+    settings.setdefault("credentials", {"tp_access_token": "sandbox-tp"})
     lines = [
         "version: 1",
         f"endpoint: {endpoint}",
