@@ -428,7 +428,7 @@ def test_long_lived_documents_are_sent_as_9999_12_31(project: Project) -> None:
     """Issue 13.6: 长期 is not a date; Baidu's SDKs say "长期有效传 9999-12-31". The spec keeps
     accepting 长期 and the model holds what apply sends (apply builds requests from it)."""
     from smartpay_apply.api.models import AccountCreateRequest, form_value
-    from smartpay_apply.engine.apply import LOCAL_IMAGE_FIELDS, section_fields
+    from smartpay_apply.engine.actions import LOCAL_IMAGE_FIELDS, section_fields
 
     project.spec(
         VALID_SPEC.replace(
