@@ -173,8 +173,8 @@ def _request(
     auto_approve: bool,
 ) -> ApplyRequest:
     """The specs to apply: the selected ones, or those of the saved plan."""
+    from smartpay_apply.cli.selection import select_specs as select_apps
     from smartpay_apply.engine.apply import ApplyRequest
-    from smartpay_apply.engine.planner import select_apps
     from smartpay_apply.spec.loader import load_specs
 
     if planfile is None:

@@ -11,6 +11,8 @@ from smartpay_apply.cli.planfiles import HEAD_BYTES, PLAN_KIND, is_plan_file
 from smartpay_apply.engine.planfile import KIND, save_plan
 from smartpay_apply.engine.steps import Plan
 from smartpay_apply.timeutil import now
+from tests.support.cli import invoke
+from tests.support.projects import spec_document, write_config
 
 
 def test_the_kind_is_the_one_plan_files_are_written_with() -> None:
@@ -22,6 +24,16 @@ def test_a_saved_plan_is_a_plan_whatever_its_name(tmp_path: Path, name: str) -> 
     path = tmp_path / name
     save_plan(path, Plan(apps=()), created_at=now())
     assert is_plan_file(path)
+
+
+def test_a_plan_written_by_the_cli_under_a_yaml_name(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    write_config(tmp_path, "sandbox")
+    (tmp_path / "specs" / "shop.yaml").write_text(json.dumps(spec_document("shop", 101)))
+    result = invoke("plan", "--out", "p.yaml", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert is_plan_file(tmp_path / "p.yaml")
+    assert not is_plan_file(tmp_path / "specs" / "shop.yaml")  # a spec in JSON form
 
 
 def test_a_plan_with_reordered_keys_past_the_first_bytes(tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ FILE.partial, which a re-run resumes from the failure).
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,86 @@ from smartpay_apply.data.kinds import page_from_wire
 from smartpay_apply.data.output import PartialFileOutput, StreamOutput
 from smartpay_apply.data.pages import PageResult
 from smartpay_apply.data.writers import make_writer
+from tests.data.conftest import SMALL_EXPORT_SANDBOX, onboard, write_project
+from tests.support.cli import invoke
+
+RANGE = ["--from", "2024-03-22", "--to", "2024-03-31"]
+SHOP, CAFE, TEA = 31, 32, 33
+
+
+@pytest.fixture
+def fleet(sandbox_factory: Any, tmp_path: Path) -> tuple[Any, Path]:
+    """shop (31) and tea (33) have an approved payment service; cafe (32) has none."""
+    sandbox = sandbox_factory(**SMALL_EXPORT_SANDBOX)
+    onboard(sandbox.base_url, SHOP)
+    onboard(sandbox.base_url, TEA)
+    project = write_project(
+        tmp_path / "p", sandbox.base_url, [("shop", SHOP), ("cafe", CAFE), ("tea", TEA)]
+    )
+    return sandbox, project
+
+
+def _apps(text: str) -> set[str]:
+    return {row["app"] for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_a_mini_program_without_payment_service_is_skipped_and_named(fleet) -> None:
+    _, project = fleet
+    result = invoke("data", "orders", "--all-apps", *RANGE, cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert _apps(result.stdout) == {"shop", "tea"}
+    assert result.stderr == ("Skipped cafe: no payment service (errno 60008 支付服务不存在)\n")
+
+
+def test_to_a_file_the_summary_says_how_many_were_exported(fleet) -> None:
+    _, project = fleet
+    result = invoke("data", "income", "--all-apps", *RANGE, "-o", "income.csv", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert _apps((project / "income.csv").read_text()) == {"shop", "tea"}
+    assert result.stderr.splitlines()[-1] == "Wrote income.csv: 20 rows from 2 of 3 mini-programs"
+
+
+def test_payout_all_apps_skips_too(fleet) -> None:
+    _, project = fleet
+    result = invoke("data", "payout", "--all-apps", "12345", cwd=project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Skipped cafe: no payment service (errno 60008")
+    assert "No payout with task_id 12345 for cafe" not in result.stderr
+
+
+def test_a_real_failure_does_not_stop_the_others_and_exits_1(fleet) -> None:
+    _, project = fleet
+    (project / "specs" / "shop.yaml").write_text(
+        f"app: shop\napp_id: {SHOP}\ncredentials:\n  access_token: not-a-sandbox-token\n"
+    )
+    result = invoke("data", "orders", "--all-apps", *RANGE, cwd=project)
+    assert result.returncode == 1
+    assert _apps(result.stdout) == {"tea"}  # kept: tea's rows were written
+    assert "Skipped cafe: no payment service" in result.stderr
+    assert "Error: orders: 1 mini-program(s) failed:\n  shop: " in result.stderr
+    assert "not-a-sandbox-token" not in result.stderr
+
+
+def test_a_failed_file_export_keeps_its_rows_and_a_rerun_resumes(fleet) -> None:
+    _, project = fleet
+    shop_spec = project / "specs" / "shop.yaml"
+    good = shop_spec.read_text()
+    clean = invoke("data", "orders", "--all-apps", *RANGE, "-o", "clean.csv", cwd=project)
+    assert clean.returncode == 0, clean.stderr
+
+    shop_spec.write_text(good.replace(f"sandbox-{SHOP}", "not-a-sandbox-token"))
+    failed = invoke("data", "orders", "--all-apps", *RANGE, "-o", "out.csv", cwd=project)
+    assert failed.returncode == 1
+    assert not (project / "out.csv").exists()  # never a short file under the final name
+    assert _apps((project / "out.csv.partial").read_text()) == {"tea"}
+    assert "kept out.csv.partial: 370 rows from 1 of 3 mini-programs" in failed.stderr
+
+    shop_spec.write_text(good)
+    resumed = invoke("data", "orders", "--all-apps", *RANGE, "-o", "out.csv", cwd=project)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (project / "out.csv").read_text() == (project / "clean.csv").read_text()
+
 
 # ---------------------------------------------------------------- other "no service" answers
 
