@@ -7,14 +7,13 @@ success with null data, see openapi-facts.md) comes from a canned HTTP server.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.canned import canned_server
 from tests.support.cli import invoke
 from tests.support.projects import spec_document, write_config
 
@@ -58,29 +57,8 @@ def test_a_managed_service_not_created_yet_says_to_apply(
 
 @pytest.fixture
 def canned() -> Iterator[tuple[str, dict[str, Any]]]:
-    """An HTTP server answering GET paths with JSON set in the yielded dict."""
-    answers: dict[str, Any] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = json.dumps(answers.get(self.path.split("?")[0], {"errno": 404})).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", answers
-    finally:
-        server.shutdown()
-        server.server_close()
+    with canned_server() as served:
+        yield served
 
 
 @pytest.mark.parametrize(
