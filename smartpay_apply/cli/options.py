@@ -121,8 +121,10 @@ def attach(command: click.Command) -> click.Command:
     name completion; done once per command object."""
     if getattr(command, "_smartpay_globals", False):
         return command
-    names = {param.name for param in command.params}
-    command.params.extend(o for o in global_options() if o.name not in names)
+    taken = {flag for param in command.params for flag in param.opts}
+    command.params.extend(  # a command's own option with the same flag wins
+        option for option in global_options() if not taken & set(option.opts)
+    )
     for param in command.params:
         _complete_apps(param)
     command._smartpay_globals = True  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """The state commands as a user runs them: `state show`, `state history`, `lock list`, `unlock`.
 
-The commands are the same code over either backend, and each run is a subprocess (slow), so
-they run against SQLite here, plus one pass over every command against PostgreSQL.
+The commands are the same code over either backend, so they run against SQLite here, plus one
+pass over every command against PostgreSQL. They run in-process (tests/support/cli.py): no
+signal, terminal or second process matters to them.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(run_cli, project: Path, location: str):
+def cli(project: Path, location: str):
     env = {"SMARTPAY_STATE": location, "SMARTPAY_STATE_KEY": KEY}
-    return lambda *args: run_cli(*args, cwd=project, env=env)
+    return lambda *args: invoke(*args, cwd=project, env=env)  # in-process: no signal or tty here
 
 
 @pytest.fixture
@@ -198,20 +199,20 @@ def test_a_store_from_a_newer_version_is_refused_by_the_commands(cli, store, loc
     assert "Traceback" not in result.stderr
 
 
-def test_a_corrupt_sqlite_store_is_a_clear_error(run_cli, project):
+def test_a_corrupt_sqlite_store_is_a_clear_error(project):
     (project / ".smartpay").mkdir()
     (project / ".smartpay" / "state.db").write_bytes(os.urandom(8192))
-    result = run_cli("lock", "list", cwd=project)
+    result = invoke("lock", "list", cwd=project)
     assert result.returncode == 1
     assert str(project / ".smartpay" / "state.db") in result.stderr and "corrupt" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_an_unreachable_postgresql_store_is_a_clear_error(run_cli, project):
+def test_an_unreachable_postgresql_store_is_a_clear_error(project):
     from tests.conftest import free_port
 
     url = f"postgresql://smartpay:hunter2-pw@127.0.0.1:{free_port()}/state"
-    result = run_cli("state", "history", cwd=project, env={"SMARTPAY_STATE": url})
+    result = invoke("state", "history", cwd=project, env={"SMARTPAY_STATE": url})
     assert result.returncode == 1
     assert "cannot reach the state store postgresql://smartpay:****@127.0.0.1" in result.stderr
     assert "hunter2-pw" not in result.stderr + result.stdout
@@ -248,7 +249,7 @@ def test_auth_status_without_a_store_creates_nothing(project):
     assert sorted(project.rglob("*")) == before
 
 
-def test_a_store_is_created_owner_only_by_the_first_command_that_writes(run_cli, project):
+def test_a_store_is_created_owner_only_by_the_first_command_that_writes(project):
     assert (
         invoke("state", "show", cwd=project).stdout == "The state store has nothing recorded yet.\n"
     )
@@ -281,7 +282,7 @@ def test_a_postgresql_psycopg_url_is_postgresql_not_a_file(project):
 
 
 @pytest.mark.postgres
-def test_every_command_against_postgresql(run_cli, project, postgres_database, monkeypatch):
+def test_every_command_against_postgresql(project, postgres_database, monkeypatch):
     url = new_postgres_schema(postgres_database)
     monkeypatch.setenv("SMARTPAY_STATE_KEY", KEY)
     with open_store(url, base_dir=project) as store:
@@ -307,19 +308,19 @@ def test_every_command_against_postgresql(run_cli, project, postgres_database, m
         store.acquire_lock(555, LockOwner(host="runner-7", pid=4242, run_id=run_id), ttl=600)
         store.put_secret("app/555/refresh_token", SECRET)
     env = {"SMARTPAY_STATE": url, "SMARTPAY_STATE_KEY": KEY}
-    show = run_cli("state", "show", "demo-shop", cwd=project, env=env)
+    show = invoke("state", "show", "demo-shop", cwd=project, env=env)
     assert show.returncode == 0, show.stderr
     assert "eeeeeeeeeeee" in show.stdout and "approved" in show.stdout and SECRET not in show.stdout
-    history = run_cli("state", "history", "555", cwd=project, env=env)
+    history = invoke("state", "history", "555", cwd=project, env=env)
     assert f"{run_id}  succeeded" in history.stdout
-    [info] = json.loads(run_cli("lock", "list", "--json", cwd=project, env=env).stdout)
+    [info] = json.loads(invoke("lock", "list", "--json", cwd=project, env=env).stdout)
     assert (info["app_id"], info["app"], info["pid"], info["expired"]) == (
         555,
         "demo-shop",
         4242,
         False,
     )
-    unlocked = run_cli("unlock", "demo-shop", cwd=project, env=env)
+    unlocked = invoke("unlock", "demo-shop", cwd=project, env=env)
     assert unlocked.returncode == 0 and "Unlocked demo-shop (555)" in unlocked.stdout
     with open_store(url, base_dir=project) as store:
         assert store.list_locks() == []
