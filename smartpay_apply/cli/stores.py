@@ -1,8 +1,8 @@
 """The state store as the store commands (state, lock, unlock, events, auth) open it.
 
-Read-only commands use `reading_store`: when no store was ever created they get None and answer
-as for an empty store, creating nothing (no file, no directory, no schema). Commands that change
-the store use `writing_store`. Both resolve APP arguments through cli/selection.py with the
+`reading_store` gives the store if one was ever created, else None: read-only commands then
+answer as for an empty store, and `unlock` / `state forget` have nothing to remove — none of them
+creates a file, a directory or a schema. APP arguments resolve through cli/selection.py with the
 specs and what the store recorded.
 """
 
@@ -40,19 +40,6 @@ def existing_store(config: ProjectConfig) -> Iterator[StateStore | None]:
     finally:
         if store is not None:
             store.close()
-
-
-@contextmanager
-def writing_store(obj: CliContext) -> Iterator[tuple[ProjectConfig, StateStore]]:
-    """The project config and its store, created if needed (closed afterwards)."""
-    from smartpay_apply.runtime import open_state
-
-    config = obj.project()
-    store = open_state(config)
-    try:
-        yield config, store
-    finally:
-        store.close()
 
 
 def valid_specs(config: ProjectConfig) -> list[AppSpec]:
