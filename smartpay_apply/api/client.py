@@ -10,8 +10,10 @@ masked line per attempt. `OpenApi.app(token)` binds one mini-program (`AppApi`).
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
+import socket
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -106,6 +108,27 @@ def certainly_not_sent(exc: Exception) -> bool:
 
         return isinstance(cause, aiohttp.ClientConnectorError)
     return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def describe_transport_error(exc: Exception, url: str) -> str:
+    """A network failure in words a user acts on, naming the URL (without its query).
+
+    httpx-aiohttp reports a refused connection as `ConnectTimeout: Cannot connect to host …`,
+    which sends people looking for a slow network; the OS error underneath says what happened.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or (
+            isinstance(current, OSError) and current.errno == errno.ECONNREFUSED
+        ):
+            return f"connection refused by {url}"
+        if isinstance(current, socket.gaierror):
+            return f"cannot resolve the host of {url} ({current.strerror or current})"
+        current = getattr(current, "os_error", None) or current.__cause__ or current.__context__
+    text = mask_query(str(exc)) or "no answer"
+    return f"{type(exc).__name__}: {text} ({url})"
 
 
 def _as_int(value: object) -> int | None:
@@ -409,10 +432,9 @@ class OpenApi:
             await request.aread()  # a byte body: every transport sends it the same way
         return await self._http.send(request)
 
-    @staticmethod
-    def _transport_failure(endpoint: Endpoint, exc: Exception) -> _Retryable:
-        text = mask_query(str(exc)) or "no answer"
-        error = TransportError(endpoint.name, None, f"{type(exc).__name__}: {text}")
+    def _transport_failure(self, endpoint: Endpoint, exc: Exception) -> _Retryable:
+        url = self._lane_base + endpoint.path  # never the query: it holds the token
+        error = TransportError(endpoint.name, None, describe_transport_error(exc, url))
         return _Retryable(error, maybe_sent=not certainly_not_sent(exc))
 
     @staticmethod

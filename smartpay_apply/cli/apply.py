@@ -184,7 +184,7 @@ def _request(
     auto_approve: bool,
 ) -> Request:
     """The specs to apply: the selected ones, or those of the saved plan."""
-    from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.cli.selection import select_specs as select_apps
     from smartpay_apply.engine.preflight import Request
     from smartpay_apply.spec.loader import load_specs
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
+from smartpay_apply.cli.listing import dump, format_option, table
+from smartpay_apply.cli.stores import existing_store, reading_store
 from smartpay_apply.errors import SmartpayError, UsageError
+from smartpay_apply.timeutil import text_time
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import OpenApi
@@ -43,7 +45,7 @@ def add(cli: CliContext, app: str, code: str) -> None:
         raise UsageError("--authorization-code is empty")
     config = cli.project()
     specs = _specs(config)
-    name, app_id = _resolve(app, specs)
+    name, app_id = _resolve(app, config, specs, new_ok=True)
 
     async def run() -> Any:
         async with _session(config) as (api, store):
@@ -57,23 +59,20 @@ def add(cli: CliContext, app: str, code: str) -> None:
 
 
 @auth.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option()
 @pass_cli
 def status(cli: CliContext, fmt: str) -> None:
     """Which mini-programs have working credentials, and until when (never the tokens).
 
-    Exits 1 if any mini-program of the specs has no working credentials.
+    Exits 1 if any mini-program of the specs has no working credentials. Reads only: with no
+    state store yet it answers as for an empty one and creates nothing.
     """
     from smartpay_apply.credentials import source_kind, vault
     from smartpay_apply.credentials.status import app_status, platform_status
-    from smartpay_apply.runtime import open_state
 
-    config = cli.project()
-    specs = _specs(config)
-    with open_state(config) as store:
-        ids = sorted(set(specs) | set(vault.stored_app_ids(store)))
+    with reading_store(cli) as (config, store):
+        specs = _specs(config)
+        stored = set(vault.stored_app_ids(store)) if store else set()
         rows = [
             app_status(
                 store,
@@ -81,12 +80,12 @@ def status(cli: CliContext, fmt: str) -> None:
                 app_id,
                 source_kind(specs[app_id], config) if app_id in specs else "tp",
             )
-            for app_id in ids
+            for app_id in sorted(set(specs) | stored)
         ]
         platform = platform_status(store)
     if fmt == "json":
         document = {"tp": platform.to_json(), "apps": [row.to_json() for row in rows]}
-        click.echo(json.dumps(document, indent=2))
+        click.echo(dump(document))
     else:
         click.echo(_status_text(rows, platform))
     if any(not row.working for row in rows if row.app_id in specs):
@@ -99,15 +98,16 @@ def status(cli: CliContext, fmt: str) -> None:
 def refresh(cli: CliContext, app: str | None) -> None:
     """Refresh APP's access token now (all TP mini-programs without APP); rotates the refresh token."""
     from smartpay_apply.credentials import source_kind, vault
-    from smartpay_apply.runtime import open_state
 
     config = cli.project()
     specs = _specs(config)
     if app is not None:
-        targets = [_resolve(app, specs)]
+        name, app_id = _resolve(app, config, specs)
+        _refuse_non_tp(config, specs.get(app_id), name)
+        targets = [(name, app_id)]
     else:
-        with open_state(config) as store:
-            stored = set(vault.stored_app_ids(store))
+        with existing_store(config) as store:
+            stored = set(vault.stored_app_ids(store)) if store else set()
         tp_specs = {app_id for app_id, spec in specs.items() if source_kind(spec, config) == "tp"}
         targets = [(specs[i].app if i in specs else str(i), i) for i in sorted(tp_specs | stored)]
         if not targets:
@@ -170,17 +170,49 @@ def _specs(config: ProjectConfig) -> dict[int, AppSpec]:
     return {spec.app_id: spec for spec in report.specs}
 
 
-def _resolve(app: str, specs: dict[int, AppSpec]) -> tuple[str, int]:
-    if app.isdigit():
-        app_id = int(app)
-        return (specs[app_id].app if app_id in specs else app), app_id
-    for app_id, spec in specs.items():
-        if spec.app == app:
-            return spec.app, app_id
-    known = ", ".join(sorted(spec.app for spec in specs.values())) or "none found"
-    raise UsageError(
-        f"no mini-program named {app!r} in the specs (known: {known}); or give its app_id"
-    )
+def _resolve(
+    app: str, config: ProjectConfig, specs: dict[int, AppSpec], *, new_ok: bool = False
+) -> tuple[str, int]:
+    """APP by the one rule (cli/selection.py) among the specs and the store's mini-programs.
+
+    `new_ok` (auth add): an app_id nobody knows yet is accepted too — a mini-program may
+    authorize the TP before its spec is written.
+    """
+    from smartpay_apply.cli.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
+
+    with existing_store(config) as store:
+        recorded = store.recorded_apps() if store is not None else {}
+    known = merged_apps(specs.values(), recorded)
+    try:
+        target = resolve(app, known, option="APP", where=SPECS_AND_STORE)
+    except UsageError:
+        text = app.strip()
+        if not (new_ok and text.isascii() and text.isdigit()):
+            raise
+        target = KnownApp(int(text))
+    return target.name or str(target.app_id), target.app_id
+
+
+def _refuse_non_tp(config: ProjectConfig, spec: AppSpec | None, name: str) -> None:
+    """`auth refresh APP` only makes sense for TP credentials: say what the others do instead."""
+    from smartpay_apply.credentials import source_kind
+
+    kind = source_kind(spec, config) if spec is not None else "tp"
+    if kind == "access_token":
+        raise UsageError(
+            f"{name} uses a static credentials.access_token: there is nothing to refresh; put a "
+            "new token in the spec (or the variable it reads) when it expires, or switch to "
+            "`token_command` or `tp` (docs/credentials.md)"
+        )
+    if kind == "token_command":
+        raise UsageError(
+            f"{name} gets its token from credentials.token_command, which runs whenever a "
+            "fresh token is needed: there is nothing stored to refresh"
+        )
+    if kind is None:
+        raise UsageError(
+            f"{name} has no credentials configured (credentials: in its spec or smartpay.yaml)"
+        )
 
 
 def _tp_source(
@@ -202,11 +234,7 @@ def _tp_source(
 
 
 def _until(moment: float | None) -> str:
-    from datetime import UTC, datetime
-
-    if moment is None:
-        return "unknown"
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
+    return text_time(moment, missing="unknown")
 
 
 def _status_text(rows: list[Any], platform: Any) -> str:
@@ -215,15 +243,15 @@ def _status_text(rows: list[Any], platform: Any) -> str:
         + ("received" if platform.ticket else "not received yet (run `events serve`)")
         + "; TP token "
         + (
-            f"valid until {platform.tp_token_expires_at}"
-            if platform.tp_token_expires_at
+            f"valid until {text_time(platform.expires_at)}"
+            if platform.expires_at
             else "not obtained yet"
         ),
     ]
     if not rows:
         lines.append("No mini-programs.")
         return "\n".join(lines)
-    headers = ["app", "app_id", "source", "state", "refresh token", "access token until"]
+    headers = ["app", "app_id", "source", "state", "refresh_token", "access_token_expires_at"]
     cells = [
         [
             row.app or "-",
@@ -231,13 +259,13 @@ def _status_text(rows: list[Any], platform: Any) -> str:
             row.source or "-",
             row.state,
             "stored" if row.refresh_token else "-",
-            row.access_token_expires_at or "-",
+            text_time(row.expires_at),
         ]
         for row in rows
     ]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    lines.extend(
-        "  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip() for c in cells
-    )
+    lines.append(table(headers, cells))
+    if any(row.state == "authorized" for row in rows):
+        lines.append(
+            "authorized: Baidu pushed an authorization code; it is exchanged for tokens on first use."
+        )
     return "\n".join(lines)

@@ -1,10 +1,12 @@
-"""What every command gets from the global options (`-C`, `--config`, `-v`, `--debug`)."""
+"""What every command gets from the global options (`-C`, `--config`, `-v`, `--debug`, `--color`)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -19,6 +21,7 @@ class CliContext:
     config_file: Path | None = None
     verbose: int = 0
     debug: bool = False
+    color: str = "auto"  # auto | always | never
     _config: ProjectConfig | None = field(default=None, repr=False)
 
     def project(self) -> ProjectConfig:
@@ -31,3 +34,19 @@ class CliContext:
 
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+
+def use_color(stream: IO[str] | None = None) -> bool:
+    """Whether to colour text written to `stream` (stdout by default).
+
+    `--color always|never` decides; `auto` (the default) colours a terminal unless NO_COLOR is
+    set to anything non-empty (https://no-color.org). An explicit `--color always` wins over
+    NO_COLOR, as no-color.org allows for a user's explicit choice.
+    """
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_object(CliContext) if ctx is not None else None
+    choice = obj.color if obj is not None else "auto"
+    if choice != "auto":
+        return choice == "always"
+    target = stream if stream is not None else sys.stdout
+    return not os.environ.get("NO_COLOR") and target.isatty()

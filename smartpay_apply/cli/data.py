@@ -8,7 +8,6 @@ APP (a spec's app name or app_id) or `--all-apps`, `--format csv|jsonl|table`, `
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -17,10 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from smartpay_apply.cli.context import CliContext, pass_cli
+from smartpay_apply.cli.context import CliContext, pass_cli, use_color
 from smartpay_apply.data.kinds import COLUMNS, ORDER_STATUSES, Query
 from smartpay_apply.data.writers import FORMATS
-from smartpay_apply.errors import UsageError
+from smartpay_apply.errors import SmartpayError, UsageError
 
 if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
@@ -39,8 +38,10 @@ def data() -> None:
     Money is exact, with its unit in the column name (_fen for orders, _yuan for finance);
     times are ISO 8601 in Asia/Shanghai (+08:00). Dates are Beijing days, both ends included.
     With -o FILE the export is written to FILE.partial and renamed when complete; running the
-    same command again after an interruption resumes it. Exit codes: 0 done, 1 error
-    (a page that kept failing is named; no FILE is written).
+    same command again after an interruption resumes it. With --all-apps a mini-program
+    without a payment service is skipped (named on stderr) and one that fails does not stop the
+    others. Exit codes: 0 done (also when the reader of a pipe left early, `| head`); 1 error
+    (a page that kept failing is named; no FILE is written, FILE.partial is kept to resume).
     """
 
 
@@ -209,38 +210,84 @@ def _run(
     concurrency: int | None,
 ) -> None:
     """Pick the mini-programs, then export; summary and notices go to stderr."""
-    if query.start and query.end and query.end < query.start:
-        raise UsageError(f"--to {query.end} is before --from {query.start}")
+    check_dates(what, query)
     config = cli.project()
     specs = _select(config, app, all_apps)
-    try:
-        result = asyncio.run(
-            _export(
-                config,
-                specs,
-                what,
-                query,
-                fmt=fmt,
-                output=output,
-                page_size=page_size,
-                concurrency=concurrency or config.concurrency,
-                with_app=all_apps,
-            )
+    result = asyncio.run(  # a closed stdout (`| head`) ends it quietly (cli/main.py)
+        _export(
+            config,
+            specs,
+            what,
+            query,
+            fmt=fmt,
+            output=output,
+            page_size=page_size,
+            concurrency=concurrency or config.concurrency,
+            with_app=all_apps,
         )
-    except BrokenPipeError:  # `data orders ... | head`: the reader left; stop quietly
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise click.exceptions.Exit(1) from None
+    )
+    _report(what, specs, query, output, result)
+
+
+def _report(
+    what: str, specs: list[AppSpec], query: Query, output: Path | None, result: ExportResult
+) -> None:
+    """Skipped and failed mini-programs, payouts not found, and the file written (stderr)."""
+    for name, reason in result.skipped.items():
+        click.echo(f"Skipped {name}: {reason}", err=True)
     if what == "payout":
         for spec in specs:
-            if result.rows.get(spec.app) == 0:
+            if result.rows.get(spec.app) == 0 and spec.app not in result.failed:
                 click.echo(f"No payout with task_id {query.task_id} for {spec.app}", err=True)
+    exported = len(specs) - len(result.skipped) - len(result.failed)
+    of_apps = (
+        f" from {exported} of {len(specs)} mini-programs" if result.skipped or result.failed else ""
+    )
+    if result.failed:
+        where = f"kept {output}.partial: " if output is not None else ""
+        click.echo(
+            f"{where}{result.total_rows} rows{of_apps}"
+            + ("; run the same command again to finish it" if output is not None else ""),
+            err=True,
+        )
+        raise SmartpayError(
+            f"{what}: {len(result.failed)} mini-program(s) failed:\n"
+            + "\n".join(f"  {name}: {message}" for name, message in result.failed.items())
+        )
     if output is not None:
         click.echo(
-            f"Wrote {output}: {result.total_rows} rows"
+            f"Wrote {output}: {result.total_rows} rows{of_apps}"
             + (" (resumed)" if result.resumed_from else ""),
             err=True,
         )
+
+
+#: orderlist takes 10-digit unix timestamps: 00:00 Beijing time of 2001-09-10 is the first
+#: day start with 10 digits (1000051200); 2001-09-09 starts at 999964800.
+ORDERS_EARLIEST = date(2001, 9, 10)
+
+
+def check_dates(what: str, query: Query) -> None:
+    """Refuse date ranges the API cannot answer, before any call, with the rule broken.
+
+    Both ends are Beijing days: --from <= --to, neither after today (Beijing time), and for
+    orders not before 2001-09-10 (orderlist takes 10-digit timestamps). The API documents no
+    longest range; a long one is just many pages.
+    """
+    from smartpay_apply.timeutil import SHANGHAI, now
+
+    today = now().astimezone(SHANGHAI).date()
+    named = [("--from", query.start), ("--to", query.end), ("--day", query.day)]
+    for option, day in named:
+        if day is not None and day > today:
+            raise UsageError(f"{option} {day} is after today ({today}, Beijing time)")
+        if what == "orders" and day is not None and day < ORDERS_EARLIEST:
+            raise UsageError(
+                f"{option} {day}: orders can be exported from {ORDERS_EARLIEST} on "
+                "(orderlist takes 10-digit unix timestamps)"
+            )
+    if query.start and query.end and query.end < query.start:
+        raise UsageError(f"--to {query.end} is before --from {query.start}")
 
 
 def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppSpec]:
@@ -251,16 +298,15 @@ def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppS
         raise UsageError(f"give APP ({app}) or --all-apps, not both")
     if not all_apps and not app:
         raise UsageError("name a mini-program (APP: its app name or app_id) or use --all-apps")
+    from smartpay_apply.cli.selection import select_spec
+
     specs = load_specs(config)
     if all_apps:
         if not specs:
             raise UsageError(f"--all-apps: no specs found (specs: {', '.join(config.specs)})")
         return specs
-    for spec in specs:
-        if app in (spec.app, str(spec.app_id)):
-            return [spec]
-    known = ", ".join(spec.app for spec in specs) or "none"
-    raise UsageError(f"no mini-program {app!r} in the specs (known: {known})")
+    assert app is not None
+    return [select_spec(specs, app)]
 
 
 async def _export(
@@ -309,7 +355,7 @@ async def _export(
             )
             for spec in specs
         ]
-        job = ExportJob(what, sources, page_size, concurrency, with_app)
+        job = ExportJob(what, sources, page_size, concurrency, with_app, keep_going=with_app)
         writer = make_writer(fmt, names, widths)
         if not sys.stderr.isatty():
             return await run_export(job, sink, writer, progress=NoProgress(), notify=_notice)
@@ -341,7 +387,7 @@ class _TtyProgress:
             MofNCompleteColumn(),
             TextColumn("pages · {task.fields[rows]} rows"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=Console(stderr=True, no_color=not use_color(sys.stderr)),
             transient=True,
         )
         self.task: Any = None

@@ -2,18 +2,19 @@
 
 A lock whose owner died expires by itself after its ttl; `unlock` is for when waiting is not
 an option. It removes the lock whoever holds it, so it says whose lock it removed — and warns
-when that process is still alive on this host.
+when that process is still alive on this host. Unlocking what is not locked is not an error
+(exit 0, like `rm -f`: a cleanup step may run it unconditionally), but it says so.
 """
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
-from smartpay_apply.cli.state import iso, known_names, label, project_store, resolve_app, when
+from smartpay_apply.cli.listing import dump, format_option, table, wants_json
+from smartpay_apply.cli.stores import known_apps, names_of, reading_store, resolve_app
 from smartpay_apply.state.locks import LockInfo, owner_alive
+from smartpay_apply.timeutil import json_time, text_time
 
 
 @click.group("lock")
@@ -30,43 +31,49 @@ def _state(info: LockInfo) -> str:
 
 
 @lock.command("list", short_help="Every lock with its owner and expiry.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@format_option(json_alias=True)
 @pass_cli
-def list_locks(obj: CliContext, as_json: bool) -> None:
-    """Every lock: mini-program, owner host:pid, run id, since when, until when."""
-    with project_store(obj) as (config, store):
-        locks = store.list_locks()
-        names = known_names(config, store) if locks else {}
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "lock": info.name,
-                        "app_id": info.app_id,
-                        "app": names.get(info.app_id) if info.app_id is not None else None,
-                        "host": info.host,
-                        "pid": info.pid,
-                        "run_id": info.run_id,
-                        "acquired_at": iso(info.acquired_at),
-                        "expires_at": iso(info.expires_at),
-                        "expired": info.expired,
-                    }
-                    for info in locks
-                ],
-                indent=2,
-            )
-        )
+def list_locks(obj: CliContext, fmt: str, as_json: bool) -> None:
+    """Every lock: mini-program, owner host and pid, run id, since when, until when, state."""
+    with reading_store(obj) as (config, store):
+        locks = store.list_locks() if store else []
+        names = names_of(known_apps(config, store)) if locks else {}
+    rows = [
+        {
+            "lock": info.name,
+            "app_id": info.app_id,
+            "app": names.get(info.app_id) if info.app_id is not None else None,
+            "host": info.host,
+            "pid": info.pid,
+            "run_id": info.run_id,
+            "acquired_at": json_time(info.acquired_at),
+            "expires_at": json_time(info.expires_at),
+            "expired": info.expired,
+            "state": _state(info),
+        }
+        for info in locks
+    ]
+    if wants_json(fmt, as_json):
+        click.echo(dump(rows))
         return
     if not locks:
         click.echo("No locks.")
         return
-    for info in locks:
-        what = label(info.app_id, names) if info.app_id is not None else info.name
-        click.echo(
-            f"{what}  {info.host}:{info.pid}  run {info.run_id}  since {when(info.acquired_at)}  "
-            f"until {when(info.expires_at)}  {_state(info)}"
-        )
+    headers = ["lock", "app", "host", "pid", "run_id", "acquired_at", "expires_at", "state"]
+    cells = [
+        [
+            info.name,
+            (names.get(info.app_id) if info.app_id is not None else None) or "-",
+            info.host,
+            str(info.pid),
+            info.run_id,
+            text_time(info.acquired_at),
+            text_time(info.expires_at),
+            _state(info),
+        ]
+        for info in locks
+    ]
+    click.echo(table(headers, cells))
 
 
 @click.command("unlock")
@@ -76,17 +83,25 @@ def unlock(obj: CliContext, app: str) -> None:
     """Remove the lock of APP (app name or app_id) whoever holds it, for a run that died.
 
     A lock name such as `credentials/123` (shown by `lock list`) removes that lock instead.
+    Exit 0 also when it was not locked (it says so).
     """
-    with project_store(obj) as (config, store):
-        names = known_names(config, store)
-        key: int | str = app.strip() if "/" in app else resolve_app(app, names)
-        what = label(key, names) if isinstance(key, int) else key
-        held = next((info for info in store.list_locks() if info.name == str(key)), None)
-        removed = store.force_unlock(key)
+    with reading_store(obj) as (config, store):  # no store yet: nothing is locked
+        if "/" in app:
+            key: int | str = app.strip()
+            what = app.strip()
+        else:
+            target, _ = resolve_app(app, config, store)
+            key, what = target.app_id, target.label
+        held = (
+            next((info for info in store.list_locks() if info.name == str(key)), None)
+            if store
+            else None
+        )
+        removed = store.force_unlock(key) if store and held else False
     if not removed or held is None:
-        click.echo(f"{what} was not locked.")
+        click.echo(f"{what} is not locked: nothing to unlock.")
         return
-    state = "expired" if held.expired else f"valid until {when(held.expires_at)}"
+    state = "expired" if held.expired else f"valid until {text_time(held.expires_at)}"
     click.echo(f"Unlocked {what}: the lock of {held.host}:{held.pid} (run {held.run_id}), {state}.")
     if not held.expired and owner_alive(held.owner):
         click.echo(

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import traceback
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -18,8 +18,8 @@ import click
 from smartpay_apply import __version__
 from smartpay_apply.cli.context import CliContext
 from smartpay_apply.cli.lazy import LazyGroup
+from smartpay_apply.cli.options import attach, global_options
 from smartpay_apply.errors import SmartpayError
-from smartpay_apply.logging_setup import configure_logging
 
 #: Every subcommand, imported only when used. Keep in sync with README's command list.
 COMMANDS: dict[str, str] = {
@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "auth": "smartpay_apply.cli.auth:auth",
     "data": "smartpay_apply.cli.data:data",
     "sandbox": "smartpay_apply.cli.sandbox:sandbox",
+    "completion": "smartpay_apply.cli.completion:completion",
 }
 
 
@@ -50,14 +51,21 @@ class RootGroup(LazyGroup):
             if _module_exists(self.lazy_commands.get(name))
         ]
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return attach(command) if command is not None else None  # global options there too
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SmartpayError as error:
             click.echo(f"Error: {error.user_message()}", err=True)
             ctx.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
-            raise  # BrokenPipeError: stdout's reader left (`| head`); main() ends quietly
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:  # stdout's reader left (`| head`): it has what it wanted
+            _silence_stdout()
+            ctx.exit(0)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
@@ -71,6 +79,13 @@ class RootGroup(LazyGroup):
                     err=True,
                 )
             ctx.exit(1)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null: the interpreter's final flush must not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _module_exists(target: str | None) -> bool:
@@ -92,58 +107,51 @@ def _debug_requested(ctx: click.Context) -> bool:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="smartpay-apply")
-@click.option(
-    "-C",
-    "directory",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Run as if started in DIR (like git -C).",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Project config file (default: smartpay.yaml found from the current directory upward).",
-)
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
 @click.pass_context
-def cli(
-    ctx: click.Context, directory: Path | None, config_file: Path | None, verbose: int, debug: bool
-) -> None:
+def cli(ctx: click.Context) -> None:
     """Plan and apply Baidu smart-program payment services from YAML specs.
 
     \b
     Exit codes: 0 success; 1 error; 2 changes pending (plan --detailed-exitcode)
     or audits still in review (apply); 130 interrupted (Ctrl-C). See the README for details.
+    The global options (-C, --config, -v, --debug, --color) also work after the subcommand.
     """
-    if directory is not None:
-        os.chdir(directory)
-    if config_file is not None:
-        config_file = config_file.resolve()
-    configure_logging(verbose, debug)
-    ctx.obj = CliContext(config_file=config_file, verbose=verbose, debug=debug)
+    ctx.ensure_object(CliContext)
 
 
-def main() -> None:
-    """Console-script entry point.
+# The global options (cli/options.py): declared once, here and on every subcommand.
+cli.params.extend(global_options())
+
+
+def run(args: Sequence[str] | None = None) -> int:
+    """Run the CLI with `args` (default: sys.argv[1:]) and return the exit code.
 
     Usage errors exit 1, not click's 2: exit code 2 means "changes pending" to
     `plan --detailed-exitcode` and "audits still in review" to `apply`, and a pipeline must
-    never mistake a mistyped flag for either.
+    never mistake a mistyped flag for either. A closed stdout (`smartpay-apply … | head`) ends
+    the command quietly with exit 0: the reader has what it wanted.
     """
     try:
-        code = cli.main(prog_name="smartpay-apply", standalone_mode=False)
+        code = cli.main(
+            args=list(args) if args is not None else None,
+            prog_name="smartpay-apply",
+            standalone_mode=False,
+        )
     except click.ClickException as error:
         error.show()
         code = 1
     except click.Abort:
         click.echo("Aborted!", err=True)
         code = 1
-    except BrokenPipeError:  # `smartpay-apply plan | head`
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        code = 1
-    sys.exit(code if isinstance(code, int) else 0)
+    except BrokenPipeError:  # while click itself wrote (help, usage)
+        _silence_stdout()
+        code = 0
+    return code if isinstance(code, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run())
 
 
 logging.getLogger("smartpay_apply").addHandler(logging.NullHandler())

@@ -18,6 +18,7 @@ from smartpay_apply.cli.context import CliContext, pass_cli
 
 if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.errors import SmartpayError
     from smartpay_apply.spec.models import AppSpec
 
 OUTPUT_FIELDS = ("pm_app_id", "pm_app_key", "deal_id", "platform_public_key")
@@ -39,11 +40,11 @@ def output(cli: CliContext, app: str, fmt: str) -> None:
 
     APP is a mini-program's name or app_id. Exit 1 if it has no payment service yet.
     """
-    from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.cli.selection import select_spec
     from smartpay_apply.spec.loader import load_specs
 
     config = cli.project()
-    (spec,) = select_apps(load_specs(config), [app], option="APP")
+    spec = select_spec(load_specs(config), app)
     values = asyncio.run(fetch_outputs(config, spec))
     if fmt == "json":
         click.echo(
@@ -61,23 +62,41 @@ def output(cli: CliContext, app: str, fmt: str) -> None:
 
 
 async def fetch_outputs(config: ProjectConfig, spec: AppSpec) -> dict[str, Any]:
-    """getbindservice's outputs for `spec` (pm_app_key revealed: the caller decides to show it)."""
+    """getbindservice's outputs for `spec` (pm_app_key revealed: the caller decides to show it).
+
+    No payment service — any answer the client reads as "none" (errno 60002, 60008 or 60013, or
+    a success without any output: AppApi.get_bind_service) — is a SmartpayError saying what it
+    would take to get one.
+    """
     from pydantic import SecretStr
 
     from smartpay_apply.credentials import token_source_for
-    from smartpay_apply.errors import SmartpayError
     from smartpay_apply.runtime import open_api, open_state
 
     with open_state(config) as store:
         async with open_api(config) as api:
             bound = await api.app(token_source_for(spec, config, store, api)).get_bind_service()
     if bound is None:
-        raise SmartpayError(
-            f"{spec.app}: no payment service is bound yet; "
-            "run `smartpay-apply apply` and wait for its audit"
-        )
+        raise _no_service(spec, "Baidu reports none")
     values: dict[str, Any] = {}
     for name in OUTPUT_FIELDS:
         value = getattr(bound, name, None)
         values[name] = value.get_secret_value() if isinstance(value, SecretStr) else value
     return values
+
+
+def _no_service(spec: AppSpec, evidence: str) -> SmartpayError:
+    """What to do about a missing payment service, which depends on whether the spec manages one."""
+    from smartpay_apply.errors import SmartpayError
+
+    if spec.payment_service is None:
+        where = spec.source.document.path if spec.source is not None else "its spec"
+        return SmartpayError(
+            f"{spec.app}: no payment service is bound ({evidence}), and the spec does not manage "
+            f"one: add a payment_service section to {where}, run `smartpay-apply apply`, and "
+            "wait for Baidu's audit (it needs an approved account and developer config first)"
+        )
+    return SmartpayError(
+        f"{spec.app}: no payment service is bound yet ({evidence}); "
+        "run `smartpay-apply apply` and wait for its audit"
+    )

@@ -8,8 +8,6 @@ the others are printed); 2 with --detailed-exitcode when any step or marker is p
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,7 +68,7 @@ def plan(
     be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
     step or marker is pending. Errors win over 2.
     """
-    from smartpay_apply.engine.planner import select_apps
+    from smartpay_apply.cli.selection import select_specs as select_apps
     from smartpay_apply.spec.loader import load_specs
 
     config = cli.project()
@@ -114,8 +112,10 @@ def render(result: Plan, fmt: str) -> str:
 
 
 def use_color() -> bool:
-    """https://no-color.org: any non-empty NO_COLOR turns colour off; so does a pipe or file."""
-    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    """`--color`, else https://no-color.org: NO_COLOR or a pipe or file turns colour off."""
+    from smartpay_apply.cli.context import use_color as chosen
+
+    return chosen()
 
 
 def save(result: Plan, out: Path) -> None:

@@ -1,160 +1,74 @@
-"""`smartpay-apply state show [APP]` and `state history [APP]`: what the state store knows.
+"""`smartpay-apply state show|history|forget`: what the state store knows, and state surgery.
 
-Read-only, and never a secret: sections appear as fingerprint prefixes, credentials not at all.
-APP is a mini-program's `app` name or its app_id; names come from the specs and from what the
-store recorded with submissions and runs. The helpers here (opening the store, resolving APP,
-formatting times) are shared with cli/lock.py.
+`show` and `history` only read, and never show a secret: sections appear as fingerprint
+prefixes, credentials not at all; with no store yet they answer as for an empty one and create
+nothing. `forget` (Terraform's `state rm`) drops what the store recorded about a mini-program so
+the next apply submits again; it never calls Baidu. APP is an app name or app_id
+(cli/selection.py), of the specs or of what the store recorded.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+import getpass
+import os
+import socket
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
+from smartpay_apply.cli.listing import dump, format_option, wants_json
+from smartpay_apply.cli.stores import label, names_of, reading_store, resolve_app
 from smartpay_apply.errors import UsageError
+from smartpay_apply.timeutil import json_time, text_time
 
 if TYPE_CHECKING:
+    from smartpay_apply.cli.selection import KnownApp
     from smartpay_apply.config import ProjectConfig
-    from smartpay_apply.state.base import StateStore
+    from smartpay_apply.state.base import RunRecord, StateStore, Submission
 
 FINGERPRINT_PREFIX = 12
-
-
-# ---------------------------------------------------------------- shared with cli/lock.py
-
-
-@contextmanager
-def project_store(obj: CliContext) -> Iterator[tuple[ProjectConfig, StateStore]]:
-    """The project config and its state store (closed afterwards)."""
-    from smartpay_apply.runtime import open_state
-
-    config = obj.project()
-    store = open_state(config)
-    try:
-        yield config, store
-    finally:
-        store.close()
-
-
-def known_names(config: ProjectConfig, store: StateStore) -> dict[int, str]:
-    """app_id -> app name, from what the store recorded, then the specs (which win)."""
-    names: dict[int, str] = {}
-    for run in store.list_runs(limit=200):
-        for step in run.steps:
-            names.setdefault(step.app_id, step.app)
-    for submission in store.list_submissions():
-        if submission.app:
-            names[submission.app_id] = submission.app
-    names.update(_spec_names(config))
-    return names
-
-
-def _spec_names(config: ProjectConfig) -> dict[int, str]:
-    """Names from the valid specs; broken specs are validate's business, not a reason to fail here."""
-    from smartpay_apply.errors import SmartpayError
-
-    try:
-        from smartpay_apply.spec.loader import load_report
-
-        return {spec.app_id: spec.app for spec in load_report(config).specs}
-    except SmartpayError:
-        return {}
-
-
-def resolve_app(app: str, names: dict[int, str]) -> int:
-    """APP (an app_id, or an app name known to the specs or the store) -> app_id."""
-    text = app.strip()
-    if text.isdigit():
-        return int(text)
-    matches = [app_id for app_id, name in names.items() if name == text]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise UsageError(
-            f"{text!r} names several mini-programs ({', '.join(map(str, sorted(matches)))}): give the app_id"
-        )
-    known = ", ".join(sorted(set(names.values()))) or "none"
-    raise UsageError(
-        f"unknown mini-program {text!r}: not an app_id, nor an app in the specs or the state store (known: {known})"
-    )
-
-
-def label(app_id: int, names: dict[int, str]) -> str:
-    """`shop (123)`, or just `123` when the name is unknown."""
-    name = names.get(app_id)
-    return f"{name} ({app_id})" if name else str(app_id)
-
-
-def when(moment: datetime | None, zone: Any = None) -> str:
-    """A time for humans: seconds precision, with its zone (UTC unless given)."""
-    if moment is None:
-        return "-"
-    from datetime import UTC
-
-    shown = moment.astimezone(zone or UTC)
-    suffix = "UTC" if zone is None else shown.strftime("%z")[:3] + ":" + shown.strftime("%z")[3:]
-    return f"{shown:%Y-%m-%d %H:%M:%S} {suffix}"
-
-
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-# ---------------------------------------------------------------- commands
+SECTIONS = ("account", "developer_config", "payment_service")
 
 
 @click.group("state")
 def state() -> None:
-    """Show what the state store knows (submissions, audit events, run history)."""
+    """Show what the state store knows (submissions, audit events, run history); forget it."""
+
+
+# ---------------------------------------------------------------- show
 
 
 @state.command("show", short_help="What the store knows per mini-program (no secrets).")
 @click.argument("app", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@format_option(json_alias=True)
 @pass_cli
-def show(obj: CliContext, app: str | None, as_json: bool) -> None:
+def show(obj: CliContext, app: str | None, fmt: str, as_json: bool) -> None:
     """Per mini-program: last submissions (fingerprint prefix, time, outcome, reason) and events.
 
     APP is an app name or app_id; without it, every mini-program the store knows.
     """
-    with project_store(obj) as (config, store):
-        names = known_names(config, store)
-        app_id = None if app is None else resolve_app(app, names)
-        submissions = store.list_submissions(app_id)
-        events = store.list_events(app_id)
+    with reading_store(obj) as (config, store):
+        names, app_id = _names_and_app(config, store, app)
+        submissions = store.list_submissions(app_id) if store else []
+        events = store.list_events(app_id) if store else []
     apps = sorted(
         {s.app_id for s in submissions}
         | {e.app_id for e in events}
         | ({app_id} if app_id is not None else set())
     )
-    if as_json:
+    if wants_json(fmt, as_json):
         document = [
             {
                 "app_id": each,
                 "app": names.get(each),
-                "submissions": [
-                    {
-                        "section": s.section,
-                        "fingerprint": s.fingerprint[:FINGERPRINT_PREFIX],
-                        "submitted_at": iso(s.submitted_at),
-                        "outcome": s.outcome,
-                        "reason": s.reason,
-                        "outcome_at": iso(s.outcome_at),
-                    }
-                    for s in submissions
-                    if s.app_id == each
-                ],
-                "events": [e.to_json() for e in events if e.app_id == each],
+                "submissions": [_submission_json(s) for s in submissions if s.app_id == each],
+                "events": [_event_json(e) for e in events if e.app_id == each],
             }
             for each in apps
         ]
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(dump(document))
         return
     if not apps:
         click.echo("The state store has nothing recorded yet.")
@@ -166,17 +80,53 @@ def show(obj: CliContext, app: str | None, as_json: bool) -> None:
         mine = [s for s in submissions if s.app_id == each]
         click.echo("  submissions:" if mine else "  submissions: none")
         for s in mine:
-            outcome = s.outcome if s.outcome_at is None else f"{s.outcome} at {when(s.outcome_at)}"
+            outcome = (
+                s.outcome if s.outcome_at is None else f"{s.outcome} at {text_time(s.outcome_at)}"
+            )
             reason = f" — {s.reason}" if s.reason else ""
             click.echo(
                 f"    {s.section:<17} {s.fingerprint[:FINGERPRINT_PREFIX]}  "
-                f"submitted {when(s.submitted_at)}  {outcome}{reason}"
+                f"submitted {text_time(s.submitted_at)}  {outcome}{reason}"
             )
         theirs = [e for e in events if e.app_id == each]
         click.echo("  events:" if theirs else "  events: none")
         for e in theirs:
             reason = f" — {e.reason}" if e.reason else ""
-            click.echo(f"    {when(e.event_time, e.event_time.tzinfo)}  {e.event}{reason}")
+            click.echo(f"    {text_time(e.event_time)}  {e.event}{reason}")
+
+
+def _names_and_app(
+    config: ProjectConfig, store: StateStore | None, app: str | None
+) -> tuple[dict[int, str], int | None]:
+    """The known names, and the app_id APP names (None without APP)."""
+    from smartpay_apply.cli.stores import known_apps
+
+    if app is None:
+        return names_of(known_apps(config, store)), None
+    chosen, known = resolve_app(app, config, store)
+    return names_of(known), chosen.app_id
+
+
+def _submission_json(s: Submission) -> dict[str, Any]:
+    return {
+        "section": s.section,
+        "fingerprint": s.fingerprint[:FINGERPRINT_PREFIX],
+        "submitted_at": json_time(s.submitted_at),
+        "outcome": s.outcome,
+        "reason": s.reason,
+        "outcome_at": json_time(s.outcome_at),
+    }
+
+
+def _event_json(event: Any) -> dict[str, Any]:
+    return {
+        **event.to_json(),
+        "event_time": json_time(event.event_time),
+        "received_at": json_time(event.received_at),
+    }
+
+
+# ---------------------------------------------------------------- history
 
 
 @state.command("history", short_help="The run history, newest first.")
@@ -184,19 +134,18 @@ def show(obj: CliContext, app: str | None, as_json: bool) -> None:
 @click.option(
     "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@format_option(json_alias=True)
 @pass_cli
-def history(obj: CliContext, app: str | None, limit: int, as_json: bool) -> None:
+def history(obj: CliContext, app: str | None, limit: int, fmt: str, as_json: bool) -> None:
     """The run history, newest first: who ran what, when, with which plan, and each step.
 
     With APP, only the runs that touched that mini-program (and only its steps).
     """
-    with project_store(obj) as (config, store):
-        names = known_names(config, store)
-        app_id = None if app is None else resolve_app(app, names)
-        runs = store.list_runs(app_id, limit=limit)
-    if as_json:
-        click.echo(json.dumps([_run_json(run) for run in runs], ensure_ascii=False, indent=2))
+    with reading_store(obj) as (config, store):
+        names, app_id = _names_and_app(config, store, app)
+        runs = store.list_runs(app_id, limit=limit) if store else []
+    if wants_json(fmt, as_json):
+        click.echo(dump([_run_json(run) for run in runs]))
         return
     if not runs:
         click.echo(
@@ -208,7 +157,8 @@ def history(obj: CliContext, app: str | None, limit: int, as_json: bool) -> None
     for run in runs:
         plan = f"  plan {run.plan_checksum[:19]}" if run.plan_checksum else ""
         click.echo(
-            f"{run.run_id}  {run.status:<9} {when(run.started_at)}  {run.user}@{run.host}  {run.command}{plan}"
+            f"{run.run_id}  {run.status:<9} {text_time(run.started_at)}  "
+            f"{run.user}@{run.host}  {run.command}{plan}"
         )
         for step in run.steps:
             detail = f" ({step.detail})" if step.detail else ""
@@ -217,15 +167,15 @@ def history(obj: CliContext, app: str | None, limit: int, as_json: bool) -> None
             )
 
 
-def _run_json(run: Any) -> dict[str, Any]:
+def _run_json(run: RunRecord) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
         "command": run.command,
         "user": run.user,
         "host": run.host,
         "plan_checksum": run.plan_checksum,
-        "started_at": iso(run.started_at),
-        "finished_at": iso(run.finished_at),
+        "started_at": json_time(run.started_at),
+        "finished_at": json_time(run.finished_at),
         "status": run.status,
         "steps": [
             {
@@ -235,8 +185,149 @@ def _run_json(run: Any) -> dict[str, Any]:
                 "section": s.section,
                 "result": s.result,
                 "detail": s.detail,
-                "at": iso(s.at),
+                "at": json_time(s.at),
             }
             for s in run.steps
         ],
     }
+
+
+# ---------------------------------------------------------------- forget
+
+
+@state.command("forget", short_help="Drop what the store recorded about a mini-program.")
+@click.argument("app")
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Choice(SECTIONS),
+    help="Only this section (repeatable); default: all three.",
+)
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_cli
+def forget(obj: CliContext, app: str, sections: tuple[str, ...], yes: bool) -> None:
+    """Forget what the state store recorded about APP, like `terraform state rm`.
+
+    \b
+    Removes the recorded submissions (fingerprint and audit outcome) of the sections, so the
+    next plan no longer claims they were sent and apply submits them again; for the account
+    (and so for the whole mini-program) also the remembered upload URLs of the id-card images
+    its spec names, which are uploaded again. Audit events, the run history and credentials
+    stay. Baidu is never called. Use it when the store and Baidu disagree — e.g. after
+    `sandbox reset`, or when Baidu says there is no payment account while the store says the
+    developer config was submitted.
+
+    \b
+    Asks for confirmation on a terminal; elsewhere it needs --yes. Recorded in the run history
+    (`state history`) as `state forget`, with who ran it and what was forgotten. Takes the
+    mini-program's lock, so it never runs under an apply. Exit 0 also when nothing was recorded.
+    """
+    from smartpay_apply.state.locks import LockOwner
+
+    chosen_sections = [s for s in SECTIONS if s in sections] if sections else list(SECTIONS)
+    with reading_store(obj) as (config, store):  # an existing store, opened for writing too
+        target, _ = resolve_app(app, config, store)
+        if store is None:
+            click.echo(f"Nothing recorded for {target.label}: there is no state store yet.")
+            return
+        recorded = [
+            s for s in store.list_submissions(target.app_id) if s.section in chosen_sections
+        ]
+        digests = _image_digests(config, target) if "account" in chosen_sections else []
+        known_images = [d for d in digests if store.has_image(d)]
+        if not recorded and not known_images:
+            what = "any section" if not sections else ", ".join(chosen_sections)
+            click.echo(f"Nothing recorded for {target.label} ({what}): nothing to forget.")
+            return
+        _describe(target, recorded, known_images)
+        _confirm(yes, target)
+        owner = LockOwner(host=socket.gethostname(), pid=os.getpid(), run_id="state-forget")
+        with store.lock(target.app_id, owner, ttl=60, wait=0):
+            forgotten = store.forget(
+                target.app_id,
+                chosen_sections,
+                app=target.name,
+                image_digests=known_images,
+                command=_command_line(target, sections),
+                user=_user(),
+                host=socket.gethostname(),
+            )
+    if forgotten.run_id is None:  # another process removed it meanwhile
+        click.echo(f"Nothing recorded for {target.label} any more: nothing to forget.")
+        return
+    parts = [s.section for s in forgotten.submissions]
+    if forgotten.images:
+        parts.append(f"{forgotten.images} image URL(s)")
+    click.echo(
+        f"Forgot {', '.join(parts)} of {target.label} (run {forgotten.run_id}); "
+        "the next plan shows what apply will submit again."
+    )
+
+
+def _image_digests(config: ProjectConfig, target: KnownApp) -> list[str]:
+    """SHA-256s of the id-card image files the spec of `target` names (unreadable ones skipped)."""
+    import hashlib
+
+    from smartpay_apply.cli.stores import valid_specs
+
+    spec = next((s for s in valid_specs(config) if s.app_id == target.app_id), None)
+    if spec is None or spec.account is None:
+        return []
+    from smartpay_apply.engine.images import IMAGE_FIELDS, read_image
+    from smartpay_apply.errors import SmartpayError
+
+    digests = []
+    for file_field, _ in IMAGE_FIELDS:
+        path = getattr(spec.account, file_field, None)
+        if path is None:
+            continue
+        try:
+            digests.append(hashlib.sha256(read_image(spec, file_field, path)).hexdigest())
+        except SmartpayError:
+            continue
+    return digests
+
+
+def _describe(target: KnownApp, recorded: list[Submission], images: list[str]) -> None:
+    click.echo(f"The state store records for {target.label}:", err=True)
+    for s in recorded:
+        click.echo(
+            f"  {s.section:<17} submitted {text_time(s.submitted_at)}, {s.outcome}", err=True
+        )
+    if images:
+        click.echo(f"  {len(images)} uploaded id-card image URL(s)", err=True)
+    click.echo(
+        "Forgetting them changes nothing at Baidu; the next apply submits these sections again.",
+        err=True,
+    )
+
+
+def _confirm(yes: bool, target: KnownApp) -> None:
+    """Terraform's rule: only `yes` goes on; no terminal and no --yes is a refusal."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "state forget changes the state store: confirm on a terminal, or pass --yes"
+        )
+    answer = click.prompt(
+        "Do you want to forget them? Only 'yes' will be accepted.",
+        default="",
+        show_default=False,
+        err=True,
+    )
+    if answer.strip() != "yes":
+        raise UsageError(f"state forget of {target.label} cancelled: nothing was changed")
+
+
+def _command_line(target: KnownApp, sections: tuple[str, ...]) -> str:
+    flags = "".join(f" --section {s}" for s in sections)
+    return f"state forget {target.name or target.app_id}{flags}"
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "unknown"

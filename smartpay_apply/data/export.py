@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from smartpay_apply.data.errors import PageFailedError
 from smartpay_apply.data.output import Cursor, Output
 from smartpay_apply.data.pages import FetchPage, PageResult, walk_pages
 from smartpay_apply.data.writers import Writer
+from smartpay_apply.errors import SmartpayError
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class ExportJob:
     page_size: int
     concurrency: int = 8
     with_app: bool = False
+    #: --all-apps: a mini-program without a payment service is skipped, and one that fails does
+    #: not stop the others (ExportResult says which); otherwise the first failure stops it all.
+    keep_going: bool = False
 
 
 class Progress(Protocol):
@@ -57,14 +62,32 @@ class NoProgress:
 
 @dataclass
 class ExportResult:
-    """Rows written per mini-program in this run (a resumed run counts only its own rows)."""
+    """Rows written per mini-program in this run (a resumed run counts only its own rows), and
+    with `keep_going` the mini-programs skipped (no payment service) or failed, with why."""
 
     rows: dict[str, int] = field(default_factory=dict)
     resumed_from: Cursor | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+
+#: errnos meaning "this mini-program has no payment service (or no payment account)": the data
+#: endpoints answer 60008; a stricter Baidu may answer 60002 or 60013.
+NO_SERVICE_ERRNOS = frozenset({60002, 60008, 60013})
+
+
+def no_service_reason(error: BaseException) -> str | None:
+    """Why a page failure means "no payment service here", or None if it is a real failure."""
+    from smartpay_apply.api.errors import BusinessError
+
+    cause = error.cause if isinstance(error, PageFailedError) else error
+    if isinstance(cause, BusinessError) and cause.errno in NO_SERVICE_ERRNOS:
+        return f"no payment service (errno {cause.errno} {cause.msg})".replace(" )", ")")
+    return None
 
 
 class _Restart(Exception):
@@ -94,7 +117,10 @@ async def run_export(
                 output.restart(header)
                 cursor = None
                 result = ExportResult()
-        output.finish()
+        if result.failed:
+            output.abort()  # keeps what was written (FILE.partial), resumable from the failure
+        else:
+            output.finish()
         return result
     except BaseException:
         output.abort()
@@ -125,14 +151,42 @@ async def _export_from(
             what=_label(job, source),
         )
         async with contextlib.aclosing(pages):
-            async for page in pages:
+            while True:
+                try:
+                    page = await anext(pages)
+                except StopAsyncIteration:
+                    break
+                except SmartpayError as error:  # the pages of this mini-program, not the output
+                    if not job.keep_going:
+                        raise
+                    _set_aside(source.name, error, start, output, result)
+                    break
                 if page.number == start:
                     if resuming is not None and page.total_count != resuming.total_count:
                         raise _Restart
+                    if job.keep_going and page.absent and start == 1:
+                        result.skipped[source.name] = "no payment service (an empty answer)"
+                        result.rows.pop(source.name, None)
+                        break
                     progress.app_started(source.name, page.pages(job.page_size), start - 1)
                 _commit(job, output, writer, index, source, page)
                 result.rows[source.name] += len(page.items)
                 progress.page_written(len(page.items))
+
+
+def _set_aside(
+    name: str, error: SmartpayError, start: int, output: Output, result: ExportResult
+) -> None:
+    """--all-apps: a mini-program without a payment service is skipped; any other failure is
+    recorded and the export goes on with the next one, the output's resume point held here."""
+    reason = no_service_reason(error)
+    if reason is not None and start == 1 and not result.rows.get(name):
+        result.skipped[name] = reason
+        result.rows.pop(name, None)
+        return
+    if not result.failed:
+        output.hold()
+    result.failed[name] = error.user_message()
 
 
 def _commit(

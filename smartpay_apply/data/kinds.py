@@ -128,7 +128,7 @@ def page_from_wire(what: str, number: int, data: Any, *, task_id: int | None = N
     """An answer's `data` -> PageResult; a shape or value that is wrong is a ResponseError."""
     kind = KINDS[what]
     if data is None:
-        data = {}
+        return PageResult(number, [], None, None, absent=True)
     if not isinstance(data, Mapping):
         raise ResponseError(
             kind.endpoint.name, None, "unexpected answer shape (data is not an object)"

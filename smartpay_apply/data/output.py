@@ -60,6 +60,11 @@ class Output(Protocol):
         """The export is complete: make the output final."""
         ...
 
+    def hold(self) -> None:
+        """Keep the resume point where it is: later pages are still written, but a re-run
+        resumes from here (an --all-apps export goes on past a mini-program that failed)."""
+        ...
+
     def abort(self) -> None:
         """The export stopped: close, keeping whatever lets a re-run resume."""
         ...
@@ -81,6 +86,9 @@ class StreamOutput:
 
     def restart(self, header: str) -> None:  # pragma: no cover - a stream cannot rewind
         raise ExportError("cannot restart an export written to a stream")
+
+    def hold(self) -> None:
+        return None  # nothing to resume
 
     def finish(self) -> None:
         self.stream.flush()
@@ -110,6 +118,7 @@ class PartialFileOutput:
         self._cursor: Cursor | None = None
         self._saved_at = 0.0
         self._dirty = False
+        self._held = False
 
     # -- the Output protocol
 
@@ -139,12 +148,20 @@ class PartialFileOutput:
             file.flush()
         except OSError as error:
             raise ExportError(f"cannot write {self.partial}: {error}") from error
+        if self._held:  # written, but a re-run cuts it off and redoes it (see `hold`)
+            return
         self._bytes += len(data)
         self._cursor, self._dirty = cursor, True
         if time.monotonic() - self._saved_at >= STATE_INTERVAL:
             self._save_state()
 
+    def hold(self) -> None:
+        self._held = True
+        if self._dirty:
+            self._save_state()
+
     def restart(self, header: str) -> None:
+        self._held = False
         if self._file is not None:
             self._file.close()
             self._file = None

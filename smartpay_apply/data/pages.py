@@ -29,6 +29,9 @@ class PageResult:
     items: Sequence[Any]
     total_count: int | None = None
     total_pages: int | None = None
+    #: The answer carried no data at all (`"data": null`): what a mini-program without a
+    #: payment service may get, rather than an error (--all-apps then names it as skipped).
+    absent: bool = False
 
     def pages(self, page_size: int) -> int | None:
         """How many pages there are: the larger of total_page and ceil(total_count / page_size).

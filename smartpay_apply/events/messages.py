@@ -134,7 +134,8 @@ def is_auth_push(data: dict[str, Any]) -> bool:
         or _pick(data, "MsgType", "InfoType", "msgType") == "ticket"
     ):
         return True
-    return _pick(data, "event") in AUTH_EVENTS
+    event = _pick(data, "event")
+    return isinstance(event, str) and event in AUTH_EVENTS  # a list or object is no event name
 
 
 def parse_auth_push(data: dict[str, Any]) -> TicketMessage | AuthorizationMessage:

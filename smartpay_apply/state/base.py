@@ -14,7 +14,7 @@ encrypted (see crypto.py).
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -121,6 +121,15 @@ class RunRecord:
     steps: tuple[RunStep, ...] = ()
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What `StateStore.forget` removed, and the run that records it (None if nothing was)."""
+
+    run_id: str | None
+    submissions: tuple[Submission, ...] = ()
+    images: int = 0
+
+
 class StateStore(abc.ABC):
     """The store plan, apply, the event receiver and credentials share (SQLite or PostgreSQL)."""
 
@@ -183,6 +192,36 @@ class StateStore(abc.ABC):
     def list_submissions(self, app_id: int | None = None) -> list[Submission]:
         """Every recorded submission (of one mini-program), by app_id then section."""
 
+    @abc.abstractmethod
+    def recorded_apps(self) -> dict[int, str | None]:
+        """Every mini-program the store holds anything about, app_id -> the app name it recorded.
+
+        From submissions, run steps, events, locks and stored credentials; the name is the one
+        of the last submission, else of the latest run step, else None (events, locks and
+        credentials carry no name). For resolving APP arguments (cli/selection.py).
+        """
+
+    @abc.abstractmethod
+    def forget(
+        self,
+        app_id: int,
+        sections: Sequence[str],
+        *,
+        app: str | None,
+        image_digests: Sequence[str] = (),
+        command: str,
+        user: str,
+        host: str,
+    ) -> Forgotten:
+        """`state forget` (Terraform's `state rm`): drop what was recorded, touch nothing at Baidu.
+
+        Removes the submissions (fingerprint and outcome) of `sections` for `app_id`, and the
+        uploaded-image URLs with the given SHA-256s. In the same transaction, when anything was
+        removed, records a finished run (`command`, `user`, `host`) with one step per removed
+        record, so the run history says who forgot what. Audit events, the run history and
+        credentials stay: they are history, not a claim about what Baidu holds.
+        """
+
     # -- audit events ------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -206,6 +245,10 @@ class StateStore(abc.ABC):
     @abc.abstractmethod
     def get_image_url(self, sha256: str) -> str | None:
         """The upload service's URL for an image with this SHA-256, if one was recorded."""
+
+    @abc.abstractmethod
+    def has_image(self, sha256: str) -> bool:
+        """Whether an upload URL is recorded for this SHA-256 (readable without the key)."""
 
     @abc.abstractmethod
     def record_image(self, sha256: str, url: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,9 @@ from smartpay_apply.state.backend import Backend, Tx
 from smartpay_apply.state.base import (
     EVENT_OUTCOMES,
     OUTCOMES,
+    SECTIONS,
     AuditEvent,
+    Forgotten,
     RunRecord,
     RunStep,
     StateStore,
@@ -30,7 +33,7 @@ from smartpay_apply.state.base import (
 from smartpay_apply.state.crypto import KEY_ENV, SecretBox, key_from_environment
 from smartpay_apply.state.locks import LockInfo, LockKey, LockOwner, lock_name
 from smartpay_apply.state.schema import CREATE_META, LATEST, META_TABLE, MIGRATIONS
-from smartpay_apply.timeutil import SHANGHAI
+from smartpay_apply.timeutil import SHANGHAI, text_time
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +233,95 @@ class SqlStore(StateStore):
             rows = tx.execute(sql + " ORDER BY app_id, section", params).all()
         return [self._submission(row) for row in rows]
 
+    def recorded_apps(self) -> dict[int, str | None]:
+        with self._db.transaction(write=False) as tx:
+            submitted = tx.execute(
+                "SELECT app_id, app FROM smartpay_submissions ORDER BY app_id, submitted_us"
+            ).all()
+            stepped = tx.execute(
+                "SELECT app_id, app FROM smartpay_steps GROUP BY app_id, app ORDER BY MAX(at_us)"
+            ).all()
+            events = tx.execute("SELECT DISTINCT app_id FROM smartpay_events").all()
+            locks = tx.execute("SELECT name FROM smartpay_locks").all()
+            secrets = tx.execute("SELECT name FROM smartpay_secrets").all()
+        apps: dict[int, str | None] = {}
+        for (app_id,) in events:
+            apps[int(app_id)] = None
+        for (name,) in locks:
+            if str(name).isdigit():
+                apps[int(name)] = None
+        for (name,) in secrets:  # credentials are stored as app/<app_id>/...
+            head = str(name).split("/")
+            if len(head) > 2 and head[0] == "app" and head[1].isdigit():
+                apps[int(head[1])] = None
+        for rows in (stepped, submitted):  # later rows win: a submission's name over a step's
+            for app_id, app in rows:
+                if app:
+                    apps[int(app_id)] = str(app)
+                else:
+                    apps.setdefault(int(app_id), None)
+        return apps
+
+    def forget(
+        self,
+        app_id: int,
+        sections: Sequence[str],
+        *,
+        app: str | None,
+        image_digests: Sequence[str] = (),
+        command: str,
+        user: str,
+        host: str,
+    ) -> Forgotten:
+        unknown = [section for section in sections if section not in SECTIONS]
+        if unknown:
+            raise ValueError(f"unknown section(s) {', '.join(unknown)}")
+        started = datetime.now(UTC)
+        run_id = f"r-{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+        with self._db.transaction(write=True) as tx:
+            removed: list[Submission] = []
+            for section in sections:
+                row = tx.execute(
+                    f"SELECT {self._SUBMISSION_COLUMNS} FROM smartpay_submissions "
+                    f"WHERE app_id = ? AND section = ?{self._db.for_update}",
+                    (app_id, section),
+                ).one()
+                if row is not None:
+                    tx.execute(
+                        "DELETE FROM smartpay_submissions WHERE app_id = ? AND section = ?",
+                        (app_id, section),
+                    )
+                    removed.append(self._submission(row))
+            images = 0
+            for digest in sorted(set(image_digests)):
+                tx.execute("DELETE FROM smartpay_images WHERE sha256 = ?", (digest,))
+                images += max(tx.rowcount, 0)
+            if not removed and not images:
+                return Forgotten(run_id=None)
+            name = app or next((s.app for s in removed if s.app), None) or str(app_id)
+            tx.execute(
+                "INSERT INTO smartpay_runs (run_id, command, run_user, host, plan_checksum, "
+                "started_us, finished_us, status) VALUES (?, ?, ?, ?, NULL, ?, ?, 'succeeded')",
+                (run_id, mask_query(command), user, host, to_us(started), self._now_local()),
+            )
+            steps = [
+                (
+                    submission.section,
+                    f"submission {submission.fingerprint[:12]} of "
+                    f"{text_time(submission.submitted_at)}, {submission.outcome}",
+                )
+                for submission in removed
+            ]
+            if images:
+                steps.append(("account", f"{images} uploaded id-card image URL(s)"))
+            for seq, (section, detail) in enumerate(steps, start=1):
+                tx.execute(
+                    "INSERT INTO smartpay_steps (run_id, seq, app_id, app, action, section, "
+                    "result, detail, at_us) VALUES (?, ?, ?, ?, 'forget', ?, 'forgotten', ?, ?)",
+                    (run_id, seq, app_id, name, section, detail, self._now_local()),
+                )
+        return Forgotten(run_id=run_id, submissions=tuple(removed), images=images)
+
     # -- events --------------------------------------------------------------------------
 
     def record_event(self, event: AuditEvent) -> bool:
@@ -299,6 +391,11 @@ class SqlStore(StateStore):
         except StateError as error:  # a re-upload is cheap; a wrong key must not stop a run
             log.warning("ignoring the stored URL of image %s: %s", sha256[:12], error)
             return None
+
+    def has_image(self, sha256: str) -> bool:
+        with self._db.transaction(write=False) as tx:
+            row = tx.execute("SELECT 1 FROM smartpay_images WHERE sha256 = ?", (sha256,)).one()
+        return row is not None
 
     def record_image(self, sha256: str, url: str) -> None:
         if self._box is None:

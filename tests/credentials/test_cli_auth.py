@@ -11,6 +11,7 @@ import pytest
 from smartpay_apply.credentials import vault
 from smartpay_apply.state import open_store
 from tests.credentials.conftest import CLIENT_ID, STATE_KEY
+from tests.support.cli import invoke
 
 ENV = {"SMARTPAY_STATE_KEY": STATE_KEY}
 
@@ -74,20 +75,25 @@ def test_add_status_refresh(run_cli: Any, project: tuple[Path, Any]) -> None:
     assert status.returncode == 0, status.stdout
     lines = status.stdout.splitlines()
     assert lines[0].startswith("TP: ticket received; TP token valid until ")
+    assert lines[0].endswith(" +08:00")
     assert lines[1].split() == [
         "app",
         "app_id",
         "source",
         "state",
-        "refresh",
-        "token",
-        "access",
-        "token",
-        "until",
+        "refresh_token",
+        "access_token_expires_at",
     ]
     rows = {line.split()[0]: line.split() for line in lines[2:]}
     assert rows["shop"][:5] == ["shop", "3101", "tp", "ok", "stored"]
-    assert rows["static"][:4] == ["static", "3103", "access_token", "static"]
+    assert rows["shop"][-1] == "+08:00"  # Beijing time, like every listing
+    assert rows["static"] == ["static", "3103", "access_token", "static", "-", "-"]
+    [shop] = [
+        r
+        for r in json.loads(cli("auth", "status", "--format", "json").stdout)["apps"]
+        if r["app"] == "shop"
+    ]
+    assert shop["access_token_expires_at"].endswith("+08:00")
 
     sandbox.clear_calls()
     refreshed = cli("auth", "refresh")
@@ -145,7 +151,71 @@ def test_unknown_app_and_unauthorized_refresh(run_cli: Any, project: tuple[Path,
     root, _ = project
     unknown = run_cli("auth", "add", "nope", "--authorization-code", "x", cwd=root, env=ENV)
     assert unknown.returncode == 1
-    assert "no mini-program named 'nope' in the specs (known: cafe, shop, static)" in unknown.stderr
+    assert unknown.stderr == (
+        "Error: APP nope: no such mini-program in the specs or the state store "
+        "(known: cafe, shop, static)\n"
+    )
     refresh = run_cli("auth", "refresh", "shop", cwd=root, env=ENV)
     assert refresh.returncode == 1
     assert "re-authorize the mini-program shop" in refresh.stderr
+
+
+def test_refresh_of_a_static_token_says_there_is_nothing_to_refresh(
+    run_cli: Any, project: tuple[Path, Any]
+) -> None:
+    root, sandbox = project
+    result = run_cli("auth", "refresh", "static", cwd=root, env=ENV)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "Error: static uses a static credentials.access_token: there is nothing to refresh"
+    )
+    assert "ticket" not in result.stderr.lower()
+    assert sandbox.calls(path="/oauth/token") == []
+
+
+def test_refresh_of_a_token_command_says_it_runs_when_needed(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "smartpay.yaml").write_text("endpoint: sandbox\nspecs: ['specs/*.yaml']\n")
+    (tmp_path / "specs" / "cmd.yaml").write_text(
+        "app: cmd\napp_id: 3104\ncredentials:\n  token_command: echo t\n"
+    )
+    result = invoke("auth", "refresh", "3104", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cmd gets its token from credentials.token_command" in result.stderr
+
+
+def test_status_counts_a_pushed_authorization_code(run_cli: Any, project: tuple[Path, Any]) -> None:
+    root, sandbox = project
+    code = sandbox.tp_authorize(3101)
+    with open_store(str(root / "state.db"), base_dir=root) as store:  # as `events serve` stores it
+        vault.write(store, vault.authorization_code_key(3101), vault.Expiring.lasting(code, 600))
+    status = invoke("auth", "status", "--format", "json", cwd=root, env=ENV)
+    rows = {row["app"]: row for row in json.loads(status.stdout)["apps"]}
+    assert (rows["shop"]["state"], rows["shop"]["authorization_code"]) == ("authorized", True)
+    assert rows["cafe"]["state"] == "missing"
+    text = invoke("auth", "status", cwd=root, env=ENV).stdout
+    assert "authorized: Baidu pushed an authorization code" in text
+    assert code not in status.stdout + text
+    # ... and it does work: the first use exchanges the code.
+    refreshed = run_cli("auth", "refresh", "shop", cwd=root, env=ENV)
+    assert refreshed.returncode == 0, refreshed.stderr
+    rows = {
+        row["app"]: row
+        for row in json.loads(
+            invoke("auth", "status", "--format", "json", cwd=root, env=ENV).stdout
+        )["apps"]
+    }
+    assert (rows["shop"]["state"], rows["shop"]["authorization_code"]) == ("ok", False)
+
+
+def test_add_accepts_an_app_id_not_yet_in_the_specs(
+    run_cli: Any, project: tuple[Path, Any]
+) -> None:
+    root, sandbox = project
+    code = sandbox.tp_authorize(3999)
+    added = run_cli("auth", "add", "3999", "--authorization-code", code, cwd=root, env=ENV)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("Stored credentials for 3999 (app_id 3999)")
+    refused = invoke("auth", "refresh", "3998", cwd=root, env=ENV)
+    assert refused.returncode == 1
+    assert "APP 3998: no such mini-program" in refused.stderr

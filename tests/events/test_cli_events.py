@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -159,10 +160,70 @@ def test_serve_stores_pushes_runs_the_hook_and_list_shows_them(run_cli: Any, pro
     text = run_cli("events", "list", cwd=project)
     assert text.returncode == 0
     assert text.stdout.splitlines() == [
-        "event_time (Beijing)  app   app_id  event                            reason",
-        "2026-11-25 09:00:00   shop  101     APP_PAYMENT_CREATE_ACCOUNT_FAIL  证件模糊",
-        "2026-11-25 09:30:00   -     202     APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        "event_time                  app   app_id  event                            reason",
+        "2026-11-25 09:00:00 +08:00  shop  101     APP_PAYMENT_CREATE_ACCOUNT_FAIL  证件模糊",
+        "2026-11-25 09:30:00 +08:00  -     202     APP_PAYMENT_CREATE_ACCOUNT_PASS",
     ]
     unknown = run_cli("events", "list", "--app", "nope", cwd=project)
     assert unknown.returncode == 1
-    assert "no mini-program named 'nope'" in unknown.stderr
+    assert (
+        "--app nope: no such mini-program in the specs or the state store (known: 202, shop)"
+        in unknown.stderr
+    )
+    assert server.returncode == 0  # SIGTERM: a clean shutdown, not death by the signal
+    assert "events: stopped." in stderr
+
+
+def _serve(project: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "SMARTPAY_STATE_KEY": STATE_KEY,
+        "SMARTPAY_EVENTS_TOKEN": TOKEN,
+        "SMARTPAY_EVENTS_AES_KEY": AES_KEY_TEXT,
+        "NO_COLOR": "1",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "smartpay_apply", "events", "serve", "--port", str(port), *extra],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_healthy(server: subprocess.Popen[str], port: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline, "events serve did not come up"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_exits_0_after_a_clean_shutdown(project: Path, sig: signal.Signals) -> None:
+    port = free_port()
+    server = _serve(project, port)
+    try:
+        _wait_healthy(server, port)
+    finally:
+        server.send_signal(sig)
+        _, stderr = server.communicate(timeout=30)
+    assert server.returncode == 0, stderr
+    assert stderr.splitlines()[0].startswith(f"events: listening on http://127.0.0.1:{port} ")
+    assert stderr.splitlines()[-1] == "events: stopped."
+
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_1(project: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        server = _serve(project, port)
+        _, stderr = server.communicate(timeout=60)
+    assert server.returncode == 1
+    assert stderr == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use\n"

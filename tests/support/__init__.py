@@ -5,6 +5,10 @@
 - `specs`: `VALID_SPEC` (YAML text; line numbers matter) and `spec_without_credentials()`.
 - `projects`: `write_config()` (smartpay.yaml at a sandbox) and `spec_document()` (a complete
   spec from tests/engine/factory.py's values).
+- `cli`: `invoke(*args, cwd=, env=, input=)` — the real CLI in-process (click's CliRunner
+  isolation), ~100x cheaper than the `run_cli` subprocess where no signal, tty or pipe matters.
+- `canned`: `canned_server()` — real HTTP answering fixed JSON per path (answers the sandbox
+  never gives: other errnos, bare objects, null data).
 
 Elsewhere: the sandbox fixtures are in tests/fixtures_sandbox.py, the real receiver in
 tests/events/conftest.py, onboarding at a sandbox in tests/sandbox/helpers.py (async, in

@@ -1,0 +1,163 @@
+"""Global options before or after the subcommand, --color, shell completion, a fast --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smartpay_apply import __version__
+from tests.support.cli import invoke
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / "specs").mkdir(parents=True)
+    (root / "smartpay.yaml").write_text(
+        'version: 1\nendpoint: http://127.0.0.1:9\nspecs: ["specs/*.yaml"]\n'
+    )
+    for name, app_id in (("shop", 101), ("cafe", 202)):
+        (root / "specs" / f"{name}.yaml").write_text(
+            f"app: {name}\napp_id: {app_id}\ncredentials:\n  access_token: x\n"
+        )
+    return root
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-C", "{root}", "state", "history"],
+        ["state", "history", "-C", "{root}"],
+        ["state", "-C", "{root}", "history"],
+        ["--config", "{root}/smartpay.yaml", "lock", "list"],
+        ["lock", "list", "--config", "{root}/smartpay.yaml"],
+    ],
+)
+def test_project_options_work_before_and_after_the_subcommand(
+    project: Path, tmp_path: Path, args: list[str]
+) -> None:
+    result = invoke(*[a.format(root=project) for a in args], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout in ("No runs recorded.\n", "No locks.\n")
+
+
+def test_c_is_applied_first_wherever_it_is_given(project: Path, tmp_path: Path) -> None:
+    # --config relative to -C's directory, as `-C DIR --config FILE` always meant.
+    result = invoke("lock", "list", "--config", "smartpay.yaml", "-C", str(project), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_verbosity_adds_up_across_levels(project: Path) -> None:
+    once = invoke("plan", "--app", "shop", "-v", cwd=project)
+    twice = invoke("-v", "plan", "--app", "shop", "-v", cwd=project)
+    assert " DEBUG smartpay_apply" not in once.stderr
+    assert " DEBUG smartpay_apply" in twice.stderr  # -v ... -v is -vv
+
+
+def test_debug_after_the_subcommand(project: Path) -> None:
+    (project / "smartpay.yaml").write_text("version: 1\nendpoint: 3\n")
+    quiet = invoke("plan", cwd=project)
+    loud = invoke("plan", "--debug", cwd=project)
+    assert quiet.returncode == loud.returncode == 1
+    assert quiet.stderr.startswith("Error: ")
+
+
+def test_version_still_works_and_only_before_the_subcommand(project: Path) -> None:
+    assert invoke("--version", cwd=project).stdout == f"smartpay-apply, version {__version__}\n"
+    assert invoke("plan", "--version", cwd=project).returncode == 1
+
+
+def test_color_never_and_always_override_the_terminal_and_no_color(project: Path) -> None:
+    from smartpay_apply.cli import context
+    from smartpay_apply.cli.main import cli
+
+    seen: dict[str, bool] = {}
+
+    for choice in ("always", "never"):
+        ctx = cli.make_context("smartpay-apply", ["--color", choice, "validate"])
+        with ctx:
+            seen[choice] = context.use_color()
+    assert seen == {"always": True, "never": False}
+    with cli.make_context("smartpay-apply", ["validate"]):
+        assert context.use_color() is False  # auto: tests' stdout is not a terminal
+
+
+def test_plan_text_is_coloured_only_when_asked(project: Path) -> None:
+    from tests.support.projects import spec_document
+
+    config = project / "smartpay.yaml"
+    config.write_text(config.read_text().replace("http://127.0.0.1:9", "sandbox"))
+    (project / "specs" / "shop.yaml").write_text(json.dumps(spec_document("shop", 101)))
+    plain = invoke("plan", "--app", "shop", cwd=project)
+    assert plain.returncode == 0, plain.stderr
+    coloured = invoke("plan", "--app", "shop", "--color", "always", cwd=project)
+    assert "\x1b[" not in plain.stdout
+    assert "\x1b[" in coloured.stdout  # NO_COLOR is set by the test helper: --color always wins
+    never = invoke("--color", "never", "plan", "--app", "shop", cwd=project)
+    assert "\x1b[" not in never.stdout
+
+
+def test_a_bad_color_value_is_a_usage_error(project: Path) -> None:
+    result = invoke("plan", "--color", "sometimes", cwd=project)
+    assert result.returncode == 1
+    assert "Invalid value for '--color'" in result.stderr
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_the_script_for_each_shell(project: Path, shell: str) -> None:
+    result = invoke("completion", shell, cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "_SMARTPAY_APPLY_COMPLETE" in result.stdout
+    assert f"{shell}_complete" in result.stdout
+
+
+def _complete(project: Path, words: str) -> list[str]:
+    """What bash completion offers for the command line `words` (the last word incomplete)."""
+    env = {
+        **os.environ,
+        "_SMARTPAY_APPLY_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    process = subprocess.run(
+        [sys.executable, "-m", "smartpay_apply"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return [line.split(",", 1)[1] for line in process.stdout.splitlines()]
+
+
+def test_app_names_and_ids_complete_for_app_arguments_and_options(project: Path) -> None:
+    assert _complete(project, "smartpay-apply state show s") == ["shop"]
+    assert sorted(_complete(project, "smartpay-apply plan --app ")) == ["cafe", "shop"]
+    assert _complete(project, "smartpay-apply output 20") == ["202"]
+    assert "forget" in _complete(project, "smartpay-apply state f")
+
+
+def test_help_imports_no_heavy_module(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from smartpay_apply.cli.main import run\n"
+        "run(['--help'])\n"
+        "heavy = [m for m in ('uvicorn', 'psycopg', 'aiohttp', 'httpx', 'smartpay_apply.sandbox',"
+        " 'smartpay_apply.engine') if m in sys.modules]\n"
+        "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert "HEAVY=\n" in process.stderr, process.stderr
+    assert "completion" in process.stdout and "state" in process.stdout
+
+
+def test_state_forget_is_in_the_help(tmp_path: Path) -> None:
+    listed = invoke("state", "--help", cwd=tmp_path)
+    assert "forget" in listed.stdout
