@@ -184,7 +184,7 @@ def _request(
     auto_approve: bool,
 ) -> Request:
     """The specs to apply: the selected ones, or those of the saved plan."""
-    from smartpay_apply.cli.selection import select_specs as select_apps
+    from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.engine.preflight import Request
     from smartpay_apply.spec.loader import load_specs
 
@@ -192,7 +192,7 @@ def _request(
         managed = load_specs(config)
         chosen = load_specs(config, list(paths)) if paths else managed
         return Request(
-            specs=select_apps(chosen, apps),
+            specs=select_specs(chosen, apps),
             managed=len(managed),
             allow_payout_change=allow,
             force=force,
@@ -204,7 +204,7 @@ def _request(
     saved = load_plan(planfile)
     managed = load_specs(config)
     planned = {app.app_id for app in saved.plan.apps}
-    specs = [spec for spec in select_apps(managed, apps) if spec.app_id in planned]
+    specs = [spec for spec in select_specs(managed, apps) if spec.app_id in planned]
     missing = sorted(
         app.app for app in saved.plan.apps if app.app_id not in {s.app_id for s in managed}
     )
@@ -308,10 +308,10 @@ class CliInteraction:
 
             click.echo(summary_line(plan))
             return
+        from smartpay_apply.cli.context import use_color
         from smartpay_apply.render import render_text
 
-        color = not os.environ.get("NO_COLOR") and sys.stdout.isatty()
-        click.echo(render_text(plan, color=color), nl=False)
+        click.echo(render_text(plan, color=use_color()), nl=False)
 
     def warn(self, message: str) -> None:
         click.echo(message, err=True)

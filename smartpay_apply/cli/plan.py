@@ -68,11 +68,11 @@ def plan(
     be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
     step or marker is pending. Errors win over 2.
     """
-    from smartpay_apply.cli.selection import select_specs as select_apps
+    from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.spec.loader import load_specs
 
     config = cli.project()
-    specs = select_apps(load_specs(config, list(paths) or None), apps)
+    specs = select_specs(load_specs(config, list(paths) or None), apps)
     result = asyncio.run(run_plan(config, specs))
     click.echo(render(result, fmt), nl=False)
     if result.errors:

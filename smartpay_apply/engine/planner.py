@@ -155,33 +155,3 @@ async def build_plan(
 
     runtime = Runtime(config, api, store)
     return await runtime.planner(concurrency=concurrency).plan_all(specs)
-
-
-def select_apps(
-    specs: Sequence[AppSpec], names: Sequence[str], *, option: str = "--app"
-) -> list[AppSpec]:
-    """The specs named by `--app` (name or app_id); all of them when none is named.
-
-    `option` is how the user gave the names, for the error (`--app`, or an argument `APP`).
-    """
-    if not names:
-        return list(specs)
-    wanted = {name.strip() for name in names}
-    by_name = {spec.app for spec in specs}
-    # An app name wins over an app_id: an all-digit name may equal another spec's app_id.
-    chosen = [
-        spec
-        for spec in specs
-        if spec.app in wanted or (str(spec.app_id) in wanted and str(spec.app_id) not in by_name)
-    ]
-    known = by_name | {str(spec.app_id) for spec in specs}
-    unknown = sorted(wanted - known)
-    if unknown:
-        from smartpay_apply.errors import UsageError
-
-        listing = ", ".join(spec.app for spec in specs[:20]) + (", ..." if len(specs) > 20 else "")
-        raise UsageError(
-            f"{option} {', '.join(unknown)}: no such mini-program in the specs "
-            f"(known: {listing or 'none'})"
-        )
-    return chosen
