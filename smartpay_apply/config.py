@@ -217,9 +217,9 @@ class ProjectConfig(_Strict):
     @field_validator("state")
     @classmethod
     def _state(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must be a file path or a postgresql:// URL")
-        return value
+        from smartpay_apply.state.location import check_state_location
+
+        return check_state_location(value)
 
     @field_validator("specs")
     @classmethod
@@ -394,7 +394,12 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
             raise ConfigError(f"SMARTPAY_ENDPOINT: {error}") from None
     state = env.get("SMARTPAY_STATE")
     if state:
-        overrides["state"] = state.strip()
+        from smartpay_apply.state.location import check_state_location
+
+        try:
+            overrides["state"] = check_state_location(state.strip())
+        except ValueError as error:
+            raise ConfigError(f"SMARTPAY_STATE: {error}") from None
     concurrency = env.get("SMARTPAY_CONCURRENCY")
     if concurrency:
         text = concurrency.strip()
