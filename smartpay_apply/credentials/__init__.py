@@ -160,7 +160,15 @@ class LazySecretToken:
         return value
 
     async def refresh(self, rejected: str) -> str:
-        return await StaticToken(rejected).refresh(rejected)
+        from smartpay_apply.api.errors import TokenError
+
+        raise TokenError(
+            "",
+            None,
+            "the third-party platform's token (credentials.tp_access_token in smartpay.yaml) "
+            "was rejected; it cannot be refreshed: supply a current one, or use "
+            "tp_token_command or the tp: flow",
+        )
 
 
 def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | None:

@@ -74,6 +74,28 @@ MIGRATIONS: list[list[str]] = [
             sealed TEXT NOT NULL,
             updated_us BIGINT NOT NULL)""",
     ],
+    # 2: the fleet: what was last observed, consents, suspensions (status page, controller)
+    [
+        """CREATE TABLE IF NOT EXISTS smartpay_observations (
+            app_id BIGINT PRIMARY KEY,
+            app TEXT NOT NULL,
+            observed_us BIGINT NOT NULL,
+            source TEXT NOT NULL,
+            summary TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS smartpay_consents (
+            app_id BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            granted_by TEXT NOT NULL,
+            granted_us BIGINT NOT NULL,
+            PRIMARY KEY (app_id, kind))""",
+        """CREATE TABLE IF NOT EXISTS smartpay_suspensions (
+            app_id BIGINT PRIMARY KEY,
+            app TEXT,
+            suspended_by TEXT NOT NULL,
+            suspended_us BIGINT NOT NULL,
+            reason TEXT)""",
+    ],
 ]
 
 #: The schema version this code writes and understands.
