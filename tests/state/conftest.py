@@ -103,6 +103,9 @@ def dump_all(location: str) -> str:
         "smartpay_steps",
         "smartpay_locks",
         "smartpay_secrets",
+        "smartpay_observations",
+        "smartpay_consents",
+        "smartpay_suspensions",
     ]
     return "\n".join(
         repr(row) for table in tables for row in run_raw(location, f"SELECT * FROM {table}")
