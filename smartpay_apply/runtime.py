@@ -49,8 +49,11 @@ class Runtime:
         source = self.credentials.for_tp(spec)
         return None if source is None else self.api.tp(source)
 
-    def planner(self, *, concurrency: int | None = None) -> Planner:
-        """The planner of this run: the project's decide options, these credentials."""
+    def planner(self, *, concurrency: int | None = None, source: str = "plan") -> Planner:
+        """The planner of this run: the project's decide options, these credentials.
+
+        `source` (plan, apply, controller, status) is kept with each observation it records.
+        """
         from smartpay_apply.config import tp_token_configured
         from smartpay_apply.engine.planner import Planner, decide_options
 
@@ -60,6 +63,7 @@ class Runtime:
             options=decide_options(self.config),
             concurrency=concurrency or self.config.concurrency,
             uploads_possible=lambda spec: tp_token_configured(self.config, spec),
+            source=source,
         )
 
 

@@ -9,6 +9,7 @@ instead of reaching into credentials and config itself (runtime.py wires it).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from smartpay_apply.engine.concurrency import bounded_gather
 from smartpay_apply.engine.decide import DecideOptions, decide
 from smartpay_apply.engine.fingerprints import desired_checksum, desired_fingerprints, secret_digest
 from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
+from smartpay_apply.engine.observation import observation
 from smartpay_apply.engine.observe import (
     ObservedContext,
     Recorded,
@@ -28,6 +30,8 @@ from smartpay_apply.engine.outcomes import record_seen_outcomes
 from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.timeutil import now
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from smartpay_apply.api.app import AppApi
@@ -48,11 +52,14 @@ class Planner:
         options: DecideOptions,
         concurrency: int,
         uploads_possible: Callable[[AppSpec], bool] = lambda spec: True,
+        source: str = "plan",
     ) -> None:
         self.app_api = app_api
         self.store = store
         self.options = options
         self.concurrency = concurrency
+        #: Who is planning (plan, apply, controller, status): recorded with each observation.
+        self.source = source
         #: Whether a TP token source exists for `spec`'s image uploads.
         self.uploads_possible = uploads_possible
 
@@ -61,8 +68,9 @@ class Planner:
         return desired_fingerprints(spec, self.store)
 
     async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
-        """Observe and decide one mini-program now (see `plan_app`)."""
+        """Observe and decide one mini-program now (see `plan_app`); the observation is kept."""
         app_plan, _ = await self.plan_app(spec, recorded=recorded)
+        await asyncio.to_thread(self._keep, [app_plan])
         return app_plan
 
     async def plan_app(
@@ -119,7 +127,21 @@ class Planner:
             app_plan, context = result
             apps.append(app_plan)
             contexts[app_plan.app] = context
+        await asyncio.to_thread(self._keep, apps)
         return Plan(apps=tuple(apps)), contexts
+
+    def _keep(self, apps: Sequence[AppPlan]) -> None:
+        """Record what was seen (engine/observation.py), one transaction for the whole plan.
+
+        Best effort: a store that refuses the write must not fail the plan it describes.
+        """
+        at = now()
+        try:
+            self.store.record_observations(
+                [observation(app, source=self.source, at=at) for app in apps]
+            )
+        except SmartpayError as error:
+            log.warning("could not record what was observed: %s", error.user_message())
 
     def _upload_token_missing(self, spec: AppSpec, app_plan: AppPlan) -> str | None:
         """A note when create_account would upload local images and no TP token is set."""

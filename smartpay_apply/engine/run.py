@@ -102,7 +102,7 @@ async def run_apply(
         result.apps += _lock_failures(request.specs, refused)
         _checkpoint(stop)
         locked = [spec for spec in request.specs if spec.app_id in locks.held]
-        result.plan, _ = await runtime.planner().plan_all(locked)
+        result.plan, _ = await runtime.planner(source="apply").plan_all(locked)
         ui.show_plan(result.plan)
         verdict = _preflight(runtime, request, locked, result, ui)
         _checkpoint(stop)
@@ -132,6 +132,7 @@ async def reconcile(
     run_id: str,
     allow_payout_change: tuple[str, ...] = (),
     managed: int = 1,
+    source: str = "controller",
 ) -> AppResult:
     """Plan and apply one mini-program under its lock, without asking anyone.
 
@@ -145,7 +146,7 @@ async def reconcile(
         if refused:
             (failed,) = _lock_failures([spec], refused)
             return failed
-        plan, _ = await runtime.planner().plan_all([spec])
+        plan, _ = await runtime.planner(source=source).plan_all([spec])
         request = Request(
             specs=[spec],
             managed=managed,
@@ -162,7 +163,7 @@ async def reconcile(
         if not verdict.work:
             (settled,) = verdict.settled
             return settled
-        executor = _executor(runtime, run_id, options, None, lambda: False)
+        executor = _executor(runtime, run_id, options, None, lambda: False, source)
         (result,) = await executor.run(verdict.work)
         return result
     finally:
@@ -237,8 +238,9 @@ def _executor(
     options: ApplyOptions,
     progress: ProgressSink | None,
     stop: Callable[[], bool],
+    source: str = "apply",
 ) -> Executor:
-    planner = runtime.planner()
+    planner = runtime.planner(source=source)
     wiring = Wiring(
         app_api=runtime.app_api,
         tp_api=runtime.tp_api,
