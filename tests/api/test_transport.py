@@ -143,8 +143,9 @@ async def test_connection_refused_on_a_read(no_proxy_env: None) -> None:
 
 
 async def test_dns_failure_is_named(no_proxy_env: None) -> None:
-    """`.invalid` never resolves (RFC 6761)."""
-    async with OpenApi("https://openapi.smartpay-test.invalid", retries=0) as api:
+    """`.invalid` never resolves (RFC 6761). The generous timeout lets a slow resolver answer
+    before the connect bound does (that would be a connect timeout, not this)."""
+    async with OpenApi("https://openapi.smartpay-test.invalid", retries=0, timeout=60) as api:
         with pytest.raises(TransportError) as caught:
             await api.app("secret-tok").get_account_audit_status()
     message = str(caught.value)
