@@ -1,112 +1,38 @@
 """Typed requests and responses of the payment-service openapi, named as the API names them.
 
-Units of money are in the type: `Fen` (orderlist amounts: 分) and `Yuan` (finance amounts and
-the payment-service pledge/limit: 元). Both are `Decimal | None` (Baidu sends "-" or null where
-there is no value) and never pass through float. Times Baidu sends as Beijing wall-clock
-strings are aware `datetime`s in Asia/Shanghai (`BaiduTime`); dumping with `mode="json"`
-gives Baidu's string back. Sensitive values (bank_card, legal_id, id-card URLs, keys, tokens)
-are `SecretStr`, so a repr or a log line never shows them.
+This is the one import for callers (`api.models.X`): the setup endpoints' models live here,
+the paged data answers in `pages.py` and the field types (`Fen`, `Yuan`, `BaiduTime`, ...) and
+bases in `fields.py`, all re-exported. Money is never a float: `Fen` (orderlist, 分) and `Yuan`
+(finance, pledge/limit: 元) are `Decimal | None`. Sensitive values (bank_card, legal_id,
+id-card URLs, keys, tokens) are `SecretStr`, so a repr or a log line never shows them. List
+fields default through `default_factory` (the same per-instance copy pydantic makes of `[]`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from typing import ClassVar
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    SecretStr,
-    field_validator,
+from pydantic import AliasChoices, ConfigDict, Field, SecretStr, field_validator
+
+from smartpay_apply.api.fields import BaiduDate, BaiduTime, Fen, LooseText, Yuan, form_value
+from smartpay_apply.api.fields import RequestModel as _Request
+from smartpay_apply.api.fields import ResponseModel as _Response
+from smartpay_apply.api.pages import (
+    ExpenseItem,
+    ExpensePage,
+    FinanceBalanceDay,
+    FinanceBalancePage,
+    IncomeDetailItem,
+    IncomeDetailPage,
+    Order,
+    OrderPage,
+    OtherDetailItem,
+    OtherDetailPage,
+    PayDetail,
+    PayDetailItem,
 )
-
-from smartpay_apply.money import normalise, parse_amount
-from smartpay_apply.timeutil import format_baidu_time, parse_baidu_time
-
-
-def _amount_text(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
-
-
-def _parse_time(value: object) -> object:
-    if value is None or value == "" or value == "-":
-        return None
-    if isinstance(value, str):
-        return parse_baidu_time(value)
-    return value
-
-
-def _parse_day(value: object) -> object:
-    if value is None or value == "" or value == "-":
-        return None
-    if isinstance(value, str):
-        return date.fromisoformat(value.strip()[:10])
-    return value
-
-
-def _time_text(value: datetime | None) -> str | None:
-    return None if value is None else format_baidu_time(value)
-
-
-#: An amount in fen (分), e.g. orderlist `total_money` "20" = 0.20 yuan.
-Fen = Annotated[
-    Decimal | None, BeforeValidator(parse_amount), PlainSerializer(_amount_text, return_type=Any)
-]
-#: An amount in yuan (元), e.g. financebalance `income` "0.32".
-Yuan = Annotated[
-    Decimal | None, BeforeValidator(parse_amount), PlainSerializer(_amount_text, return_type=Any)
-]
-#: A Baidu "yyyy-MM-dd HH:mm:ss" string (Beijing time) as an aware datetime.
-BaiduTime = Annotated[
-    datetime | None, BeforeValidator(_parse_time), PlainSerializer(_time_text, return_type=Any)
-]
-#: A Baidu "yyyy-MM-dd" string as a date.
-BaiduDate = Annotated[date | None, BeforeValidator(_parse_day)]
-#: A text field Baidu documents as int but sends as a string (or the other way round).
-LooseText = Annotated[str | None, BeforeValidator(lambda v: None if v is None else str(v))]
-
-
-class _Response(BaseModel):
-    """Responses keep fields Baidu adds later (extra="allow") instead of failing on them."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-class _Request(BaseModel):
-    """Requests: the documented fields, plus optional later additions passed through."""
-
-    model_config = ConfigDict(extra="allow")
-
-    def to_form(self) -> dict[str, str]:
-        """The form fields to send: secrets revealed, Decimals as plain strings, bools 0/1."""
-        form: dict[str, str] = {}
-        for name, value in self:  # declared fields, then the extra ones
-            text = form_value(value)
-            if text is not None:
-                form[name] = text
-        return form
-
-
-def form_value(value: object) -> str | None:
-    """One form value as Baidu expects it; None means "leave the field out"."""
-    if value is None:
-        return None
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, Decimal):
-        return format(normalise(value), "f")
-    if isinstance(value, float):
-        raise TypeError("money and numbers are sent from Decimal or int, never float")
-    return str(value)
-
 
 # ---------------------------------------------------------------- dict
 
@@ -121,7 +47,7 @@ class Province(_Response):
         default=None, validation_alias=AliasChoices("provinceId", "province_id")
     )
     provinceName: str = Field(validation_alias=AliasChoices("provinceName", "province_name"))
-    cities: list[City] = []
+    cities: list[City] = Field(default_factory=list)
 
 
 class Bank(_Response):
@@ -132,7 +58,7 @@ class Bank(_Response):
 
 class BankGroup(_Response):
     character: str | None = None
-    banks: list[Bank] = []
+    banks: list[Bank] = Field(default_factory=list)
 
 
 class PaymentDict(_Response):
@@ -306,133 +232,6 @@ class BindService(_Response):
     fail_reason: LooseText = None
 
 
-# ---------------------------------------------------------------- data: orders
-
-
-class Order(_Response):
-    """One orderlist row. total_money, pay_money, segment_refunded_money are in fen."""
-
-    id: LooseText = None
-    deal_id: LooseText = None
-    deal_title: str | None = None
-    order_id: LooseText = None
-    tp_order_id: LooseText = None
-    phone: str | None = None
-    create_time: BaiduTime = None
-    update_time: BaiduTime = None
-    sub_status: LooseText = None
-    total_money: Fen = None
-    pay_money: Fen = None
-    segment_refunded_money: Fen = None
-    channel: str | None = None
-
-
-class _Page(_Response):
-    current_page: int | None = None
-    page_size: int | None = None
-    total_count: int | None = None
-    total_page: int | None = None
-
-
-class OrderPage(_Page):
-    """One orderlist page. `total_money` is in fen ("-" when Baidu gives none)."""
-
-    total_money: Fen = None
-    data: list[Order] = []
-
-
-# ---------------------------------------------------------------- data: finance (yuan)
-
-
-class FinanceBalanceDay(_Response):
-    income: Yuan = None
-    operate_time: BaiduDate = None
-    adjust_amount: Yuan = None
-    others: Yuan = None
-
-
-class FinanceBalancePage(_Page):
-    """financebalance: all amounts in yuan; payment_due is a Beijing time."""
-
-    income: Yuan = None
-    period: int | None = None
-    adjustment: Yuan = None
-    free_balance: Yuan = None
-    payment_due: BaiduTime = None
-    others: Yuan = None
-    data: list[FinanceBalanceDay] = []
-
-
-class IncomeDetailItem(_Response):
-    opt_type: str | None = None
-    money: Yuan = None
-    order_id: LooseText = None
-    operate_time: BaiduTime = None
-    third_order_id: LooseText = None
-
-
-class IncomeDetailPage(_Page):
-    """financebalance/incomedetail (one day): amounts in yuan."""
-
-    income: Yuan = None
-    quantity: int | None = None
-    operate_time: BaiduTime = None
-    income_amount: Yuan = None
-    refund_amount: Yuan = None
-    data: list[IncomeDetailItem] = []
-
-
-class OtherDetailItem(_Response):
-    opt_type: str | None = None
-    order_id: LooseText = None
-    operate_time: BaiduTime = None
-    ref_money: Yuan = None
-    third_order_id: LooseText = None
-
-
-class OtherDetailPage(_Page):
-    """financebalance/otherdetail: amounts in yuan; rule_type is Baidu's JSON text, kept raw."""
-
-    total_amount: Yuan = None
-    order_amount: Yuan = None
-    rule_type: str | None = None
-    settlement_start_time: BaiduTime = None
-    settlement_end_time: BaiduTime = None
-    data: list[OtherDetailItem] = []
-
-
-class ExpenseItem(_Response):
-    money: Yuan = None
-    operate_time: BaiduTime = None
-    start_time: BaiduTime = None
-    type_id: str | None = None
-    end_time: BaiduTime = None
-    pay_status: str | None = None
-    task_id: int | None = None
-
-
-class ExpensePage(_Page):
-    """financeexpense: amounts in yuan."""
-
-    expense_count: int | None = None
-    expense_money: Yuan = None
-    data: list[ExpenseItem] = []
-
-
-class PayDetailItem(_Response):
-    paid_money: Yuan = None
-    paid_account: SecretStr | None = None  # Baidu masks it already; we keep it out of reprs
-    remark: str | None = None
-    receive_user: str | None = None
-    payment_status: str | None = None
-
-
-class PayDetail(_Response):
-    """financeexpense/paydetail: the payouts of one task (amounts in yuan)."""
-
-    data: list[PayDetailItem] = []
-
-
 # ---------------------------------------------------------------- TP credentials
 
 
@@ -451,3 +250,39 @@ class OAuthToken(_Response):
     refresh_token: SecretStr | None = None
     expires_in: int | None = None
     scope: str | None = None
+
+
+__all__ = [
+    "AccountAuditStatus",
+    "AccountCreateRequest",
+    "BaiduDate",
+    "BaiduTime",
+    "Bank",
+    "BankGroup",
+    "BindService",
+    "City",
+    "DeveloperConfigRequest",
+    "ExpenseItem",
+    "ExpensePage",
+    "Fen",
+    "FinanceBalanceDay",
+    "FinanceBalancePage",
+    "IncomeDetailItem",
+    "IncomeDetailPage",
+    "LooseText",
+    "OAuthToken",
+    "Order",
+    "OrderPage",
+    "OtherDetailItem",
+    "OtherDetailPage",
+    "PayDetail",
+    "PayDetailItem",
+    "PaymentDict",
+    "PaymentServiceAuditStatus",
+    "PaymentServiceRequest",
+    "PaymentServiceUpdateRequest",
+    "Province",
+    "TpToken",
+    "Yuan",
+    "form_value",
+]

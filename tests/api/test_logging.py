@@ -76,4 +76,4 @@ async def test_transport_failures_are_logged_masked(
     assert "tok-very-secret" not in str(caught.value)
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "tok-very-secret" not in text
-    assert text.count("-> ConnectError") == 4  # 1 attempt + 3 retries
+    assert text.count("-> not sent: cannot connect") == 4  # 1 attempt + 3 retries
