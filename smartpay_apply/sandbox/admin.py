@@ -26,9 +26,11 @@ from smartpay_apply.sandbox.world import (
     NotPending,
     app_record,
     decide,
+    find_record,
     is_pending,
     resolve_policy,
     service_view,
+    set_account_status,
 )
 
 if TYPE_CHECKING:
@@ -79,8 +81,12 @@ def _app_id(request: Request) -> int:
 # ------------------------------------------------------------------------ settings, tokens
 
 
+#: Names the simulator in the health answer: the CLI's admin commands refuse a URL without it.
+HEALTH_MARK = "smartpay-apply"
+
+
 async def health(sandbox: Sandbox, request: Request) -> Any:
-    return {"ok": True}
+    return {"ok": True, "sandbox": HEALTH_MARK}
 
 
 async def show_config(sandbox: Sandbox, request: Request) -> Any:
@@ -136,10 +142,13 @@ async def list_apps(sandbox: Sandbox, request: Request) -> Any:
 
 
 async def show_app(sandbox: Sandbox, request: Request) -> Any:
+    """Everything the sandbox holds for one app; 404 for an app it has never seen."""
     app_id = _app_id(request)
     with sandbox.world() as state:
-        record = app_record(state, app_id)
-        view = service_view(record)
+        record = find_record(state, app_id)
+        if record is None:
+            raise AdminError(f"no such mini-program in the sandbox: {app_id}", 404)
+        view = service_view(record, sandbox.config)
         return {
             "app_id": app_id,
             "account": record["account"],
@@ -165,12 +174,32 @@ async def set_policy(sandbox: Sandbox, request: Request) -> Any:
         raise AdminError(f"policy must be one of {', '.join(AUDIT_POLICIES)} (or null to clear)")
     with sandbox.world() as state:
         record = app_record(state, app_id)
-        if policy is None:
-            record["policy"].pop(section, None)
+        if section == "*":
+            record["policy"].clear()  # the whole app: per-section overrides go too
         else:
+            record["policy"].pop(section, None)
+        if policy is not None:
             record["policy"][section] = {"policy": policy, "reason": body.get("reason")}
         sandbox.policies_changed()
         return {"app_id": app_id, "policy": record["policy"]}
+
+
+async def account_status(sandbox: Sandbox, request: Request) -> Any:
+    """Set the account's status to any documented value 0-5 (e.g. 1 编辑中, 5 回填过协议 id).
+
+    2 starts an audit as a submission does; any other status ends a pending one unannounced.
+    """
+    app_id = _app_id(request)
+    body = await _json(request)
+    status = body.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 5:
+        raise AdminError("status must be one of 0, 1, 2, 3, 4, 5")
+    message = body.get("verify_message", "")
+    if not isinstance(message, str):
+        raise AdminError("verify_message must be a string")
+    with sandbox.world() as state:
+        set_account_status(state, app_id, status, message, sandbox.clock())
+        return {"app_id": app_id, "account": app_record(state, app_id)["account"]}
 
 
 async def _decide(sandbox: Sandbox, request: Request, approve: bool) -> Any:
@@ -319,6 +348,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("/_sandbox/apps", ("GET",), list_apps),
     AdminRoute("/_sandbox/apps/{app_id}", ("GET",), show_app),
     AdminRoute("/_sandbox/apps/{app_id}/policy", ("PUT", "POST"), set_policy),
+    AdminRoute("/_sandbox/apps/{app_id}/account/status", ("PUT", "POST"), account_status),
     AdminRoute("/_sandbox/apps/{app_id}/{section}/approve", ("POST",), approve),
     AdminRoute("/_sandbox/apps/{app_id}/{section}/reject", ("POST",), reject),
     AdminRoute("/_sandbox/calls", ("GET", "DELETE"), calls),
