@@ -123,3 +123,51 @@ async def onboard(
     assert (await call(http, "POST", "developconfig/submit", app_id, DEVELOPER))["errno"] == 0
     assert (await call(http, "POST", "paymentservice/create", app_id, service))["errno"] == 0
     assert (await call(http, "GET", "paymentservice/auditstatus", app_id))["data"]["status"] == 2
+
+
+# ------------------------------------------------------------------------------------------
+# Arranging a world step by step (for a client with audit_policy="manual": every audit is
+# decided here, through the admin API, so each rule's precondition is exact).
+
+
+async def admin(http: httpx.AsyncClient, method: str, path: str, json: Any = None) -> Any:
+    """One admin call; AssertionError on a refusal."""
+    response = await http.request(method, f"/_sandbox/{path}", json=json)
+    assert response.status_code < 400, response.text
+    return response.json()
+
+
+async def decide(http: httpx.AsyncClient, app_id: int, section: str, outcome: str) -> None:
+    """outcome: approved | rejected | pending (left in review)."""
+    if outcome == "approved":
+        await admin(http, "POST", f"apps/{app_id}/{section}/approve")
+    elif outcome == "rejected":
+        await admin(http, "POST", f"apps/{app_id}/{section}/reject", {"reason": "资料不全"})
+    else:
+        assert outcome == "pending", outcome
+
+
+async def given_account(http: httpx.AsyncClient, app_id: int, outcome: str = "approved") -> None:
+    form = await account_form(http, app_id)
+    assert (await call(http, "POST", "account/create", app_id, form))["errno"] == 0
+    await decide(http, app_id, "account", outcome)
+
+
+async def given_config(http: httpx.AsyncClient, app_id: int, outcome: str = "approved") -> None:
+    assert (await call(http, "POST", "developconfig/submit", app_id, DEVELOPER))["errno"] == 0
+    await decide(http, app_id, "developer_config", outcome)
+
+
+async def given_service(
+    http: httpx.AsyncClient, app_id: int, outcome: str = "approved", **changes: str
+) -> None:
+    body = await call(http, "POST", "paymentservice/create", app_id, {**SERVICE, **changes})
+    assert body["errno"] == 0, body
+    await decide(http, app_id, "payment_service", outcome)
+
+
+async def given_onboarded(http: httpx.AsyncClient, app_id: int) -> None:
+    """An approved account, developer config and payment service."""
+    await given_account(http, app_id)
+    await given_config(http, app_id)
+    await given_service(http, app_id)
