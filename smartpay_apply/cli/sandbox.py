@@ -203,11 +203,8 @@ def _serve(config: Any, host: str, port: int) -> None:
 #
 # They steer a sandbox through its admin API: the one at --url (a `sandbox serve`), the world
 # file at --state, or else the current project's sandbox (its embedded world for
-# `endpoint: sandbox`, or its endpoint URL when that is a served sandbox). A URL is first
-# asked for the sandbox's health route, so nothing is ever sent to Baidu itself.
-
-#: Hosts that are Baidu's, never a sandbox: refused without sending anything.
-PRODUCTION_SUFFIXES = ("baidu.com", "bdstatic.com", "baidubce.com")
+# `endpoint: sandbox`, or its endpoint URL when that is a served sandbox). sandbox/remote.py
+# makes sure nothing is ever sent to Baidu itself, nor to anything that is not a sandbox.
 
 
 def _target_options(func: Any) -> Any:
@@ -233,115 +230,43 @@ def _admin(
 ) -> Any:
     """One admin call to the chosen sandbox; refusals become a clear error (exit 1).
 
-    `create`: a --state file that does not exist yet may be made (reset); otherwise a missing
-    world file is an error, and nothing is created.
+    `create`: a world that does not exist yet may be made (reset, policy); otherwise a missing
+    --state file is an error, and a read of a project's missing world creates nothing.
     """
-    import asyncio
+    from smartpay_apply.sandbox import remote
 
-    url, transport = _target(url, state_file, create)
-
-    async def send() -> Any:
-        import httpx
-
-        async with httpx.AsyncClient(base_url=url, transport=transport, timeout=30) as http:
-            if transport is None:
-                await _check_is_sandbox(http, url)
-            return await http.request(method, f"/_sandbox/{path}", json=body, params=params)
-
-    return _answer(url, asyncio.run(_guarded(send())))
-
-
-async def _guarded(call: Any) -> Any:
-    """`call`, with transport failures as a one-line UsageError."""
-    import httpx
-
-    try:
-        return await call
-    except httpx.HTTPError as error:
-        raise UsageError(f"cannot reach the sandbox: {error or type(error).__name__}") from None
-
-
-def _target(url: str | None, state_file: Path | None, create: bool) -> tuple[str, Any]:
-    """(base URL, transport or None for real HTTP) of the sandbox the command acts on."""
-    import httpx
-
+    transport: Any = None
     if url is None and state_file is None:
-        url, transport = _project_target()
+        url, transport = _project_target(create or method != "GET")
     elif url is None:
         assert state_file is not None
-        if not create and not state_file.is_file():
-            raise UsageError(f"no such world file: {state_file}")
-        from smartpay_apply.sandbox.app import create_app
-        from smartpay_apply.sandbox.config import SandboxConfig
-
-        app = create_app(SandboxConfig(state_file=state_file))
-        transport, url = httpx.ASGITransport(app=app), "http://sandbox.invalid"
-    else:
-        transport = None
-    if transport is None:
-        _refuse_production(url)
-    return url, transport
+        url, transport = remote.IN_PROCESS_URL, remote.file_transport(state_file, create)
+    return remote.call(url, transport, method, path, body, params)
 
 
-def _refuse_production(url: str) -> None:
-    """Baidu's own hosts are never a sandbox: refuse before any request goes out."""
-    from urllib.parse import urlsplit
+def _project_target(writes: bool) -> tuple[str, Any]:
+    """The current project's sandbox: its embedded world, or its endpoint URL (None transport).
 
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    if any(host == suffix or host.endswith("." + suffix) for suffix in PRODUCTION_SUFFIXES):
-        raise UsageError(
-            f"{url} is Baidu's openapi, not a sandbox: sandbox commands only talk to a sandbox "
-            "(use --url, --state, or `endpoint: sandbox`)"
-        )
-
-
-async def _check_is_sandbox(http: Any, url: str) -> None:
-    """Refuse `url` unless its health route answers as this project's sandbox (a GET)."""
-    from smartpay_apply.sandbox.admin import HEALTH_MARK
-
-    response = await http.get("/_sandbox/health")
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = None
-    if (
-        response.status_code != 200
-        or not isinstance(answer, dict)
-        or answer.get("sandbox") != HEALTH_MARK
-    ):
-        raise UsageError(
-            f"{url} is not a sandbox (no sandbox answer at /_sandbox/health, "
-            f"HTTP {response.status_code}); nothing was sent to it"
-        )
-
-
-def _answer(url: str, response: Any) -> Any:
-    """The JSON of an admin answer; its `error` (or a non-sandbox answer) as a UsageError."""
-    try:
-        answer = response.json()
-    except ValueError:
-        raise UsageError(
-            f"{url}: not a sandbox admin answer (HTTP {response.status_code})"
-        ) from None
-    if response.status_code >= 400:
-        if isinstance(answer, dict) and "error" in answer:
-            raise UsageError(str(answer["error"]))
-        raise UsageError(f"{url} does not answer the sandbox admin API (is it a sandbox?)")
-    return answer
-
-
-def _project_target() -> tuple[str, Any]:
-    """The current project's sandbox: its embedded world, or its endpoint URL."""
+    A read (`writes` False) of an embedded world that does not exist yet looks at an empty
+    world in memory: `sandbox show` / `calls` in a fresh project create nothing.
+    """
     import httpx
 
     from smartpay_apply.cli.context import CliContext
     from smartpay_apply.runtime import SANDBOX_ENDPOINT, sandbox_state_dir
+    from smartpay_apply.sandbox import remote
+    from smartpay_apply.sandbox.embedded import (
+        EMBEDDED_BASE_URL,
+        STATE_FILE_NAME,
+        embedded_transport,
+    )
 
     ctx = click.get_current_context().find_object(CliContext) or CliContext()
     project = ctx.project()
     if project.endpoint != SANDBOX_ENDPOINT:
         return project.endpoint, None
-    from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
+    if not writes and not (sandbox_state_dir(project) / STATE_FILE_NAME).is_file():
+        return remote.IN_PROCESS_URL, remote.world_transport(None)
 
     transport = embedded_transport(sandbox_state_dir(project), **dict(project.sandbox))
     assert isinstance(transport, httpx.AsyncBaseTransport)

@@ -233,3 +233,12 @@ def test_a_whole_app_policy_replaces_the_per_section_ones(run_cli: Any, sandbox:
     result = run_cli("sandbox", "policy", "61", "default", *target)
     assert result.returncode == 0 and "61: all sections -> default" in result.stdout
     assert sandbox.app_state(61)["policy"] == {}
+
+
+def test_reading_a_fresh_projects_sandbox_creates_nothing(run_cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text("version: 1\nendpoint: sandbox\n", encoding="utf-8")
+    shown = run_cli("sandbox", "show", "5")
+    assert shown.returncode == 1 and "no such mini-program in the sandbox: 5" in shown.stderr
+    listed = run_cli("sandbox", "calls", "--format", "json")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
+    assert not (tmp_path / ".smartpay").exists()
