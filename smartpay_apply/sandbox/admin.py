@@ -101,6 +101,8 @@ async def show_config(sandbox: Sandbox, request: Request) -> Any:
         "orders_per_day": config.orders_per_day,
         "data_days": config.data_days,
         "seed": config.seed,
+        "no_service_shape": config.no_service_shape,
+        "relax": list(config.relax),
         "faults": current_faults(sandbox),
     }
 

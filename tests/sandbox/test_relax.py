@@ -108,9 +108,15 @@ async def test_relaxing_a_rule_turns_it_off(
     assert expect(answer), answer
 
 
-def test_every_rule_can_be_relaxed_and_nothing_is_by_default() -> None:
+async def test_every_rule_can_be_relaxed_and_nothing_is_by_default() -> None:
     assert set(RELAXED) | {"push_success_body"} == set(RULES)
     assert SandboxConfig().relax == ()
+    async with client() as http:
+        shown = (await http.get("/_sandbox/config")).json()
+    async with client(relax=("whole_yuan",), no_service_shape="null") as http:
+        relaxed = (await http.get("/_sandbox/config")).json()
+    assert (shown["relax"], shown["no_service_shape"]) == ([], None)
+    assert (relaxed["relax"], relaxed["no_service_shape"]) == (["whole_yuan"], "null")
 
 
 def test_a_relaxed_push_counts_any_2xx(sandbox_factory: Any) -> None:
