@@ -185,11 +185,11 @@ def upload_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
         with sandbox.world() as state:
             token = request.query_params.get("access_token")
             try:
-                tp_app_id = _uploader(sandbox, state, token)
+                tp_app_id, app_id = _uploader(sandbox, state, token)
             except GatewayError as error:
                 sandbox.log_call(request, None)
                 return JSONResponse(error.body())
-            sandbox.log_call(request, None)
+            sandbox.log_call(request, app_id)
             try:
                 if empty:
                     raise ApiError(60020)
@@ -203,17 +203,16 @@ def upload_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
     return endpoint
 
 
-def _uploader(sandbox: Sandbox, state: State, token: str | None) -> int:
-    """The TP an upload comes from; relaxed (`upload_tp_token`), a mini-program token counts
-    as the sandbox's own TP."""
+def _uploader(sandbox: Sandbox, state: State, token: str | None) -> tuple[int, int | None]:
+    """(TP, app) an upload comes from: a TP token names no app. Relaxed (`upload_tp_token`),
+    a mini-program token counts as the sandbox's own TP, and its app is logged."""
     now = sandbox.clock()
     try:
-        return authenticate_tp(state, sandbox.config, token, now)
+        return authenticate_tp(state, sandbox.config, token, now), None
     except GatewayError:
         if sandbox.config.strict("upload_tp_token"):
             raise
-        authenticate(state, sandbox.config, token, now)
-        return sandbox.config.tp_app_id
+        return sandbox.config.tp_app_id, authenticate(state, sandbox.config, token, now)
 
 
 def tp_endpoint(sandbox: Sandbox, handler: tp.TpHandler) -> Callable[[Request], Any]:

@@ -14,7 +14,7 @@ from smartpay_apply.errors import ConfigError
 from smartpay_apply.sandbox.config import SandboxConfig
 from smartpay_apply.sandbox.embedded import embedded_transport
 from smartpay_apply.sandbox.rules import RULES
-from tests.sandbox.helpers import call, client
+from tests.sandbox.helpers import PNG, call, client, upload_answer
 from tests.sandbox.test_rules import (
     ACCEPTED,
     APP,
@@ -117,6 +117,14 @@ async def test_every_rule_can_be_relaxed_and_nothing_is_by_default() -> None:
         relaxed = (await http.get("/_sandbox/config")).json()
     assert (shown["relax"], shown["no_service_shape"]) == ([], None)
     assert (relaxed["relax"], relaxed["no_service_shape"]) == (["whole_yuan"], "null")
+
+
+async def test_a_relaxed_upload_logs_the_mini_program_it_came_from() -> None:
+    async with client(relax=("upload_tp_token",)) as http:
+        assert (await upload_answer(http, PNG, f"sandbox-{APP}"))["errno"] == 0
+        assert (await upload_answer(http, PNG, "sandbox-tp"))["errno"] == 0
+        calls = (await http.get("/_sandbox/calls", params={"path": "upload/image"})).json()
+    assert [c["app_id"] for c in calls["calls"]] == [APP, None]
 
 
 def test_a_relaxed_push_counts_any_2xx(sandbox_factory: Any) -> None:
