@@ -107,14 +107,21 @@ class Sandbox:
             except Exception:  # a corrupt world file is reported to the next request
                 log.debug("sandbox ticker: settle failed", exc_info=True)
 
-    def log_call(self, request: Request, app_id: int | None) -> None:
-        """Record the call (never its query string: it holds the token). Inside a transaction."""
+    def log_call(self, request: Request, app_id: int | None, answer: dict[str, Any]) -> None:
+        """Record the call and how it was answered (never its query string: it holds the
+        token). Inside a transaction.
+
+        `errno` is the business answer (0 for success, also for the bare dict), `error_code`
+        the gateway's: so a test can tell an accepted write from a refused one.
+        """
         self.store.append_call(
             {
                 "method": request.method,
                 "path": request.url.path,
                 "app_id": app_id,
                 "time": self.clock(),
+                "errno": answer.get("errno", None if "error_code" in answer else 0),
+                "error_code": answer.get("error_code"),
             }
         )
 
@@ -163,15 +170,15 @@ def api_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
                     state, sandbox.config, request.query_params.get("access_token"), now
                 )
             except GatewayError as error:
-                sandbox.log_call(request, None)
+                sandbox.log_call(request, None, error.body())
                 return JSONResponse(error.body())
-            sandbox.log_call(request, app_id)
             try:
                 if empty:
                     raise ApiError(60020)
                 body = handler(handlers.Call(state, sandbox.config, app_id, now, params, files))
             except ApiError as error:
                 body = error.body()
+            sandbox.log_call(request, app_id, body)
         return JSONResponse(body)
 
     return endpoint
@@ -187,9 +194,8 @@ def upload_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
             try:
                 tp_app_id, app_id = _uploader(sandbox, state, token)
             except GatewayError as error:
-                sandbox.log_call(request, None)
+                sandbox.log_call(request, None, error.body())
                 return JSONResponse(error.body())
-            sandbox.log_call(request, app_id)
             try:
                 if empty:
                     raise ApiError(60020)
@@ -198,6 +204,7 @@ def upload_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
                 )
             except ApiError as error:
                 body = error.body()
+            sandbox.log_call(request, app_id, body)
         return JSONResponse(body)
 
     return endpoint
@@ -219,7 +226,7 @@ def tp_endpoint(sandbox: Sandbox, handler: tp.TpHandler) -> Callable[[Request], 
     async def endpoint(request: Request) -> Response:
         params, _files, empty = await read_params(request, sandbox.config)
         with sandbox.world() as state:
-            sandbox.log_call(request, None)
+            status = 200
             try:
                 if empty:
                     raise ApiError(60020)
@@ -232,13 +239,12 @@ def tp_endpoint(sandbox: Sandbox, handler: tp.TpHandler) -> Callable[[Request], 
                         params,
                     )
                 )
-            except ApiError as error:
-                return JSONResponse(error.body())
-            except GatewayError as error:
-                return JSONResponse(error.body())
+            except (ApiError, GatewayError) as error:
+                body = error.body()
             except OAuthError as error:
-                return JSONResponse(error.body(), status_code=400)
-        return JSONResponse(body)
+                body, status = error.body(), 400
+            sandbox.log_call(request, None, body)
+        return JSONResponse(body, status_code=status)
 
     return endpoint
 
