@@ -31,7 +31,7 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
     async with OpenApi(sandbox.base_url) as api:
         app = api.app(sandbox.token(app_id))
         # Uploads take the TP's own token, not the mini-program's.
-        tp = api.app(sandbox.TP_TOKEN)
+        tp = api.tp(sandbox.TP_TOKEN)
         front = await tp.upload_image(PNG + b"front", "front.png")
         back = await tp.upload_image(PNG + b"back", "back.png")
         await app.create_account(
@@ -79,6 +79,7 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
             )
         )
         bound = await app.get_bind_service()
+        assert bound is not None
         assert (bound.app_name, bound.open_status, bound.pool_cash_pledge) == (
             "新服务名",
             2,
@@ -90,9 +91,11 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
             service.model_copy(update={"bank_name": "工商银行", "app_name": "新服务名"})
         )
         during = await app.get_bind_service()
+        assert during is not None
         assert (during.open_status, during.bank_name) == (1, "招商银行")
         sandbox.approve(app_id, "payment_service")
         after = await app.get_bind_service()
+        assert after is not None
         assert (after.open_status, after.bank_name, after.app_name) == (2, "工商银行", "新服务名")
 
     paths = [c["path"].split("/smartapp/")[-1] for c in sandbox.calls(app_id=app_id)]
