@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from smartpay_apply.engine.steps import Plan
     from smartpay_apply.render.progress import Progress
 
-SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 @click.command()
@@ -153,8 +152,11 @@ def apply(
 
 
 def _planfile(paths: tuple[Path, ...]) -> Path | None:
-    """A single argument that is a file but not a spec (YAML) is a saved plan."""
-    if len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SPEC_SUFFIXES:
+    """A single argument that is a saved plan — recognised by its content, not its name: the
+    printed `apply p.yaml` after `plan --out p.yaml` must apply the plan, not read a spec."""
+    from smartpay_apply.cli.planfiles import is_plan_file
+
+    if len(paths) == 1 and paths[0].is_file() and is_plan_file(paths[0]):
         return paths[0]
     return None
 
