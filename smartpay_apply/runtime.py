@@ -13,7 +13,7 @@ It also decides what `endpoint: sandbox` means (an in-process sandbox persisted 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -108,3 +108,22 @@ def open_state(config: ProjectConfig) -> StateStore:
     from smartpay_apply.state import open_store
 
     return open_store(config.state, base_dir=config.root)
+
+
+@contextlib.contextmanager
+def open_token_store(
+    config: ProjectConfig, specs: Sequence[AppSpec]
+) -> Iterator[StateStore | None]:
+    """The state store when one of `specs` takes its token through the `tp:` flow (its
+    refresh tokens live there), closed when the block ends; else None.
+
+    Why: commands that only read Baidu (`dict --refresh`, `export`) open no store unless a
+    token needs one, and then exactly one, which they pass to the credentials.
+    """
+    from smartpay_apply.credentials import source_kind
+
+    if not any(source_kind(spec, config) == "tp" for spec in specs):
+        yield None
+        return
+    with open_state(config) as store:
+        yield store

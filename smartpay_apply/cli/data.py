@@ -292,7 +292,7 @@ def check_dates(what: str, query: Query) -> None:
 
 def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppSpec]:
     """The specs to export: every one (--all-apps) or the one named by app name or app_id."""
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
 
     if all_apps and app:
         raise UsageError(f"give APP ({app}) or --all-apps, not both")

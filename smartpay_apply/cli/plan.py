@@ -69,7 +69,7 @@ def plan(
     step or marker is pending. Errors win over 2.
     """
     from smartpay_apply.cli.selection import select_specs
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
 
     config = cli.project()
     specs = select_specs(load_specs(config, list(paths) or None), apps)
