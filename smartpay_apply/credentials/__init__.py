@@ -213,18 +213,16 @@ def _tp_source(
     where: str,
 ) -> TpAppToken:
     if platform is None:
+        # The caller passes the store it opened (and closes): runtime.Runtime, or
+        # runtime.open_token_store for a command that reads Baidu only.
         if api is None:
             raise CredentialsError(
                 f"{where}: tp credentials need the openapi client (a bug if you see this)"
             )
         if store is None:
-            if config is None:
-                raise CredentialsError(
-                    f"{where}: tp credentials need the state store (state: in smartpay.yaml)"
-                )
-            from smartpay_apply.runtime import open_state
-
-            store = open_state(config)
+            raise CredentialsError(
+                f"{where}: tp credentials need the state store (a bug if you see this)"
+            )
         platform = TpPlatform(api, store, tp_client_id(tp, config), tp_token_given(tp, config))
     return TpAppToken(platform, spec.app, spec.app_id, run_id=run_id)
 
