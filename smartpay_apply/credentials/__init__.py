@@ -1,8 +1,9 @@
 """Token sources: where each mini-program's access token comes from (docs/credentials.md).
 
-`token_source_for(spec, config, store, api)` is the one entry point the engine and the data
-commands call. It reads the spec's `credentials:` or, if the spec has none, the project-wide
-default (`credentials:` in smartpay.yaml), and returns a `TokenSource`:
+`token_source_for(spec, config, store, api)` is the one entry point (a run's `Credentials`
+registry, registry.py, calls it once per mini-program). It reads the spec's `credentials:` or,
+if the spec has none, the project-wide default (`credentials:` in smartpay.yaml), and returns a
+`TokenSource`:
 
 - `access_token` -> `StaticToken` (cannot refresh: a 110/111 becomes a clear error);
 - `token_command` -> `CommandToken` (runs the command, caches until expiry, re-runs on 110/111);
