@@ -7,12 +7,17 @@
 - `sandbox`: one default running sandbox (audit_delay=0.5 s, policy approve).
 
 `SandboxHandle` fields: `base_url` ("http://127.0.0.1:PORT"), `config` (the SandboxConfig),
-`state_file`. Helpers (each one admin call over HTTP, see docs/sandbox.md):
+`state_file`; `TP_TOKEN` = "sandbox-tp", the TP's own token (image upload, oauth) accepted
+without registration. Helpers (each one admin call over HTTP, see docs/sandbox.md):
 `token(app_id)` -> "sandbox-<app_id>" (accepted without registration);
+`tp_token()` -> a TP token issued like tp/token's; `upload(content, tp_token=TP_TOKEN)` -> URL;
+`set_account_status(app_id, status, verify_message="")` (any documented status 0-5);
+`apps()` -> the app ids the sandbox has seen;
 `approve(app_id, section)`, `reject(app_id, section, reason)` with section one of
 account | developer_config | payment_service (-> the pushed event);
 `set_policy(app_id, policy, section=None, reason=None)` (policy approve|reject|manual|None);
-`app_state(app_id)` (account, developer_config, payment_service, bind_service, pending, events);
+`app_state(app_id)` (account, developer_config, payment_service, bind_service, pending, events;
+fails for an app the sandbox has never seen);
 `calls(app_id=None, path=None)` -> [{method, path, app_id, time}];
 `clear_calls()`; `register_token(token, app_id, ttl=None)`; `expire_token(token=None, app_id=None)`;
 `set_faults(**faults)` / `clear_faults()`; `tp_ticket()`; `tp_authorize(app_id)` -> code;
@@ -55,9 +60,40 @@ class SandboxHandle:
             )
         return response.json()
 
+    #: The TP's own token: what image upload takes (a mini-program token there is 110).
+    TP_TOKEN = "sandbox-tp"
+
     @staticmethod
     def token(app_id: int) -> str:
         return f"sandbox-{app_id}"
+
+    def tp_token(self) -> str:
+        """A TP token as tp/token issues them (valid tp_token_ttl)."""
+        return self.admin("POST", "tp/token")["access_token"]  # type: ignore[no-any-return]
+
+    def upload(self, content: bytes, tp_token: str = TP_TOKEN, image_type: str = "2") -> str:
+        """Upload an image with a TP token; its URL (AssertionError on a refusal)."""
+        response = self._client.post(
+            "/file/2.0/smartapp/upload/image",
+            params={"access_token": tp_token},
+            files={"multipartFile": ("image.png", content, "application/octet-stream")},
+            data={"type": image_type},
+        )
+        body = response.json()
+        if body.get("errno") != 0:
+            raise AssertionError(f"sandbox upload refused: {body}")
+        return str(body["data"])
+
+    def set_account_status(self, app_id: int, status: int, verify_message: str = "") -> Any:
+        """Put the account at any documented status 0-5 (2 starts an audit)."""
+        return self.admin(
+            "PUT",
+            f"apps/{app_id}/account/status",
+            {"status": status, "verify_message": verify_message},
+        )
+
+    def apps(self) -> list[int]:
+        return self.admin("GET", "apps")["apps"]  # type: ignore[no-any-return]
 
     def approve(self, app_id: int, section: str) -> dict[str, Any]:
         return self.admin("POST", f"apps/{app_id}/{section}/approve")["event"]  # type: ignore[no-any-return]

@@ -30,9 +30,14 @@ def test_quickstart_converges_from_nothing(run_cli, quickstart):
     assert before.returncode == 2, before.stderr
     plan = json.loads(before.stdout)
     actions = {app["app"]: [step["action"] for step in app["steps"]] for app in plan["apps"]}
-    assert actions["cafe-shanghai"] == ["create_account", "submit_developer_config"]
-    assert actions["shop-beijing"][:2] == ["create_account", "submit_developer_config"]
-    assert actions["shop-beijing"][-1] == "create_payment_service"
+    # Baidu's order: the developer config behind the account's approval, then the service.
+    assert actions["cafe-shanghai"] == ["create_account", "wait", "submit_developer_config"]
+    assert actions["shop-beijing"] == [
+        "create_account",
+        "wait",
+        "submit_developer_config",
+        "create_payment_service",
+    ]
 
     applied = run_cli("apply", "--auto-approve", "--wait", "--wait-timeout", "120s", cwd=quickstart)
     assert applied.returncode == 0, applied.stdout + applied.stderr

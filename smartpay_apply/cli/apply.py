@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
+from smartpay_apply.cli.main import terminate_as_interrupt
 
 if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
@@ -116,7 +117,6 @@ def apply(
     from smartpay_apply.engine.waiting import parse_duration
     from smartpay_apply.errors import UsageError
 
-    _terminate_as_interrupt()  # until the run's own handlers are in place
     config = cli.project()
     interactive = sys.stdin.isatty()
     planfile = _planfile(paths)
@@ -231,16 +231,20 @@ async def _run(
     config: ProjectConfig, request: Request, ui: CliInteraction, options: ApplyOptions
 ) -> ApplyResult:
     """Open the run's parts, run apply with Ctrl-C/SIGTERM turned into a clean stop."""
-    from smartpay_apply.engine.run import run_apply
+    from smartpay_apply.engine.results import ApplyResult
+    from smartpay_apply.engine.run import ApplyInterrupted, run_apply
     from smartpay_apply.runtime import open_runtime
 
     stop = Stop(asyncio.current_task())
     with stop.on_signals():
-        async with open_runtime(config) as runtime:
-            try:
-                return await run_apply(runtime, request, ui, options, stop)
-            finally:
-                ui.progress.close()
+        try:
+            async with open_runtime(config) as runtime:
+                try:
+                    return await run_apply(runtime, request, ui, options, stop)
+                finally:
+                    ui.progress.close()
+        except asyncio.CancelledError:  # before the run began (opening the store): nothing done
+            raise ApplyInterrupted(ApplyResult(interrupted=True)) from None
 
 
 class Stop:
@@ -280,18 +284,7 @@ class Stop:
         finally:
             for signum in installed:
                 loop.remove_signal_handler(signum)
-            _terminate_as_interrupt()
-
-
-def _terminate_as_interrupt() -> None:
-    """SIGTERM outside the run's own handlers ends the command like Ctrl-C (exit 130), never
-    by the signal: nothing is under way then that needs finishing."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    with contextlib.suppress(ValueError):  # not the main thread
-        signal.signal(signal.SIGTERM, interrupt)
+            terminate_as_interrupt()  # what the rest of the command does with SIGTERM
 
 
 class CliInteraction:

@@ -6,8 +6,10 @@ a one-line notice and exit 1, and its traceback only with `--debug` (or SMARTPAY
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -146,12 +148,40 @@ def run(args: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # while click itself wrote (help, usage)
         _silence_stdout()
         code = 0
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside a command's own handling
+        click.echo("Interrupted.", err=True)
+        code = INTERRUPTED
     return code if isinstance(code, int) else 0
+
+
+#: The exit code of an interrupted command (Ctrl-C, SIGTERM): the shell's 128 + SIGINT.
+INTERRUPTED = 130
+
+
+def terminate_as_interrupt() -> None:
+    """SIGTERM (a cancelled CI job, `kill`) ends the command like Ctrl-C: exit 130, never death
+    by the signal. Commands with work to finish (apply) install their own handling on top."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program)
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def main() -> None:
     """Console-script entry point."""
-    sys.exit(run())
+    terminate_as_interrupt()
+    code = run()
+    ignore_signals_while_exiting()
+    sys.exit(code)
+
+
+def ignore_signals_while_exiting() -> None:
+    """The command has ended: a Ctrl-C or SIGTERM now must not turn its exit code into death
+    by the signal (the interpreter restores the default handlers while it shuts down)."""
+    with contextlib.suppress(AttributeError, ValueError):  # no pthread_sigmask (Windows)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 logging.getLogger("smartpay_apply").addHandler(logging.NullHandler())

@@ -116,7 +116,21 @@ def sandbox() -> None:
     help="Accept TOKEN for APP_ID (repeatable).",
 )
 @click.option(
-    "--no-auto-tokens", is_flag=True, help="Refuse the automatic sandbox-<app_id> tokens."
+    "--no-auto-tokens",
+    is_flag=True,
+    help="Refuse the automatic sandbox-<app_id> and sandbox-tp tokens.",
+)
+@click.option(
+    "--no-service-shape",
+    type=click.Choice(["60002", "60008", "60013", "null", "empty"]),
+    help="Pin what getbindservice answers without a payment service (default: per app).",
+)
+@click.option(
+    "--relax",
+    "relax",
+    multiple=True,
+    metavar="RULE",
+    help="Turn a strict rule off for a demo (repeatable; names in docs/sandbox.md).",
 )
 def serve(
     host: str,
@@ -124,12 +138,14 @@ def serve(
     state_file: Path | None,
     tokens: tuple[str, ...],
     no_auto_tokens: bool,
+    relax: tuple[str, ...],
     **options: Any,
 ) -> None:
     """Run the sandbox on HOST:PORT until Ctrl-C.
 
     \b
-    Any token "sandbox-<app_id>" is accepted for that mini-program unless --no-auto-tokens.
+    Any token "sandbox-<app_id>" is accepted for that mini-program, and "sandbox-tp" as the
+    TP's own token (image upload, oauth), unless --no-auto-tokens.
     Admin API (approve/reject audits, faults, call log, TP tickets): /_sandbox/ (docs/sandbox.md).
     """
     from smartpay_apply.sandbox.config import SandboxConfig
@@ -140,6 +156,7 @@ def serve(
     settings["state_file"] = state_file
     settings["tokens"] = _tokens(tokens)
     settings["auto_tokens"] = not no_auto_tokens
+    settings["relax"] = list(relax)
     config = SandboxConfig.from_settings(settings, where="sandbox serve")
     _serve(config, host, port)
 
@@ -186,7 +203,8 @@ def _serve(config: Any, host: str, port: int) -> None:
 #
 # They steer a sandbox through its admin API: the one at --url (a `sandbox serve`), the world
 # file at --state, or else the current project's sandbox (its embedded world for
-# `endpoint: sandbox`, or its endpoint URL when that is a served sandbox).
+# `endpoint: sandbox`, or its endpoint URL when that is a served sandbox). sandbox/remote.py
+# makes sure nothing is ever sent to Baidu itself, nor to anything that is not a sandbox.
 
 
 def _target_options(func: Any) -> Any:
@@ -195,7 +213,7 @@ def _target_options(func: Any) -> Any:
         "--state",
         "state_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="A sandbox world file to act on directly.",
+        help="A sandbox world file to act on directly (it must exist).",
     )(func)
     return func
 
@@ -207,55 +225,48 @@ def _admin(
     path: str,
     body: Any = None,
     params: dict[str, Any] | None = None,
+    *,
+    create: bool = False,
 ) -> Any:
-    """One admin call to the chosen sandbox; refusals become a clear error (exit 1)."""
-    import asyncio
+    """One admin call to the chosen sandbox; refusals become a clear error (exit 1).
 
-    import httpx
+    `create`: a world that does not exist yet may be made (reset, policy); otherwise a missing
+    --state file is an error, and a read of a project's missing world creates nothing.
+    """
+    from smartpay_apply.sandbox import remote
 
-    transport: httpx.AsyncBaseTransport | None = None
+    transport: Any = None
     if url is None and state_file is None:
-        url, transport = _project_target()
+        url, transport = _project_target(create or method != "GET")
     elif url is None:
-        from smartpay_apply.sandbox.app import create_app
-        from smartpay_apply.sandbox.config import SandboxConfig
-
-        app = create_app(SandboxConfig(state_file=state_file))
-        transport, url = httpx.ASGITransport(app=app), "http://sandbox.invalid"
-
-    async def send() -> httpx.Response:
-        async with httpx.AsyncClient(base_url=url, transport=transport, timeout=30) as http:
-            return await http.request(method, f"/_sandbox/{path}", json=body, params=params)
-
-    try:
-        response = asyncio.run(send())
-    except httpx.HTTPError as error:
-        raise UsageError(f"cannot reach the sandbox at {url}: {error}") from None
-    if response.status_code == 404 and path != "":
-        raise UsageError(f"{url} does not answer the sandbox admin API (is it a sandbox?)")
-    try:
-        answer = response.json()
-    except ValueError:
-        raise UsageError(
-            f"{url}: not a sandbox admin answer (HTTP {response.status_code})"
-        ) from None
-    if response.status_code >= 400:
-        raise UsageError(str(answer.get("error", answer)))
-    return answer
+        assert state_file is not None
+        url, transport = remote.IN_PROCESS_URL, remote.file_transport(state_file, create)
+    return remote.call(url, transport, method, path, body, params)
 
 
-def _project_target() -> tuple[str, Any]:
-    """The current project's sandbox: its embedded world, or its endpoint URL."""
+def _project_target(writes: bool) -> tuple[str, Any]:
+    """The current project's sandbox: its embedded world, or its endpoint URL (None transport).
+
+    A read (`writes` False) of an embedded world that does not exist yet looks at an empty
+    world in memory: `sandbox show` / `calls` in a fresh project create nothing.
+    """
     import httpx
 
     from smartpay_apply.cli.context import CliContext
     from smartpay_apply.runtime import SANDBOX_ENDPOINT, sandbox_state_dir
+    from smartpay_apply.sandbox import remote
+    from smartpay_apply.sandbox.embedded import (
+        EMBEDDED_BASE_URL,
+        STATE_FILE_NAME,
+        embedded_transport,
+    )
 
     ctx = click.get_current_context().find_object(CliContext) or CliContext()
     project = ctx.project()
     if project.endpoint != SANDBOX_ENDPOINT:
         return project.endpoint, None
-    from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
+    if not writes and not (sandbox_state_dir(project) / STATE_FILE_NAME).is_file():
+        return remote.IN_PROCESS_URL, remote.world_transport(None)
 
     transport = embedded_transport(sandbox_state_dir(project), **dict(project.sandbox))
     assert isinstance(transport, httpx.AsyncBaseTransport)
@@ -275,8 +286,15 @@ SECTION_CHOICE = click.Choice(["account", "developer_config", "payment_service"]
 @click.argument("app_id", type=int)
 @_target_options
 def show(app_id: int, url: str | None, state_file: Path | None) -> None:
-    """Print what the sandbox holds for APP_ID (JSON; secrets only as digests)."""
-    _echo_json(_admin(url, state_file, "GET", f"apps/{app_id}"))
+    """Print what the sandbox holds for APP_ID (JSON; secrets only as digests or masks).
+
+    \b
+    bank_card and bank_phone_number, legal_id, id-card URLs, pm_app_key and tokens are shown
+    as `sha256:<16 hex>` digests or masked (`110****0510`), never in clear.
+    """
+    from smartpay_apply.sandbox.display import conceal
+
+    _echo_json(conceal(_admin(url, state_file, "GET", f"apps/{app_id}")))
 
 
 @sandbox.command("approve")
@@ -307,7 +325,11 @@ def reject(
 @sandbox.command("policy")
 @click.argument("app_id", type=int)
 @click.argument("policy", type=click.Choice(["approve", "reject", "manual", "default"]))
-@click.option("--section", type=SECTION_CHOICE, help="Only this section (default: the whole app).")
+@click.option(
+    "--section",
+    type=SECTION_CHOICE,
+    help="Only this section (default: the whole app, replacing per-section policies).",
+)
 @click.option("--reason", help="Reason used when this policy rejects.")
 @_target_options
 def policy(
@@ -326,17 +348,37 @@ def policy(
 
 @sandbox.command("calls")
 @click.option("--app-id", type=int, help="Only calls of this mini-program.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per call; json: an array of {method, path, app_id, time}.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @_target_options
-def calls(app_id: int | None, url: str | None, state_file: Path | None) -> None:
-    """List the API calls the sandbox received (method, path, app, time)."""
+def calls(
+    app_id: int | None, fmt: str, as_json: bool, url: str | None, state_file: Path | None
+) -> None:
+    """List the API calls the sandbox received (method, path, app, time), oldest first.
+
+    Times are Beijing time, ISO 8601 with +08:00 (milliseconds), in text and JSON alike.
+    """
+    from smartpay_apply.sandbox.display import call_rows
+
     params = {} if app_id is None else {"app_id": app_id}
-    for entry in _admin(url, state_file, "GET", "calls", params=params)["calls"]:
-        click.echo(f"{entry['time']:.3f} {entry['method']:4} {entry['path']} app={entry['app_id']}")
+    rows = call_rows(_admin(url, state_file, "GET", "calls", params=params)["calls"])
+    if as_json or fmt == "json":
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['time']} {row['method']:4} {row['path']} app={row['app_id']}")
 
 
 @sandbox.command("reset")
 @_target_options
 def reset(url: str | None, state_file: Path | None) -> None:
-    """Forget everything: an empty world."""
-    _admin(url, state_file, "POST", "reset")
+    """Forget everything: an empty world (--state FILE: created if it does not exist)."""
+    _admin(url, state_file, "POST", "reset", create=True)
     click.echo("Sandbox reset.")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from smartpay_apply.engine.uninterrupted import uninterrupted
+from smartpay_apply.engine.uninterrupted import cleanup, uninterrupted
 from smartpay_apply.state.locks import LockInfo, held_message
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ class RunLocks:
         return refused
 
     async def release(self) -> None:
-        """Release everything held — also locks whose acquisition was still under way."""
-        await uninterrupted(self._release())
+        """Release everything held — also locks whose acquisition was still under way — to the
+        end, whatever signals come meanwhile (engine/uninterrupted.cleanup)."""
+        await cleanup(self._release())
 
     async def _release(self) -> None:
         if self._renewer is not None:

@@ -26,7 +26,7 @@ from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.preflight import Request, Verdict, preflight
 from smartpay_apply.engine.recorder import StoreRecorder
 from smartpay_apply.engine.results import ApplyResult, AppResult
-from smartpay_apply.engine.uninterrupted import uninterrupted
+from smartpay_apply.engine.uninterrupted import cleanup, run_to_end
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.state.locks import LockOwner
 
@@ -125,11 +125,13 @@ async def run_apply(
     stop: Callable[[], bool] = lambda: False,
 ) -> ApplyResult:
     """Lock, plan under the locks, preflight, confirm, execute, release (module docstring)."""
-    run_id = await _start_run(runtime, request)
-    result = ApplyResult(run_id=run_id)
-    locks = RunLocks(runtime.store, LockOwner.current(run_id), ttl=options.lock_ttl)
+    result = ApplyResult()
+    result.run_id, interrupted = await _start_run(runtime, request)
+    locks = RunLocks(runtime.store, LockOwner.current(result.run_id), ttl=options.lock_ttl)
     executor: Executor | None = None
     try:
+        if interrupted:
+            raise asyncio.CancelledError
         _checkpoint(stop)
         refused = await locks.take([spec.app_id for spec in request.specs], wait=options.lock_wait)
         result.apps += _lock_failures(request.specs, refused)
@@ -142,7 +144,7 @@ async def run_apply(
         if verdict.work and request.needs_confirmation and not ui.confirm(_work_plan(verdict)):
             raise ApplyCancelled("Apply cancelled: nothing was changed.")
         _checkpoint(stop)
-        executor = _executor(runtime, run_id, options, ui.progress, stop)
+        executor = _executor(runtime, result.run_id, options, ui.progress, stop)
         result.apps += await executor.run(verdict.work)
     except (asyncio.CancelledError, KeyboardInterrupt):
         result.interrupted = True
@@ -152,7 +154,7 @@ async def run_apply(
         raise ApplyInterrupted(result) from None
     finally:
         await locks.release()
-        await _finish_run(runtime, run_id, result)
+        await _finish_run(runtime, result.run_id, result)
     result.apps.sort(key=lambda app: app.app)
     return result
 
@@ -206,9 +208,10 @@ async def reconcile(
 # ---------------------------------------------------------------- the phases
 
 
-async def _start_run(runtime: RunParts, request: Request) -> str:
-    """The run's history record, created even if Ctrl-C comes while it is written."""
-    return await uninterrupted(
+async def _start_run(runtime: RunParts, request: Request) -> tuple[str, bool]:
+    """The run's history record — written to the end even if Ctrl-C comes meanwhile, so that
+    its end is recorded too — and whether Ctrl-C came."""
+    task, interrupted = await run_to_end(
         asyncio.to_thread(
             runtime.store.start_run,
             command="apply",
@@ -217,6 +220,7 @@ async def _start_run(runtime: RunParts, request: Request) -> str:
             plan_checksum=request.saved_checksum,
         )
     )
+    return task.result(), interrupted
 
 
 def _checkpoint(stop: Callable[[], bool]) -> None:
@@ -290,7 +294,7 @@ async def _finish_run(runtime: RunParts, run_id: str, result: ApplyResult) -> No
     else:
         status = {0: "succeeded", 2: "pending"}.get(result.exit_code, "failed")
     try:
-        await uninterrupted(asyncio.to_thread(runtime.store.finish_run, run_id, status))
+        await cleanup(asyncio.to_thread(runtime.store.finish_run, run_id, status))
     except SmartpayError as error:  # the store went away: the result still stands
         log.warning("could not record the end of run %s: %s", run_id, error)
 

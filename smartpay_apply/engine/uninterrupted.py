@@ -50,6 +50,23 @@ async def uninterrupted(work: Awaitable[T]) -> T:
     return task.result()
 
 
+async def cleanup(work: Awaitable[T]) -> T:
+    """Run cleanup (releasing locks, recording how a run ended) to its end, absorbing any
+    cancellation that arrives meanwhile.
+
+    Why absorb: cleanup runs in `finally` blocks, often while an interruption is already being
+    reported (ApplyInterrupted); a further Ctrl-C there must neither cut the cleanup short nor
+    replace the report with a bare CancelledError. A cancellation that came before the cleanup
+    has been delivered already; one during it is moot, the run is ending.
+    """
+    task, interrupted = await run_to_end(work)
+    if interrupted:
+        current = asyncio.current_task()
+        while current is not None and current.cancelling():
+            current.uncancel()
+    return task.result()
+
+
 def _consume(task: asyncio.Future[Any]) -> None:
     """Mark a finished task's exception as seen (it is reported elsewhere, or moot)."""
     if not task.cancelled():

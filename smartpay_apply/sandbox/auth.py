@@ -1,8 +1,12 @@
-"""Who is calling: access token -> mini-program, with the gateway's refusals (110 / 111).
+"""Who is calling: access token -> mini-program or TP, with the gateway's refusals (110 / 111).
 
-Tokens come from four places, checked in this order: tokens the sandbox issued or an admin
-registered (kept in the state as digests, with an expiry), `config.tokens`, and, with
+Mini-program tokens come from four places, checked in this order: tokens the sandbox issued or
+an admin registered (kept in the state as digests, with an expiry), `config.tokens`, and, with
 `auto_tokens`, any `sandbox-<app_id>`. An admin can expire any of them (then: 111).
+
+TP tokens (the third-party platform's own, for image upload and the oauth endpoints): those
+tp/token issued (digests, 30 days), and, with `auto_tokens`, `sandbox-tp` (the sandbox's TP,
+`tp_app_id`) and `sandbox-tp-<N>` (another TP, id N: its uploads serve none of our apps).
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from smartpay_apply.sandbox.store import State
 from smartpay_apply.sandbox.world import digest
 
 _AUTO = re.compile(r"^sandbox-(\d{1,18})$")
+_AUTO_TP = re.compile(r"^sandbox-tp(?:-(\d{1,18}))?$")
+#: The automatic TP token of the sandbox's own TP.
+TP_AUTO_TOKEN = "sandbox-tp"
 
 
 def token_app(config: SandboxConfig, token: str) -> int | None:
@@ -40,6 +47,24 @@ def authenticate(state: State, config: SandboxConfig, token: str | None, now: fl
     if app_id is None:
         raise GatewayError(110)
     return app_id
+
+
+def authenticate_tp(state: State, config: SandboxConfig, token: str | None, now: float) -> int:
+    """The TP id (tp_app_id) of a valid TP token; GatewayError 110/111 otherwise.
+
+    A mini-program token is not a TP token: 110, like any unknown token.
+    """
+    if not token:
+        raise GatewayError(110)
+    expires_at = state["tp"]["tp_tokens"].get(digest(token))
+    if expires_at is not None:
+        if now >= expires_at:
+            raise GatewayError(111)
+        return config.tp_app_id
+    match = _AUTO_TP.match(token) if config.auto_tokens else None
+    if match is None:
+        raise GatewayError(110)
+    return int(match.group(1)) if match.group(1) else config.tp_app_id
 
 
 def register(state: State, token: str, app_id: int, expires_at: float | None) -> None:

@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from smartpay_apply.errors import ConfigError
+from smartpay_apply.sandbox.rules import RULES
 
 AuditPolicy = Literal["approve", "reject", "manual"]
 AUDIT_POLICIES: tuple[str, ...] = ("approve", "reject", "manual")
 SECTIONS: tuple[str, ...] = ("account", "developer_config", "payment_service")
+#: What getbindservice answers for a mini-program without a payment service (`no_service_shape`):
+#: errno 60002 / 60008 / 60013, or success with `data` null / `{}`.
+NO_SERVICE_SHAPES: tuple[str, ...] = ("60002", "60008", "60013", "null", "empty")
 
 #: A fixed, valid 43-character EncodingAESKey so pushes work without configuration.
 DEFAULT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -82,6 +86,16 @@ class SandboxConfig:
     data_end: str | None = None
     #: How many call-log entries are kept (oldest dropped first).
     call_log_limit: int = 20000
+    #: Pin what getbindservice answers without a payment service (one of NO_SERVICE_SHAPES);
+    #: None: a per-app choice among the shapes that fit the app's state (docs/sandbox.md).
+    no_service_shape: str | None = None
+    #: Rules (names of rules.RULES) turned off for a demo; empty: every rule is enforced.
+    relax: tuple[str, ...] = ()
+
+    def strict(self, rule: str) -> bool:
+        """Whether `rule` (a name of rules.RULES) is enforced."""
+        assert rule in RULES, rule
+        return rule not in self.relax
 
     def with_overrides(self, **overrides: Any) -> SandboxConfig:
         """A copy with some fields replaced; unknown names are an error, not silently ignored."""
@@ -89,6 +103,8 @@ class SandboxConfig:
         unknown = sorted(set(overrides) - names)
         if unknown:
             raise TypeError(f"unknown sandbox setting(s): {', '.join(unknown)}")
+        if isinstance(overrides.get("relax"), list):
+            overrides["relax"] = tuple(overrides["relax"])
         if "state_file" in overrides and overrides["state_file"] is not None:
             overrides["state_file"] = Path(overrides["state_file"])
         return dataclasses.replace(self, **overrides)
@@ -125,6 +141,16 @@ class SandboxConfig:
         for name in ("audit_delay", "latency_ms", "slow_body_ms", "token_ttl"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}.{name}: must not be negative")
+        unknown = [name for name in self.relax if name not in RULES]
+        if unknown:
+            raise ConfigError(
+                f"{where}.relax: unknown rule {unknown[0]!r} (known: {', '.join(RULES)})"
+            )
+        if self.no_service_shape is not None and self.no_service_shape not in NO_SERVICE_SHAPES:
+            raise ConfigError(
+                f"{where}.no_service_shape: must be one of {', '.join(NO_SERVICE_SHAPES)} "
+                f"(got {self.no_service_shape!r})"
+            )
         if self.data_end is not None:
             try:
                 date.fromisoformat(self.data_end)
@@ -158,6 +184,10 @@ def _coerce(where: str, hint: Any, value: Any) -> Any:
             if isinstance(value, dict):
                 return {int(k): _policy(where, v) for k, v in value.items()}
             return _policy(where, value)
+        if text.startswith("tuple[str"):
+            if isinstance(value, str) or not isinstance(value, list | tuple):
+                raise ValueError
+            return tuple(str(item) for item in value)
         if text.startswith("dict[str, int]"):
             return {str(k): int(v) for k, v in dict(value).items()}
     except (TypeError, ValueError):

@@ -1,8 +1,9 @@
 """The payment-data endpoints (支付数据): orderlist and the five finance endpoints.
 
 They serve `datagen`'s deterministic data for apps whose payment service has been approved
-(60008 otherwise), paged as documented (current_page from 1, page_size, total_count, and
-total_page for orderlist). Newest first, like the doc's examples.
+(60008 otherwise), paged as documented (current_page from 1, page_size; the answers carry the
+paging fields the doc's samples show: total_count, total_page for orderlist, and none at all
+for otherdetail). Newest first, like the doc's examples.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any
 
 from smartpay_apply.sandbox import datagen
 from smartpay_apply.sandbox.errors import ApiError, success
-from smartpay_apply.sandbox.handlers import Call, Handler, require
+from smartpay_apply.sandbox.fields import require
+from smartpay_apply.sandbox.handlers import Call, Handler
 from smartpay_apply.sandbox.world import app_record
 from smartpay_apply.timeutil import SHANGHAI, day_start_timestamp
 
@@ -265,10 +267,24 @@ def _detail_row(call: Call, orders: datagen.DayOrders, index: int) -> dict[str, 
     }
 
 
+def _one_day(call: Call) -> date:
+    """incomedetail's day: start_time; an end_time (the public doc lists one, the SDKs send
+    none) must be that same day, "该接口只查询某一天的数据" (`documented_shapes`)."""
+    day = _date(call.params, "start_time")
+    if "end_time" in call.params and call.config.strict("documented_shapes"):
+        try:
+            last = date.fromisoformat(call.params["end_time"].strip())
+        except ValueError:
+            raise ApiError(60000, "end_time 格式为 YYYY-MM-DD") from None
+        if last != day:
+            raise ApiError(60000, "该接口只查询某一天的数据: end_time 须等于 start_time")
+    return day
+
+
 def income_detail(call: Call) -> dict[str, Any]:
     service = _service(call)
     page, size = _paging(call.params)
-    day = _date(call.params, "start_time")
+    day = _one_day(call)
     window = _window(call)
     books = (
         datagen.day_books(
@@ -330,19 +346,17 @@ def other_detail(call: Call) -> dict[str, Any]:
                 }
             )
         skip = 0
-    return success(
-        {
-            "total_amount": datagen.yuan(commission_total),
-            "order_amount": datagen.yuan(order_total),
-            "data": rows,
-            "rule_type": RULE_TYPE,
-            "settlement_start_time": _day_time(first),
-            "settlement_end_time": _day_time(last + timedelta(days=1)),
-            "page_size": size,
-            "total_count": total,
-            "current_page": page,
-        }
-    )
+    data: dict[str, Any] = {
+        "total_amount": datagen.yuan(commission_total),
+        "order_amount": datagen.yuan(order_total),
+        "data": rows,
+        "rule_type": RULE_TYPE,
+        "settlement_start_time": _day_time(first),
+        "settlement_end_time": _day_time(last + timedelta(days=1)),
+    }
+    if not call.config.strict("documented_shapes"):
+        data.update(page_size=size, total_count=total, current_page=page)
+    return success(data)
 
 
 def finance_expense(call: Call) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Delivering pushed events to the configured webhook, in the background, with retries.
 
 Pushes never block an API answer: the app hands events to `Pusher.push` after its transaction,
-which schedules a task on the running loop. A delivery counts as done when the receiver
-answers 2xx (Baidu wants the body `success`; the sandbox is lenient and logs anything else).
+which schedules a task on the running loop. A delivery counts as done only when the receiver
+answers HTTP 2xx with the literal body `success` (Baidu's push documentation: anything else is
+retried); any other answer is a failed attempt, retried `push_attempts` times in all.
+Relaxed (`push_success_body`): any 2xx counts.
 """
 
 from __future__ import annotations
@@ -19,6 +21,16 @@ from smartpay_apply.sandbox import crypto
 from smartpay_apply.sandbox.config import SandboxConfig
 
 log = logging.getLogger(__name__)
+
+#: The only answer that acknowledges a push.
+SUCCESS = b"success"
+
+
+def _refusal(response: httpx.Response) -> str:
+    """Why an answer did not acknowledge a push (for the admin API's deliveries)."""
+    if not response.is_success:
+        return f"HTTP {response.status_code}"
+    return f"HTTP {response.status_code} with body {response.content[:40]!r}, not b'success'"
 
 
 class Pusher:
@@ -72,10 +84,10 @@ class Pusher:
                     response = await client.post(
                         url, content=body, headers={"Content-Type": "application/json"}
                     )
-                    if response.is_success:
+                    if self.accepted(response):
                         record["delivered"] = True
                         return
-                    record["last_error"] = f"HTTP {response.status_code}"
+                    record["last_error"] = _refusal(response)
                 except httpx.HTTPError as error:
                     record["last_error"] = type(error).__name__
                 await asyncio.sleep(self.config.push_retry_delay * attempt)
@@ -85,6 +97,12 @@ class Pusher:
             event.get("event"),
             record["attempts"],
         )
+
+    def accepted(self, response: httpx.Response) -> bool:
+        """Whether the receiver took the push: 2xx and the body `success`, nothing else."""
+        if not response.is_success:
+            return False
+        return response.content == SUCCESS or not self.config.strict("push_success_body")
 
     async def drain(self, timeout: float = 10) -> None:
         """Wait for pending deliveries (used when an embedded run ends)."""

@@ -27,7 +27,7 @@ import orjson
 
 from smartpay_apply.errors import SmartpayError
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 
 
 class SandboxStateError(SmartpayError):
@@ -43,12 +43,29 @@ def empty_state() -> State:
         "version": STATE_VERSION,
         "apps": {},
         "tokens": {},
-        "uploads": [],
+        "uploads": {},
         "events": [],
         "faults": {},
         "tp": {"tickets": {}, "tp_tokens": {}, "codes": {}, "refresh_tokens": {}, "authorized": []},
         "counter": 0,
     }
+
+
+def migrate(state: State) -> State:
+    """A version-1 world as version 2, in place.
+
+    Version 1 told "never created" from "created, status 0" by nothing (both status 0) and kept
+    uploads as a list; version 2 keeps status null until an account is created and maps each
+    upload digest to the TP that uploaded it (null: before TPs were recorded, the sandbox's own).
+    """
+    if state.get("version") == 1:
+        for record in state.get("apps", {}).values():
+            account = record.get("account", {})
+            if account.get("status") == 0 and account.get("submitted") is None:
+                account.update(status=None, verify_message=None)
+        state["uploads"] = dict.fromkeys(state.get("uploads", []))
+        state["version"] = 2
+    return state
 
 
 def encode_world(state: State) -> bytes:
@@ -181,6 +198,8 @@ class Store:
             state = json.loads(text)
         except ValueError:
             state = None
+        if isinstance(state, dict) and state.get("version") == 1:
+            state = migrate(state)
         if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
             raise SandboxStateError(
                 f"{self.path}: not a sandbox world file (JSON with version {STATE_VERSION}); "

@@ -1,16 +1,18 @@
 """Per-mini-program state machines and the audits that move them.
 
 Three sections per app, each with at most one audit pending:
-- account: status 0 初始 -> 2 提审 -> 4 通过 | 3 未通过 (resubmission allowed from 0/1/3).
-- developer_config: submitted values + audit (none | pending | approved | rejected); the outcome
-  is only visible as a pushed event, as on Baidu.
+- account: status null (never created) -> 2 提审 -> 4 通过 | 3 未通过 (resubmission allowed
+  from 0/1/3; the admin API can set any documented status 0-5).
+- developer_config: submitted values + audit (none | pending | approved | rejected) and the last
+  `approved` values; the outcome is only visible as a pushed event, as on Baidu.
 - payment_service: open_status 1 审核中 -> 2 通过 | 3 驳回, with `submitted` (the latest values)
-  and `approved` (the values in force). getbindservice shows `approved` while an update is in
-  review (open_status 1) and `submitted` otherwise.
+  and `approved` (the values in force). getbindservice shows `approved` whenever one exists
+  (a guess, see `service_view`).
 
-Audits are decided lazily by the clock: `settle(now)` decides every audit whose
-`submitted_at + audit_delay` has passed, on every request and on load. That is what lets separate
-CLI processes share one embedded world without a background thread.
+Audits are decided by the clock: `settle(now)` decides every audit whose
+`submitted_at + audit_delay` has passed, on every request, on load, and from a ticker while a
+server or an embedded transport runs. That is what lets separate CLI processes share one
+embedded world.
 """
 
 from __future__ import annotations
@@ -52,7 +54,12 @@ def app_record(state: State, app_id: int) -> dict[str, Any]:
     key = str(app_id)
     if key not in apps:
         apps[key] = {
-            "account": {"status": 0, "verify_message": "", "submitted": None, "submitted_at": None},
+            "account": {
+                "status": None,
+                "verify_message": None,
+                "submitted": None,
+                "submitted_at": None,
+            },
             "developer_config": {
                 "audit": "none",
                 "submitted": None,
@@ -65,6 +72,22 @@ def app_record(state: State, app_id: int) -> dict[str, Any]:
         }
     record: dict[str, Any] = apps[key]
     return record
+
+
+def find_record(state: State, app_id: int) -> dict[str, Any] | None:
+    """The record of one mini-program if the sandbox has seen it (creates nothing)."""
+    record: dict[str, Any] | None = state["apps"].get(str(app_id))
+    return record
+
+
+def has_account(record: dict[str, Any]) -> bool:
+    """Whether a payment account exists (created, or given a status by the admin API)."""
+    return record["account"]["status"] is not None
+
+
+def account_approved(record: dict[str, Any]) -> bool:
+    """Status 4 审核通过 or 5 回填过协议 id: the account step is complete."""
+    return record["account"]["status"] in (4, 5)
 
 
 def is_pending(record: dict[str, Any], section: str) -> bool:
@@ -93,6 +116,17 @@ def start_audit(state: State, app_id: int, section: str, now: float) -> None:
     pending: list[list[Any]] = state.setdefault("pending", [])
     if [app_id, section] not in pending:
         pending.append([app_id, section])
+
+
+def set_account_status(state: State, app_id: int, status: int, message: str, now: float) -> None:
+    """The admin API's way to any documented account status (0-5), bypassing the audit."""
+    record = app_record(state, app_id)
+    record["account"].update(status=status, verify_message=message)
+    pending: list[list[Any]] = state.setdefault("pending", [])
+    if status == 2:
+        start_audit(state, app_id, "account", now)
+    elif [app_id, "account"] in pending:
+        pending.remove([app_id, "account"])
 
 
 def resolve_policy(
@@ -216,17 +250,59 @@ class ServiceView:
     fail_reason: str
 
 
-def service_view(record: dict[str, Any]) -> ServiceView | None:
-    """The documented rule: old values while an update is in review, else the latest ones."""
+def service_view(record: dict[str, Any], config: SandboxConfig) -> ServiceView | None:
+    """What getbindservice shows: a guess, as the doc is silent on it (docs/sandbox.md).
+
+    The last approved values whenever an approved version exists, with the current open_status
+    and fail_reason: during an updatebindservice review (open_status 1) and after a rejected
+    one (open_status 3) alike, so a tool cannot learn from it what it last submitted. Before
+    any approval: the submitted values. Relaxed (`approved_values_shown`): the rejected
+    submission after a rejection.
+    """
     service = record["payment_service"]
     if service is None:
         return None
-    shown = (
-        service["approved"]
-        if service["open_status"] == 1 and service["approved"]
-        else service["submitted"]
-    )
+    approved = service["approved"]
+    if approved and (config.strict("approved_values_shown") or service["open_status"] == 1):
+        shown = approved
+    else:
+        shown = service["submitted"]
     return ServiceView(dict(shown), service["open_status"], service["fail_reason"])
+
+
+def no_service_shape(config: SandboxConfig, record: dict[str, Any], app_id: int) -> str:
+    """What getbindservice answers for an app without a payment service (NO_SERVICE_SHAPES).
+
+    Undocumented, so a guess: a deterministic per-app choice (a hash of seed and app_id) among
+    the shapes that fit the app's state, so a tool must handle all of them; `no_service_shape`
+    pins one. Relaxed (`no_service_shapes`): always 60008.
+    """
+    if config.no_service_shape is not None:
+        return config.no_service_shape
+    if not config.strict("no_service_shapes"):
+        return "60008"
+    fitting = (
+        ("60008", "60002", "null", "empty")
+        if has_account(record)
+        else ("60002", "60013", "null", "empty")
+    )
+    pick = hashlib.sha256(f"{config.seed}:{app_id}:no-service".encode()).digest()
+    return fitting[int.from_bytes(pick[:4], "big") % len(fitting)]
+
+
+def rereview_service(state: State, app_id: int, now: float) -> bool:
+    """A developer-config change puts an approved payment service back into review.
+
+    Public pay FAQ: "服务审核通过后，开发者再次修改相关设置，服务会重新进入审核状态". Its values
+    stay as they are; the audit is decided like any other and pushes
+    APP_PAYMENT_CREATE_PAYMENT_PASS / _FAIL. True when a review was started.
+    """
+    service = app_record(state, app_id)["payment_service"]
+    if service is None or service["open_status"] != 2:
+        return False
+    service.update(open_status=1, fail_reason="")
+    start_audit(state, app_id, "payment_service", now)
+    return True
 
 
 def all_sections() -> tuple[str, ...]:

@@ -83,5 +83,16 @@ def paths(calls: list[dict[str, Any]]) -> list[str]:
 
 
 def writes(calls: list[dict[str, Any]]) -> list[str]:
-    """Only the POSTs (what changed something), in order."""
-    return paths([call for call in calls if call["method"] == "POST"])
+    """The POSTs Baidu accepted (what changed something), in order. A refused write (say
+    paymentservice/create answered 60014 while the developer config is in review) changed
+    nothing: see `refused`."""
+    return paths([call for call in calls if call["method"] == "POST" and call["errno"] == 0])
+
+
+def refused(calls: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """The POSTs Baidu refused, with the errno, in order."""
+    return [
+        (paths([call])[0], call["errno"])
+        for call in calls
+        if call["method"] == "POST" and call["errno"] not in (0, None)
+    ]

@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from tests.apply.conftest import app_result, result_json
-from tests.apply.project import BANK_CARD, LEGAL_ID, NEW_BANK_CARD, Project, paths, writes
+from tests.apply.project import (
+    BANK_CARD,
+    LEGAL_ID,
+    NEW_BANK_CARD,
+    Project,
+    paths,
+    refused,
+    writes,
+)
 
 
 def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, sandbox: Any) -> None:
@@ -19,11 +27,16 @@ def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, san
     assert document["format_version"] == 1
     assert document["summary"]["done"] == 3
     steps = [(s["action"], s["result"]) for s in app_result(document, "shop-b")["steps"]]
-    assert steps == [
+    # No event receiver: the create is tried after the developer config; while Baidu still
+    # reviews that, the answer is 60014 ("in review", a wait) and the create is tried again.
+    assert [step for step in steps if step[1] != "in_review"] == [
         ("create_account", "submitted"),
         ("submit_developer_config", "submitted"),
         ("create_payment_service", "submitted"),
     ]
+    assert {step for step in steps if step[1] == "in_review"} <= {
+        ("create_payment_service", "in_review")
+    }
     # Waiting was shown on stderr, Terraform-style.
     assert "shop-a: account: in review [" in process.stderr
     assert "shop-a: payment service: approved" in process.stderr
@@ -36,23 +49,24 @@ def test_onboarding_from_nothing_with_wait(project: Project, apply_cli: Any, san
         assert state["account"]["status"] == 4
         assert state["bind_service"]["open_status"] == 2
         assert writes(sandbox.calls(app_id=app_id)) == [
-            "/upload/image",
-            "/upload/image",
             "/account/create",
             "/developconfig/submit",
             "/paymentservice/create",
         ]
+        assert {r for r in refused(sandbox.calls(app_id=app_id))} <= {
+            ("/paymentservice/create", 60014)
+        }
+    uploads = writes(sandbox.calls(path="/file/2.0/smartapp/upload/image"))
+    assert uploads == ["/upload/image"] * 6  # front and back of each, as the TP
     with project.store() as store:
         for app_id in (1001, 1002, 1003):
             assert store.get_submission(app_id, "account") is not None
             assert store.get_submission(app_id, "developer_config") is not None
         (run,) = store.list_runs(limit=1)
         assert run.status == "succeeded"
-        assert [step.action for step in run.steps if step.app_id == 1001] == [
-            "create_account",
-            "submit_developer_config",
-            "create_payment_service",
-        ]
+        assert [
+            step.action for step in run.steps if step.app_id == 1001 and step.result != "in_review"
+        ] == ["create_account", "submit_developer_config", "create_payment_service"]
 
     # A second apply does nothing: no write at all, exit 0, plan in sync.
     sandbox.clear_calls()
@@ -74,7 +88,8 @@ def test_without_wait_submits_and_reports_what_is_in_review(
     shop = app_result(result_json(process), "shop-a")
     assert shop["status"] == "in_review"
     assert [p["section"] for p in shop["pending"]] == ["account"]
-    assert writes(sandbox.calls(app_id=1001))[-2:] == ["/account/create", "/developconfig/submit"]
+    # The developer config waits for the account's approval (Baidu answers 60016 before).
+    assert writes(sandbox.calls(app_id=1001)) == ["/account/create"]
 
     # Still in review: apply submits nothing and says so again.
     sandbox.clear_calls()
@@ -83,8 +98,18 @@ def test_without_wait_submits_and_reports_what_is_in_review(
     assert "in review" in process.stdout
     assert writes(sandbox.calls()) == []
 
-    # Approved meanwhile: the next apply goes on with the payment service.
+    # Approved meanwhile: the developer config goes; the create is tried and Baidu, still
+    # reviewing the developer config, answers 60014: in review, not a failure.
     sandbox.approve(1001, "account")
+    sandbox.clear_calls()
+    process = apply_cli("apply", "--auto-approve")
+    assert process.returncode == 2, process.stdout + process.stderr
+    assert writes(sandbox.calls()) == ["/developconfig/submit"]
+    assert refused(sandbox.calls()) == [("/paymentservice/create", 60014)]
+    assert "developer config not approved yet" in process.stdout
+
+    sandbox.approve(1001, "developer_config")
+    sandbox.clear_calls()
     process = apply_cli("apply", "--auto-approve")
     assert process.returncode == 2, process.stdout + process.stderr
     assert writes(sandbox.calls()) == ["/paymentservice/create"]
@@ -111,14 +136,18 @@ def test_rejection_stops_with_reason_then_resubmission(
     assert writes(sandbox.calls()) == []
 
     # The spec is fixed: the account is resubmitted (the same id-card files are not uploaded
-    # again), approved, and onboarding completes. The developer config went with the first
-    # attempt and is unchanged: not sent again.
+    # again), approved, and onboarding completes. The developer config was never sent while
+    # the account was not approved: it goes now, once.
     sandbox.set_policy(1001, None, section="account")
     document["account"]["business_detail_address"] = "上地十街 10 号 2 层"
     project.write_spec(document)
     process = apply_cli("apply", "--auto-approve", "--wait", env=key)
     assert process.returncode == 0, process.stdout + process.stderr
-    assert writes(sandbox.calls()) == ["/account/create", "/paymentservice/create"]
+    assert writes(sandbox.calls()) == [
+        "/account/create",
+        "/developconfig/submit",
+        "/paymentservice/create",
+    ]
     assert "reused the earlier upload of id_card_front, id_card_back" in process.stdout
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.apply.project import CREATES, Project, paths
+from tests.apply.project import CREATES, Project, paths, writes
 
 
 def start_cli(project: Project, *args: str) -> subprocess.Popen[str]:
@@ -45,7 +45,9 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 
 
 def creates(sandbox: Any, app_id: int | None = None) -> list[str]:
-    return [p for p in paths(sandbox.calls(app_id=app_id)) if p in CREATES]
+    """The creates Baidu accepted (a create refused with 60014 while the developer config is
+    still in review changed nothing)."""
+    return [p for p in writes(sandbox.calls(app_id=app_id)) if p in CREATES]
 
 
 def test_concurrent_applies_of_one_mini_program(
@@ -55,8 +57,9 @@ def test_concurrent_applies_of_one_mini_program(
     project.add("shop-a", 1001)
     first = start_cli(project, "apply", "--auto-approve", "--wait", "--wait-timeout", "2m")
     try:
-        # Submitted both, now polling the (manual) account audit while holding the lock.
-        wait_until(lambda: "/developconfig/submit" in paths(sandbox.calls(app_id=1001)))
+        # Submitted the account, now polling its (manual) audit while holding the lock.
+        wait_until(lambda: "/account/create" in paths(sandbox.calls(app_id=1001)))
+        time.sleep(0.3)
 
         # A second run without --lock-timeout fails cleanly, naming the holder; nothing sent.
         posts_before = [c for c in sandbox.calls() if c["method"] == "POST"]
@@ -147,9 +150,10 @@ def test_dropped_connections_converge_and_nothing_is_lost(
 def test_wait_follows_the_developer_config_through_received_events(
     tmp_path: Any, sandbox: Any, run_cli: Any, state_location: str
 ) -> None:
-    """With an event receiver configured, --wait waits for a developer config submitted on its
-    own until its outcome event is stored (here: written as the receiver would), and a FAIL
-    event stops the mini-program with Baidu's reason."""
+    """With an event receiver configured, the payment service is created only once the
+    developer config's PASS event is stored (here: written as the receiver would), never
+    tried before; and --wait after a developer config submitted on its own stops the
+    mini-program with Baidu's reason when a FAIL event arrives."""
     from smartpay_apply.state import AuditEvent
     from smartpay_apply.timeutil import now
 
@@ -160,7 +164,30 @@ def test_wait_follows_the_developer_config_through_received_events(
         events={"token": "push-token", "encoding_aes_key": "a" * 43},
     )
     document = project.add("shop-a", 1001)
-    assert run_cli("apply", "--auto-approve", "--wait", cwd=project.root).returncode == 0
+
+    def push(event: str, reason: str | None = None) -> None:
+        with project.store() as store:
+            store.record_event(
+                AuditEvent(
+                    app_id=1001, tp_app_id=10000, event=event, event_time=now(), reason=reason
+                )
+            )
+
+    onboarding = start_cli(project, "apply", "--auto-approve", "--wait", "--wait-timeout", "2m")
+    try:
+        wait_until(lambda: "/developconfig/submit" in paths(sandbox.calls(app_id=1001)))
+        time.sleep(1.0)  # the developer config's audit is decided meanwhile, but not pushed
+        assert onboarding.poll() is None  # waiting for the PASS event
+        assert "/paymentservice/create" not in paths(sandbox.calls(app_id=1001))
+        push("APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS")
+        out, err = onboarding.communicate(timeout=120)
+    finally:
+        if onboarding.poll() is None:
+            onboarding.kill()
+            onboarding.wait()
+    assert onboarding.returncode == 0, out + err
+    assert creates(sandbox, 1001) == ["/account/create", "/paymentservice/create"]
+    assert not [c for c in sandbox.calls(app_id=1001) if c["errno"] not in (0, None)]
 
     document["developer_config"]["pay_notify_url"] = "https://tp.example.test/pay/notify-v2"
     project.write_spec(document)
@@ -170,16 +197,7 @@ def test_wait_follows_the_developer_config_through_received_events(
         wait_until(lambda: "/developconfig/submit" in paths(sandbox.calls(app_id=1001)))
         time.sleep(0.5)
         assert waiting.poll() is None  # still waiting: no outcome event yet
-        with project.store() as store:
-            store.record_event(
-                AuditEvent(
-                    app_id=1001,
-                    tp_app_id=10000,
-                    event="APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL",
-                    event_time=now(),
-                    reason="回调地址不可达",
-                )
-            )
+        push("APP_PAYMENT_UPDATE_DEVELOP_CONFIG_FAIL", "回调地址不可达")
         out, err = waiting.communicate(timeout=120)
     finally:
         if waiting.poll() is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,8 @@ class FormRecorder:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.forms: list[tuple[str, dict[str, str]]] = []
+        #: (path, errno of the answer) of every POST, in order (None: no JSON errno).
+        self.answers: list[tuple[str, int | None]] = []
         self.held_suffix: str | None = None
         self.reached = threading.Event()
         self.release = threading.Event()
@@ -66,10 +69,28 @@ class FormRecorder:
             return {"type": "http.request", "body": body, "more_body": False}
 
         held = self.held_suffix is not None and scope["path"].endswith(self.held_suffix)
+        send = self._noting(scope["path"], send)
         if held:
             self.held_suffix = None
             send = self._holding(send)
         await self.app(scope, replay, send)
+
+    def _noting(self, path: str, send: Any) -> Any:
+        """Remember the errno Baidu answered (a refused write changed nothing)."""
+        chunks: list[bytes] = []
+
+        async def wrapped(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    try:
+                        errno = json.loads(b"".join(chunks)).get("errno")
+                    except (ValueError, AttributeError):
+                        errno = None
+                    self.answers.append((path, errno))
+            await send(message)
+
+        return wrapped
 
     def _holding(self, send: Any) -> Any:
         async def wrapped(message: dict[str, Any]) -> None:
@@ -83,6 +104,10 @@ class FormRecorder:
 
     def sent_to(self, suffix: str) -> list[dict[str, str]]:
         return [form for path, form in self.forms if path.endswith(suffix)]
+
+    def accepted(self, suffix: str) -> int:
+        """How many POSTs to `suffix` Baidu accepted (errno 0)."""
+        return sum(1 for path, errno in self.answers if path.endswith(suffix) and errno == 0)
 
 
 @contextlib.contextmanager

@@ -76,4 +76,4 @@ def test_impossible_ranges_are_refused_before_any_call(
 def test_possible_ranges_reach_the_api(project: Path, args: list[str]) -> None:
     result = invoke("data", *args, cwd=project)
     assert result.returncode == 1
-    assert "connection refused by http://127.0.0.1:9/rest/2.0/smartapp/pay/" in result.stderr
+    assert "transport connection refused (http://127.0.0.1:9)" in result.stderr

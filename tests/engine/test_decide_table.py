@@ -183,6 +183,34 @@ CASES = [
         [],
     ),
     Case(
+        "developer config: record matches, no outcome event yet, receiver: wait for the event",
+        onboarded(events=()),
+        ["wait developer_config"],
+        options=RECEIVER,
+    ),
+    Case(
+        "developer config: record matches, the outcome event is overdue (a lost push): in sync",
+        onboarded(events=()),
+        [],
+        options=DecideOptions(receiver=True, now=at("2026-11-20 10:15:00")),
+    ),
+    Case(
+        "developer config: changed, receiver: resubmit, wait for its event, and the service's "
+        "re-review",
+        onboarded(
+            submissions={
+                "account": submitted("fp-account-1"),
+                "developer_config": submitted("fp-devconfig-0", outcome="approved"),
+            }
+        ),
+        [
+            "submit_developer_config developer_config",
+            "wait developer_config",
+            "wait payment_service",
+        ],
+        options=RECEIVER,
+    ),
+    Case(
         "developer config: FAIL event after the last submission, spec unchanged: blocked",
         onboarded(
             events=(event("developer_config", "rejected", "2026-11-20 11:00:00", "回调地址不可达"),)

@@ -52,7 +52,8 @@ def config(tmp_path: Path) -> ProjectConfig:
 
 
 async def submit_developer_config(raw: httpx.AsyncClient, app_id: int) -> None:
-    """An account (the sandbox wants one first, 60013) and a developer config, over the wire."""
+    """An approved account (the sandbox wants one first: 60016) and a developer config, over
+    the wire; the id-card image is uploaded as the TP (sandbox-tp), as Baidu wants."""
     spec = make_spec(app_id=app_id)
     assert spec.developer_config is not None and spec.account is not None
     token = {"access_token": f"sandbox-{app_id}"}
@@ -60,7 +61,7 @@ async def submit_developer_config(raw: httpx.AsyncClient, app_id: int) -> None:
     url = (
         await raw.post(
             "/file/2.0/smartapp/upload/image",
-            params=token,
+            params={"access_token": "sandbox-tp"},
             files={"multipartFile": ("a.png", png, "image/png")},
         )
     ).json()["data"]
@@ -71,6 +72,8 @@ async def submit_developer_config(raw: httpx.AsyncClient, app_id: int) -> None:
     account.update(id_card_front_url=url, id_card_back_url=url)
     body = (await raw.post(f"{PAY}/account/create", params=token, data=account)).json()
     assert body["errno"] == 0, body
+    approved = await raw.put(f"/_sandbox/apps/{app_id}/account/status", json={"status": 4})
+    assert approved.status_code == 200, approved.text
     body = (
         await raw.post(
             f"{PAY}/developconfig/submit", params=token, data=spec.developer_config.model_dump()

@@ -23,8 +23,9 @@ def pushing_sandbox(receiver: Receiver, sandbox_factory: Any) -> Any:
 async def submit_account(base_url: str, app_id: int) -> None:
     async with OpenApi(base_url) as api:
         app = api.app(StaticToken(f"sandbox-{app_id}"))
-        front = await app.upload_image(PNG, "front.png")
-        back = await app.upload_image(PNG + b"b", "back.png")
+        tp = api.tp("sandbox-tp")  # uploads take the TP's own token
+        front = await tp.upload_image(PNG, "front.png")
+        back = await tp.upload_image(PNG + b"b", "back.png")
         await app.create_account(
             AccountCreateRequest(
                 business_scope="零售",

@@ -59,14 +59,15 @@ class Project:
         app_id = document["app_id"]
         async with OpenApi(self.base_url) as api:
             app = api.app(f"sandbox-{app_id}")
-            front = await app.upload_image(PNG + b"front" + str(app_id).encode(), "front.png")
-            back = await app.upload_image(PNG + b"back" + str(app_id).encode(), "back.png")
+            tp = api.tp("sandbox-tp")  # uploads take the TP's own token
+            front = await tp.upload_image(PNG + b"front" + str(app_id).encode(), "front.png")
+            back = await tp.upload_image(PNG + b"back" + str(app_id).encode(), "back.png")
             account = {**document["account"], "id_card_front_url": front, "id_card_back_url": back}
             await app.create_account(AccountCreateRequest(**account))
+            sandbox.approve(app_id, "account")  # the developer config needs it approved first
             await app.submit_developer_config(
                 DeveloperConfigRequest(**document["developer_config"])
             )
-            sandbox.approve(app_id, "account")
             sandbox.approve(app_id, "developer_config")
             payment = {
                 k: Decimal(str(v)) if k in ("pool_cash_pledge", "day_max_frozen_amount") else v

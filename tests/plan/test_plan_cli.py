@@ -44,8 +44,8 @@ def test_fresh_apps_plan_create_steps(project: Project, run_cli, sandbox) -> Non
     document = json.loads(result.stdout)
     assert actions(document, "shop-a") == [
         "create_account account",
-        "submit_developer_config developer_config",
         "wait account",
+        "submit_developer_config developer_config",
         "create_payment_service payment_service",
     ]
     # plan only reads
@@ -135,8 +135,8 @@ def test_out_file(project: Project, run_cli) -> None:  # type: ignore[no-untyped
     assert app.desired_checksum.startswith("sha256:")
     assert [s.action.value for s in app.steps] == [
         "create_account",
-        "submit_developer_config",
         "wait",
+        "submit_developer_config",
         "create_payment_service",
     ]
     document = json.loads(out.read_text())

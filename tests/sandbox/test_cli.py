@@ -111,7 +111,9 @@ def test_admin_commands_steer_the_projects_embedded_world(run_cli: Any, tmp_path
     listed = run_cli("sandbox", "calls", "--app-id", "42")
     assert "POST /rest/2.0/smartapp/pay/account/create app=42" in listed.stdout
     assert run_cli("sandbox", "reset").returncode == 0
-    assert json.loads(run_cli("sandbox", "show", "42").stdout)["account"]["status"] == 0
+    gone = run_cli("sandbox", "show", "42")
+    assert gone.returncode == 1 and gone.stdout == ""
+    assert "no such mini-program in the sandbox: 42" in gone.stderr
 
 
 def test_admin_commands_talk_to_a_served_sandbox(run_cli: Any, sandbox: Any) -> None:
@@ -120,11 +122,8 @@ def test_admin_commands_talk_to_a_served_sandbox(run_cli: Any, sandbox: Any) -> 
 
     from tests.sandbox.helpers import DEVELOPER
 
+    url = sandbox.upload(b"\x89PNG\r\n\x1a\n....")
     with httpx.Client(base_url=sandbox.base_url, params={"access_token": "sandbox-43"}) as http:
-        url = http.post(
-            "/file/2.0/smartapp/upload/image",
-            files={"multipartFile": ("a.png", b"\x89PNG\r\n\x1a\n....", "image/png")},
-        ).json()["data"]
         form = {
             "business_scope": "软件开发",
             "business_province": "北京市",
@@ -136,9 +135,12 @@ def test_admin_commands_talk_to_a_served_sandbox(run_cli: Any, sandbox: Any) -> 
             "id_card_back_url": url,
         }
         http.post("/rest/2.0/smartapp/pay/account/create", data=form)
+        result = run_cli("sandbox", "approve", "43", "account", "--url", sandbox.base_url)
+        assert result.returncode == 0 and "APP_PAYMENT_CREATE_ACCOUNT_PASS" in result.stdout
         http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER)
+    assert sandbox.app_state(43)["pending"] == ["developer_config"]
     result = run_cli("sandbox", "approve", "43", "developer_config", "--url", sandbox.base_url)
     assert result.returncode == 0 and "APP_PAYMENT_UPDATE_DEVELOP_CONFIG_PASS" in result.stdout
-    assert sandbox.app_state(43)["pending"] == ["account"]
+    assert sandbox.app_state(43)["pending"] == []
     unreachable = run_cli("sandbox", "show", "1", "--url", "http://127.0.0.1:9")
     assert unreachable.returncode == 1 and "cannot reach the sandbox" in unreachable.stderr

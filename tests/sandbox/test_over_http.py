@@ -30,8 +30,10 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
     app_id = 4001
     async with OpenApi(sandbox.base_url) as api:
         app = api.app(sandbox.token(app_id))
-        front = await app.upload_image(PNG + b"front", "front.png")
-        back = await app.upload_image(PNG + b"back", "back.png")
+        # Uploads take the TP's own token, not the mini-program's.
+        tp = api.tp(sandbox.TP_TOKEN)
+        front = await tp.upload_image(PNG + b"front", "front.png")
+        back = await tp.upload_image(PNG + b"back", "back.png")
         await app.create_account(
             AccountCreateRequest(
                 business_scope="计算机软件开发",
@@ -51,6 +53,11 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
 
         await wait_until(account_approved)
         await app.submit_developer_config(DeveloperConfigRequest(**DEVELOPER))
+
+        async def config_approved() -> bool:  # visible to the TP only as a push
+            return bool(sandbox.app_state(app_id)["developer_config"]["audit"] == "approved")
+
+        await wait_until(config_approved)
         service = PaymentServiceRequest(
             **{
                 **SERVICE,
@@ -72,6 +79,7 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
             )
         )
         bound = await app.get_bind_service()
+        assert bound is not None
         assert (bound.app_name, bound.open_status, bound.pool_cash_pledge) == (
             "新服务名",
             2,
@@ -83,14 +91,17 @@ async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
             service.model_copy(update={"bank_name": "工商银行", "app_name": "新服务名"})
         )
         during = await app.get_bind_service()
+        assert during is not None
         assert (during.open_status, during.bank_name) == (1, "招商银行")
         sandbox.approve(app_id, "payment_service")
         after = await app.get_bind_service()
+        assert after is not None
         assert (after.open_status, after.bank_name, after.app_name) == (2, "工商银行", "新服务名")
 
     paths = [c["path"].split("/smartapp/")[-1] for c in sandbox.calls(app_id=app_id)]
+    uploads = sandbox.calls(path="upload/image")
+    assert len(uploads) == 2 and {c["app_id"] for c in uploads} == {None}  # TP calls
     for expected in (
-        "upload/image",
         "pay/account/create",
         "pay/developconfig/submit",
         "pay/paymentservice/create",
@@ -128,4 +139,4 @@ def test_injected_faults_over_http(sandbox_factory: Any) -> None:
     http.close()
     # Admin routes are never faulted.
     box.set_faults(error_rate=1)
-    assert box.app_state(1)["account"]["status"] == 0
+    assert box.app_state(1)["account"]["status"] is None

@@ -37,12 +37,12 @@ async def test_two_app_instances_on_one_state_file(tmp_path: Path) -> None:
 
 
 async def test_embedded_transport_persists_under_its_directory(tmp_path: Path) -> None:
-    for expected in (0, 2):
+    for expected in (None, 2):
         transport = embedded_transport(tmp_path / ".smartpay", audit_policy="manual")
         async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
             status = (await call(http, "GET", "account/auditstatus", 32))["data"]["status"]
             assert status == expected
-            if expected == 0:
+            if expected is None:
                 await call(http, "POST", "account/create", 32, await account_form(http, 32))
     assert (tmp_path / ".smartpay" / "sandbox.json").exists()
 
@@ -130,4 +130,32 @@ async def test_an_unreadable_world_file_is_a_clear_error_and_reset_recovers(tmp_
         with pytest.raises(SmartpayError, match=r"not a sandbox world file.*sandbox reset"):
             await call(http, "GET", "account/auditstatus", 1)
         assert (await http.post("/_sandbox/reset")).json() == {"reset": True}
-        assert (await call(http, "GET", "account/auditstatus", 1))["data"]["status"] == 0
+        assert (await call(http, "GET", "account/auditstatus", 1))["data"]["status"] is None
+
+
+async def test_embedded_pushes_an_outcome_when_the_audit_is_decided(tmp_path: Path) -> None:
+    """While the transport is open, a due audit is decided and pushed with no further request
+    (issue 14 item 9: `apply --wait` waits for a pushed developer-config outcome)."""
+    import asyncio
+
+    from tests.sandbox.test_push import Receiver
+
+    receiver = Receiver()
+    try:
+        transport = embedded_transport(
+            tmp_path, audit_delay=0.3, webhook=receiver.url, plaintext_push=True
+        )
+        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE_URL) as http:
+            await call(http, "POST", "account/create", 35, await account_form(http, 35))
+            calls_before = len((await http.get("/_sandbox/calls")).json()["calls"])
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 15
+            while not receiver.bodies:  # no API request meanwhile: only the ticker can decide
+                assert loop.time() < deadline, "the audit was never pushed"
+                await asyncio.sleep(0.05)
+            assert len((await http.get("/_sandbox/calls")).json()["calls"]) == calls_before
+        assert [json.loads(b)["event"] for b in receiver.bodies] == [
+            "APP_PAYMENT_CREATE_ACCOUNT_PASS"
+        ]
+    finally:
+        receiver.close()

@@ -96,6 +96,7 @@ def onboard_over_http(base_url: str, app_id: int) -> None:
         urls = [
             http.post(
                 "/file/2.0/smartapp/upload/image",
+                params={"access_token": "sandbox-tp"},  # uploads take the TP's token
                 files={"multipartFile": ("a.png", PNG + side, "image/png")},
             ).json()["data"]
             for side in (b"f", b"b")
@@ -111,14 +112,15 @@ def onboard_over_http(base_url: str, app_id: int) -> None:
             "id_card_back_url": urls[1],
         }
         assert http.post("/rest/2.0/smartapp/pay/account/create", data=form).json()["errno"] == 0
-        assert (
-            http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER).json()["errno"]
-            == 0
-        )
         deadline = time.monotonic() + 15
         while http.get("/rest/2.0/smartapp/pay/account/auditstatus").json()["data"]["status"] != 4:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        assert (
+            http.post("/rest/2.0/smartapp/pay/developconfig/submit", data=DEVELOPER).json()["errno"]
+            == 0
+        )
+        # audit_delay 0: the developer config is approved by the time the next request comes.
         assert (
             http.post(
                 "/rest/2.0/smartapp/pay/paymentservice/create",
@@ -160,7 +162,9 @@ def test_plaintext_push_and_manual_rejection(sandbox_factory: Any, receiver: Rec
 
     with httpx.Client(base_url=box.base_url, params={"access_token": "sandbox-55"}) as http:
         url = http.post(
-            "/file/2.0/smartapp/upload/image", files={"multipartFile": ("a.png", PNG, "image/png")}
+            "/file/2.0/smartapp/upload/image",
+            params={"access_token": "sandbox-tp"},
+            files={"multipartFile": ("a.png", PNG, "image/png")},
         ).json()["data"]
         form = {
             "business_scope": "软件开发",

@@ -8,6 +8,7 @@ from tests.sandbox.helpers import (
     DEVELOPER,
     PNG,
     SERVICE,
+    TP_TOKEN,
     Clock,
     account_form,
     call,
@@ -19,9 +20,9 @@ from tests.sandbox.helpers import (
 
 async def test_dict_has_all_provinces_banks_rates_and_days() -> None:
     async with client() as http:
-        body = await call(http, "GET", "paymentservice/dict", 1)
-    assert body["errno"] == 0 and body["msg"] == "success"
-    data = body["data"]
+        data = await call(http, "GET", "paymentservice/dict", 1)
+    # The doc's sample: the bare object, no errno/msg/data envelope, its mixed key styles.
+    assert list(data) == ["province_list", "bank_list", "commissionRate", "paymentDays"]
     provinces = {
         p["provinceName"]: [c["cityName"] for c in p["cities"]] for p in data["province_list"]
     }
@@ -68,7 +69,11 @@ async def test_configured_token_and_auto_tokens_switch() -> None:
         auto = await http.get(
             "/rest/2.0/smartapp/pay/account/auditstatus", params={"access_token": "sandbox-77"}
         )
-    assert ok.json() == {"errno": 0, "msg": "success", "data": {"status": 0, "verify_message": ""}}
+    assert ok.json() == {
+        "errno": 0,
+        "msg": "success",
+        "data": {"status": None, "verify_message": None},
+    }
     assert auto.json()["error_code"] == 110
 
 
@@ -96,16 +101,16 @@ async def test_upload_accepts_images_only_and_its_urls_only() -> None:
     async with client(audit_delay=0) as http:
         bad = await http.post(
             "/file/2.0/smartapp/upload/image",
-            params={"access_token": "sandbox-1"},
+            params={"access_token": TP_TOKEN},
             files={"multipartFile": ("a.gif", b"GIF89a....", "image/gif")},
         )
         big = await http.post(
             "/file/2.0/smartapp/upload/image",
-            params={"access_token": "sandbox-1"},
+            params={"access_token": TP_TOKEN},
             files={"multipartFile": ("a.png", PNG + b"0" * (2 * 1024 * 1024), "image/png")},
             data={"type": "1"},
         )
-        url = await upload(http, 1)
+        url = await upload(http)
         form = await account_form(http, 1, id_card_back_url="https://example.com/elsewhere.png")
         foreign = await call(http, "POST", "account/create", 1, form)
     assert bad.json()["errno"] == 47000
@@ -137,9 +142,10 @@ async def test_account_lifecycle_and_its_errors() -> None:
     async with client(
         clock, audit_delay=10, audit_policy="reject", reject_reason="法人信息不符"
     ) as http:
+        # Nothing submitted yet: the public doc's sample, nulls in a success envelope.
         assert (await call(http, "GET", "account/auditstatus", 3))["data"] == {
-            "status": 0,
-            "verify_message": "",
+            "status": None,
+            "verify_message": None,
         }
         form = await account_form(http, 3)
         assert (await call(http, "POST", "account/create", 3, form)) == {
@@ -162,17 +168,20 @@ async def test_account_lifecycle_and_its_errors() -> None:
         assert (await call(http, "POST", "account/create", 3, form))["errno"] == 60012
 
 
-async def test_developer_config_needs_an_account_and_is_locked_in_review() -> None:
+async def test_developer_config_needs_an_approved_account_and_is_locked_in_review() -> None:
     async with client(audit_policy="manual") as http:
         assert (await call(http, "POST", "developconfig/submit", 4, DEVELOPER))["errno"] == 60013
         await call(http, "POST", "account/create", 4, await account_form(http, 4))
+        # The account step is complete only once approved: in review -> 60016.
+        assert (await call(http, "POST", "developconfig/submit", 4, DEVELOPER))["errno"] == 60016
+        await http.post("/_sandbox/apps/4/account/approve")
         assert (await call(http, "POST", "developconfig/submit", 4, DEVELOPER))["errno"] == 0
         assert (await call(http, "POST", "developconfig/submit", 4, DEVELOPER))["errno"] == 60018
         bad = {**DEVELOPER, "pay_notify_url": "not a url"}
         assert (await call(http, "POST", "developconfig/submit", 4, bad))["errno"] == 60000
         state = (await http.get("/_sandbox/apps/4")).json()
         assert state["developer_config"]["audit"] == "pending"
-        assert set(state["pending"]) == {"account", "developer_config"}
+        assert state["pending"] == ["developer_config"]
 
 
 async def test_payment_service_preconditions() -> None:
@@ -183,8 +192,14 @@ async def test_payment_service_preconditions() -> None:
         await http.post("/_sandbox/apps/8/account/approve")
         assert (await call(http, "POST", "paymentservice/create", 8, SERVICE))["errno"] == 60014
         await call(http, "POST", "developconfig/submit", 8, DEVELOPER)
-        for path in ("auditstatus", "getbindservice"):
-            assert (await call(http, "GET", f"paymentservice/{path}", 8))["errno"] == 60008
+        # Submitted but in review is not complete yet: still 60014.
+        assert (await call(http, "POST", "paymentservice/create", 8, SERVICE))["errno"] == 60014
+        await http.post("/_sandbox/apps/8/developer_config/approve")
+        assert (await call(http, "GET", "paymentservice/auditstatus", 8)) == {
+            "errno": 0,
+            "msg": "success",
+            "data": {"status": None, "fail_reason": None},
+        }
         assert (
             await call(
                 http,
@@ -307,7 +322,9 @@ async def test_updatebindservice_shows_old_values_in_review_and_new_on_approval(
     assert (after["open_status"], after["bank_name"], after["payment_days"]) == (2, "工商银行", 7)
 
 
-async def test_rejected_updatebindservice_keeps_the_submitted_values() -> None:
+async def test_rejected_updatebindservice_shows_the_last_approved_values() -> None:
+    """A guess (the doc is silent), the least convenient one: after a rejected update,
+    getbindservice shows what is still in force, not what was submitted."""
     async with client(audit_delay=0) as http:
         await onboard(http, 13)
         await http.put("/_sandbox/apps/13/policy", json={"policy": "manual"})
@@ -327,7 +344,7 @@ async def test_rejected_updatebindservice_keeps_the_submitted_values() -> None:
     assert (data["open_status"], data["fail_reason"], data["bank_branch"]) == (
         3,
         "支行信息有误",
-        "招商银行北京上地支行",
+        SERVICE["bank_branch"],
     )
     assert status == {"status": 3, "fail_reason": "支行信息有误"}
     assert resubmit["errno"] == 0
@@ -374,3 +391,21 @@ async def test_an_audit_left_to_the_admin_is_decided_once_its_policy_changes() -
             "status": 4,
             "verify_message": "审核通过",
         }
+
+
+async def test_a_rejected_first_create_shows_the_rejected_submission() -> None:
+    async with client(audit_delay=0) as http:
+        policy = {"policy": "reject", "section": "payment_service", "reason": "资料不全"}
+        await http.put("/_sandbox/apps/17/policy", json=policy)
+        await call(http, "POST", "account/create", 17, await account_form(http, 17))
+        await call(http, "GET", "account/auditstatus", 17)
+        await call(http, "POST", "developconfig/submit", 17, DEVELOPER)
+        new = {**SERVICE, "bank_branch": "招商银行北京上地支行"}
+        assert (await call(http, "POST", "paymentservice/create", 17, new))["errno"] == 0
+        data = (await call(http, "GET", "paymentservice/getbindservice", 17))["data"]
+    # No approved version exists: what was submitted, with the rejection.
+    assert (data["open_status"], data["fail_reason"], data["bank_branch"]) == (
+        3,
+        "资料不全",
+        "招商银行北京上地支行",
+    )

@@ -74,7 +74,7 @@ def test_after_a_sandbox_reset_forgetting_the_state_lets_apply_converge(run_cli,
     forgot = cli("state", "forget", "shop-beijing", "--yes")
     assert forgot.returncode == 0, forgot.stderr
     assert forgot.stdout.startswith(
-        "Forgot account, developer_config, 2 image URL(s) of shop-beijing"
+        "Forgot account, developer_config, payment_service, 2 image URL(s) of shop-beijing"
     )
     # ^ the images are uploaded again: the reset sandbox forgot them too
     forgot = cli("state", "forget", "20230002", "--section", "developer_config", "-y")

@@ -50,7 +50,7 @@ class Readiness(Enum):
     READY = "ready"  # complete: nothing to wait for
     AFTER_AUDIT = "after_audit"  # an audit starts in this run: a wait marker must come first
     IN_REVIEW = "in_review"  # an audit is in progress and its wait marker is already planned
-    AWAIT_EVENT = "await_event"  # developer config submitted, its PASS event not received yet
+    AWAIT_EVENT = "await_event"  # the developer config's outcome event is still to come
     PROBE = "probe"  # developer config outcome unknowable: try the next step, refusal = wait
     STUCK = "stuck"  # blocked, or missing and not managed: the next steps cannot happen
 

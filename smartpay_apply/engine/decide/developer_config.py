@@ -7,6 +7,7 @@ from datetime import datetime
 
 from smartpay_apply.engine.decide.common import (
     NOT_MANAGED,
+    PASS_EVENT,
     WRITE_ONLY_NOTE,
     DecideOptions,
     Part,
@@ -74,9 +75,22 @@ def developer_config_part(
     part = Part(status=f"synced · {health}")
     if outcome is None:
         part.notes.append("developer config: audit outcome not yet received")
-        if not service_exists:
-            part.readiness = _unknown_outcome(record, options)
+        if _unknown_outcome(record, options) is Readiness.AWAIT_EVENT:
+            part.steps.append(_await_event())
+            part.readiness = Readiness.IN_REVIEW
+        elif not service_exists:
+            part.readiness = Readiness.PROBE
     return part
+
+
+def _await_event() -> Step:
+    """With the receiver configured, the outcome arrives as an event: wait for it."""
+    return Step(
+        Action.WAIT,
+        "developer_config",
+        reason=f"developer config audit: waiting for Baidu's {PASS_EVENT} (or _FAIL) event "
+        "(the event receiver is configured); what needs it comes after",
+    )
 
 
 def _submit(
@@ -124,7 +138,11 @@ def _submit(
             note="; ".join(notes) or None,
         )
     )
-    part.readiness = Readiness.AFTER_AUDIT if options.receiver else Readiness.PROBE
+    if options.receiver:
+        part.steps.append(_await_event())
+        part.readiness = Readiness.IN_REVIEW
+    else:
+        part.readiness = Readiness.PROBE
     return part
 
 

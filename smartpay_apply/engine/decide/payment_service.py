@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from smartpay_apply.engine.decide.common import (
     NOT_MANAGED,
-    PASS_EVENT,
     SERVICE_STATUS_NAMES,
     Part,
     Readiness,
@@ -130,15 +129,6 @@ def _create(desired: dict[str, object], account: Part, developer: Part) -> Part:
         )
         return part
     part.steps.extend(account_gate(account, "create_payment_service"))
-    if developer.readiness in (Readiness.AFTER_AUDIT, Readiness.AWAIT_EVENT):
-        part.steps.append(
-            Step(
-                Action.WAIT,
-                "developer_config",
-                reason="developer config audit: create_payment_service waits for Baidu's "
-                f"{PASS_EVENT} event (the event receiver is configured)",
-            )
-        )
     note = None
     if developer.readiness is Readiness.PROBE:
         note = (
