@@ -115,7 +115,6 @@ def apply(
     from smartpay_apply.engine.run import ApplyInterrupted
     from smartpay_apply.engine.waiting import parse_duration
     from smartpay_apply.errors import UsageError
-    from smartpay_apply.render.result import error_lines, render_result
 
     config = cli.project()
     interactive = sys.stdin.isatty()
@@ -138,6 +137,15 @@ def apply(
     except ApplyInterrupted as stop:
         click.echo(f"Error: {stop.user_message()}", err=True)
         result = stop.result
+    _print_result(result, fmt)
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+def _print_result(result: ApplyResult, fmt: str) -> None:
+    """What was done: the result (text or JSON) on stdout, its error lines on stderr."""
+    from smartpay_apply.render.result import error_lines, render_result
+
     if fmt == "json":
         import json
 
@@ -147,8 +155,6 @@ def apply(
         click.echo(render_result(result), nl=False)
     for line in error_lines(result):
         click.echo(line, err=True)
-    if result.exit_code:
-        raise click.exceptions.Exit(result.exit_code)
 
 
 def _planfile(paths: tuple[Path, ...]) -> Path | None:
@@ -188,7 +194,7 @@ def _request(
     """The specs to apply: the selected ones, or those of the saved plan."""
     from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.engine.preflight import Request
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
 
     if planfile is None:
         managed = load_specs(config)

@@ -164,7 +164,7 @@ class _session:
 
 def _specs(config: ProjectConfig) -> dict[int, AppSpec]:
     """The specs that load, by app_id (a broken spec elsewhere must not block `auth`)."""
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import load_report
 
     report = load_report(config)
     return {spec.app_id: spec for spec in report.specs}

@@ -45,7 +45,7 @@ def existing_store(config: ProjectConfig) -> Iterator[StateStore | None]:
 def valid_specs(config: ProjectConfig) -> list[AppSpec]:
     """The specs that load; a broken spec is validate's business, not a reason to fail here."""
     from smartpay_apply.errors import SmartpayError
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import load_report
 
     try:
         return list(load_report(config).specs)

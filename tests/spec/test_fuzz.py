@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from smartpay_apply.config import ProjectConfig
+from smartpay_apply.project import validate_project
 from smartpay_apply.sensitive import is_sensitive
-from smartpay_apply.spec.validation import validate_project
 from tests.spec.conftest import VALID_SPEC
 from tests.support.files import public_key_pem, tiny_png
 
