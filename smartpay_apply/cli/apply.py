@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from smartpay_apply.render.progress import Progress
 
 
-
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
