@@ -191,9 +191,9 @@ def _request(
     auto_approve: bool,
 ) -> Request:
     """The specs to apply: the selected ones, or those of the saved plan."""
-    from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.engine.preflight import Request
     from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_specs
 
     if planfile is None:
         managed = load_specs(config)

@@ -173,12 +173,12 @@ def _specs(config: ProjectConfig) -> dict[int, AppSpec]:
 def _resolve(
     app: str, config: ProjectConfig, specs: dict[int, AppSpec], *, new_ok: bool = False
 ) -> tuple[str, int]:
-    """APP by the one rule (cli/selection.py) among the specs and the store's mini-programs.
+    """APP by the one rule (selection.py) among the specs and the store's mini-programs.
 
     `new_ok` (auth add): an app_id nobody knows yet is accepted too — a mini-program may
     authorize the TP before its spec is written.
     """
-    from smartpay_apply.cli.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
+    from smartpay_apply.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
 
     with existing_store(config) as store:
         recorded = store.recorded_apps() if store is not None else {}

@@ -299,7 +299,7 @@ def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppS
         raise UsageError(f"give APP ({app}) or --all-apps, not both")
     if not all_apps and not app:
         raise UsageError("name a mini-program (APP: its app name or app_id) or use --all-apps")
-    from smartpay_apply.cli.selection import select_spec
+    from smartpay_apply.selection import select_spec
 
     specs = load_specs(config)
     if all_apps:

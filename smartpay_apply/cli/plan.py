@@ -68,8 +68,8 @@ def plan(
     be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
     step or marker is pending. Errors win over 2.
     """
-    from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_specs
 
     config = cli.project()
     specs = select_specs(load_specs(config, list(paths) or None), apps)
