@@ -219,3 +219,40 @@ def test_update_only_options_and_import_only_options_are_refused(root: Path) -> 
     empty = invoke("import", cwd=root)
     assert empty.returncode == 1
     assert "name the mini-programs to import" in empty.stderr
+
+
+def test_the_tp_flow_as_the_project_default(
+    sandbox_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Credentials of the tp: flow: authorized with `auth add APP_ID` before any spec exists,
+    imported, then planned with the same default (the spec has no credentials of its own)."""
+    from smartpay_apply.credentials import vault
+    from smartpay_apply.state import open_store
+
+    env = {"SMARTPAY_STATE_KEY": "import-test-state-key"}
+    monkeypatch.setenv("SMARTPAY_STATE_KEY", env["SMARTPAY_STATE_KEY"])
+    sandbox = sandbox_factory(tp_client_id="import-client", quirks=("numbers_as_strings",))
+    open_in_console(sandbox, 3201, console_values(5))
+    root = fleet_project(
+        tmp_path / "tp",
+        sandbox.base_url,
+        events={"tp_client_id": "import-client"},
+        credentials={"tp": {}},
+    )
+    with open_store(".smartpay/state.db", base_dir=root) as store:
+        vault.write(store, vault.TICKET_KEY, vault.Expiring(sandbox.tp_ticket(), None))
+    code = sandbox.tp_authorize(3201)
+    added = invoke("auth", "add", "3201", "--authorization-code", code, cwd=root, env=env)
+    assert added.returncode == 0, added.stderr
+
+    imported = invoke("import", "3201", cwd=root, env=env)
+    assert imported.returncode == 0, imported.stderr
+    text = (root / "specs" / "app-3201.yaml").read_text(encoding="utf-8")
+    assert "\ncredentials:" not in text  # the spec relies on the project's default
+    plan = invoke(
+        "plan",
+        "--detailed-exitcode",
+        cwd=root,
+        env={**env, "SMARTPAY_APP_3201_BANK_CARD": card(5)},
+    )
+    assert plan.returncode == 0, plan.stdout + plan.stderr
