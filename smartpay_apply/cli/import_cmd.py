@@ -1,5 +1,6 @@
 """`smartpay-apply import`: write specs for mini-programs opened by hand, and `--update`:
-accept a change made in Baidu's console into the spec files (docs/import.md).
+accept a change made in Baidu's console into the spec files (docs/import.md; --update's
+printing and confirmation are in import_update.py).
 
 Parse, call `smartpay_apply.importing`, print. Exit codes: 0 success (mini-programs that already
 have a spec are skipped, not failures); 1 any mini-program not imported (the others are), bad
@@ -9,8 +10,6 @@ input, or `--update` refused or cancelled.
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,12 +21,7 @@ from smartpay_apply.importing.naming import DEFAULT_TEMPLATE
 
 if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
-    from smartpay_apply.engine.observe import Observed
     from smartpay_apply.importing.run import Outcome
-    from smartpay_apply.importing.update import Accepted
-    from smartpay_apply.spec.models import AppSpec
-
-IMPORT_ONLY = ("from_file", "directory", "secrets_file")
 
 
 @click.command("import")
@@ -95,16 +89,21 @@ def import_command(
     """
     config = cli.project()
     if update:
-        given = [
-            name
-            for name, value in zip(IMPORT_ONLY, (from_file, directory, secrets_file), strict=True)
-            if value is not None
+        misplaced = [
+            flag
+            for flag, given in (
+                ("--from-file", from_file is not None),
+                ("--dir", directory is not None),
+                ("--secrets-file", secrets_file is not None),
+                ("--name-template", name_template != DEFAULT_TEMPLATE),
+            )
+            if given
         ]
-        if given or name_template != DEFAULT_TEMPLATE:
-            flag = "--" + (given[0].replace("_", "-") if given else "name-template")
-            flag = "--dir" if flag == "--directory" else flag
-            raise UsageError(f"{flag} applies to import, not to import --update")
-        ok = _update(config, apps, yes=yes, dry_run=dry_run)
+        if misplaced:
+            raise UsageError(f"{misplaced[0]} applies to import, not to import --update")
+        from smartpay_apply.cli.import_update import update_specs
+
+        ok = update_specs(config, apps, yes=yes, dry_run=dry_run)
     else:
         if yes:
             raise UsageError("--yes applies to import --update (an import never overwrites)")
@@ -193,7 +192,7 @@ def _report(outcomes: list[Outcome], dry_run: bool) -> None:
         elif outcome.status == run.SKIPPED:
             click.echo(f"= {outcome.label}: {outcome.message}")
         else:
-            path = run._shown(outcome.path) if outcome.path is not None else "?"
+            path = run.shown_path(outcome.path) if outcome.path is not None else "?"
             click.echo(f"+ {path}  {outcome.label}: {outcome.message}")
             if dry_run and outcome.text is not None:
                 click.echo(_indented(outcome.text))
@@ -239,104 +238,3 @@ def _variables(outcomes: list[Outcome], secrets_file: Path | None, dry_run: bool
             f"  {secret.variable:<{width}}  {secret.app} payment_service.{secret.field} "
             f"(Baidu's: {secret.masked})"
         )
-
-
-# ---------------------------------------------------------------------------------- update
-
-
-def _update(config: ProjectConfig, apps: tuple[str, ...], *, yes: bool, dry_run: bool) -> bool:
-    from smartpay_apply.cli.selection import select_specs
-    from smartpay_apply.importing.inplace import InPlaceError, masked_diff, replace_file
-    from smartpay_apply.importing.refresh import refresh
-    from smartpay_apply.spec.loader import load_specs
-
-    specs = select_specs(load_specs(config), apps, option="APP")
-    result = refresh(specs, asyncio.run(_observe(config, specs)))
-    ok = not result.unread
-    for message in result.unread:
-        click.echo(f"Error: {message}", err=True)
-    for update in result.files:
-        _show(update.results)
-        if update.error is not None:
-            click.echo(f"Error: {update.error}", err=True)
-            ok = False
-        elif update.text is not None and update.file is not None:
-            click.echo(masked_diff(_relative(update.path), update.file.text, update.text), nl=False)
-    changed = [u for u in result.files if u.text is not None and u.error is None]
-    if not changed:
-        click.echo("Nothing to write: the spec files hold Baidu's current values.")
-        return ok
-    if dry_run:
-        click.echo(f"Dry run: {len(changed)} file(s) would change; nothing written.")
-        return ok
-    _confirm(yes, len(changed))
-    for update in changed:
-        assert update.file is not None and update.text is not None
-        try:
-            replace_file(update.path, update.file.text, update.text)
-        except InPlaceError as error:
-            click.echo(f"Error: {error}", err=True)
-            ok = False
-            continue
-        click.echo(f"Updated {_relative(update.path)}")
-    return ok
-
-
-async def _observe(config: ProjectConfig, specs: list[AppSpec]) -> dict[int, Observed | str]:
-    from smartpay_apply.importing.refresh import observe_specs
-    from smartpay_apply.runtime import open_runtime
-
-    async with open_runtime(config) as runtime:
-        return await observe_specs(runtime, specs)
-
-
-def _show(results: list[Accepted]) -> None:
-    """Per mini-program: the fields written (display form), what is only reported, or why
-    nothing is accepted. Reports go to stderr: they ask the user to act."""
-    for result in results:
-        label = f"{result.app} ({result.app_id})"
-        if result.skipped:
-            click.echo(f"= {label}: {result.skipped}")
-            continue
-        for change in result.changes:
-            payout = "  (a payout field: Baidu already pays there)" if change.payout else ""
-            click.echo(
-                f"~ {label}: payment_service.{change.field}: {_shown(change.old)} -> "
-                f"{_shown(change.new)}{payout}"
-            )
-        for report in result.reports:
-            click.echo(f"! {label}: {report}", err=True)
-        if not result.changes and not result.reports:
-            click.echo(f"= {label}: the spec holds Baidu's current values")
-
-
-def _shown(value: object) -> str:
-    """A value as plan shows it: text in double quotes, numbers bare."""
-    text = "" if value is None else str(value)
-    return text if text.isascii() and text.isdigit() else json.dumps(text, ensure_ascii=False)
-
-
-def _confirm(yes: bool, count: int) -> None:
-    """Terraform's rule: only `yes` goes on; no terminal and no --yes is a refusal."""
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise UsageError(
-            "import --update writes spec files: confirm on a terminal, or pass --yes "
-            "(nothing was written)"
-        )
-    answer = click.prompt(
-        f"Write these changes to {count} file(s)? Only 'yes' will be accepted.",
-        default="",
-        show_default=False,
-        err=True,
-    )
-    if answer.strip() != "yes":
-        raise UsageError("import --update cancelled: nothing was written")
-
-
-def _relative(path: Path) -> Path:
-    try:
-        return path.relative_to(Path.cwd().resolve())
-    except ValueError:
-        return path

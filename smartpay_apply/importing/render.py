@@ -4,12 +4,14 @@ The style is the quickstart's (examples/quickstart/specs): `app` and `app_id` fi
 mappings indented by two, text plain unless YAML would read it as something else (then double
 quotes: `service_phone: "13957112345"`), numbers as numbers. One header comment says where the
 file came from and when; a second says how to start managing the sections Baidu cannot return.
-Values go through ruamel.yaml, so no value can break the document, and a literal `${` in a
-value is written `$${` (the spec loader would take it for a reference otherwise).
+Values go through ruamel.yaml, the emitter `import --update` rewrites files with (what it
+writes there reads back the same way), and a literal `${` in a value is written `$${` (the
+spec loader would take it for a reference otherwise).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Mapping
@@ -50,9 +52,9 @@ class Reference(str):
     """A `${env:NAME}` reference the spec must hold as it is (never escaped)."""
 
 
-#: Plain text that needs no quotes: no YAML indicator first, no control or line-breaking
-#: character, no `: ` or ` #` inside. Anything else is double-quoted (the project's style).
-_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*\Z")
+#: Plain text that needs no quotes: no YAML indicator or space first, only printable
+#: characters, no `: ` or ` #` inside. Anything else is double-quoted (the project's style).
+_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s]")
 
 
 def scalar(value: object) -> Any:
@@ -73,18 +75,27 @@ _YAML11_BOOL = re.compile(r"(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF
 def _plain_is_text(text: str) -> bool:
     """Whether `text` written without quotes reads back as this very text: by the project's
     own loader (YAML 1.2 core schema), by ruamel.yaml's resolver and by a YAML 1.1 reader."""
-    if not _SAFE_PLAIN.match(text) or ": " in text or " #" in text or text.endswith(":"):
+    if not _SAFE_PLAIN.match(text) or ": " in text or " #" in text or text.endswith((":", " ")):
+        return False
+    if not all(char == " " or char.isprintable() for char in text):
         return False
     if _YAML11_BOOL.match(text):
         return False
     if resolve_plain(text) != TAG_STR:
         return False
-    tag = yaml().resolver.resolve(ScalarNode, text, (True, False))
+    tag = _resolver().resolve(ScalarNode, text, (True, False))
     return bool(tag == TAG_STR)
 
 
+@functools.cache
+def _resolver() -> Any:
+    """ruamel.yaml's resolver, made once (a YAML instance costs a millisecond to build)."""
+    return yaml().resolver
+
+
 def dump(data: Mapping[str, Any]) -> str:
-    """Block-style YAML of `data` (values through `scalar`)."""
+    """Block-style YAML of `data` (values through `scalar`), written by ruamel.yaml: the same
+    emitter `import --update` rewrites files with, so its choices survive the round trip."""
     from ruamel.yaml.comments import CommentedMap
 
     def build(value: Any) -> Any:
@@ -96,8 +107,14 @@ def dump(data: Mapping[str, Any]) -> str:
         return scalar(value)
 
     out = io.StringIO()
-    yaml().dump(build(data), out)
+    _dumper().dump(build(data), out)
     return out.getvalue()
+
+
+@functools.cache
+def _dumper() -> YAML:
+    """One instance per process: building one costs about a millisecond, dumping is stateless."""
+    return yaml()
 
 
 def header(imported_at: datetime, schema: str | None = None) -> str:

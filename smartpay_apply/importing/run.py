@@ -105,7 +105,7 @@ def _prepare_one(
         return Outcome(
             SKIPPED,
             label,
-            f"already has a spec ({_shown(spec.path)}): skipped",
+            f"already has a spec ({shown_path(spec.path)}): skipped",
             app_id=spec.app_id,
             name=spec.app,
             path=spec.path,
@@ -131,7 +131,7 @@ def _prepare_one(
     taken = existing.by_name(name)
     if taken is not None or name in names:
         owner = taken.app_id if taken is not None else names[name]
-        where = f" by {_shown(taken.path)}" if taken is not None else ""
+        where = f" by {shown_path(taken.path)}" if taken is not None else ""
         return Outcome(
             FAILED,
             label,
@@ -142,7 +142,7 @@ def _prepare_one(
         return Outcome(
             FAILED,
             label,
-            f"{_shown(path)} already exists and is not this mini-program's spec: {TEMPLATE_HINT}",
+            f"{shown_path(path)} already exists and is not this mini-program's spec: {TEMPLATE_HINT}",
             app_id=app_id,
         )
     names[name] = app_id
@@ -250,12 +250,12 @@ def write(outcomes: Sequence[Outcome], secrets_file: Path | None) -> None:
                 stream.write(outcome.text)
         except FileExistsError:
             outcome.status = FAILED
-            outcome.message = f"{_shown(outcome.path)} appeared meanwhile: not overwritten"
+            outcome.message = f"{shown_path(outcome.path)} appeared meanwhile: not overwritten"
             continue
         outcome.status = WRITTEN
 
 
-def _shown(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path relative to the current directory when inside it (as other commands show)."""
     try:
         return str(path.absolute().relative_to(Path.cwd()))
