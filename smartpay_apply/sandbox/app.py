@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from smartpay_apply.sandbox import handlers, multipart, tp, upload
+from smartpay_apply.sandbox import handlers, multipart, quirks, tp, upload
 from smartpay_apply.sandbox.admin import admin_routes
 from smartpay_apply.sandbox.auth import authenticate, authenticate_tp
 from smartpay_apply.sandbox.config import SandboxConfig
@@ -179,7 +179,8 @@ def api_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
             except ApiError as error:
                 body = error.body()
             sandbox.log_call(request, app_id, body)
-        return JSONResponse(body)
+        # The call log keeps the documented answer; the quirks change only how it is written.
+        return JSONResponse(quirks.dress(sandbox.config.quirks, request.url.path, body))
 
     return endpoint
 
