@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 def update_specs(config: ProjectConfig, apps: tuple[str, ...], *, yes: bool, dry_run: bool) -> bool:
     """Accept Baidu's current payment-service values for the specs named; False on any error."""
-    from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.importing.inplace import InPlaceError, masked_diff, replace_file
     from smartpay_apply.importing.refresh import refresh
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_specs
 
     specs = select_specs(load_specs(config), apps, option="APP")
     result = refresh(specs, asyncio.run(_observe(config, specs)))

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from smartpay_apply.config import ProjectConfig
 from smartpay_apply.spec.loader import identity_of
-from smartpay_apply.spec.yamlread import MapNode, read_file
+from smartpay_apply.yamldoc.read import read_file
+from smartpay_apply.yamldoc.tree import MapNode
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from smartpay_apply.spec.yamlread import TAG_STR, resolve_plain
 from smartpay_apply.timeutil import text_time
+from smartpay_apply.yamldoc.scalars import TAG_STR, resolve_plain
 
 #: A schema comment pointing here is added when the project has the schema file (README).
 SCHEMA_FILE = "smartpay-spec.schema.json"

@@ -26,7 +26,7 @@ from smartpay_apply import sensitive
 from smartpay_apply.engine.normalise import change, normalise_value, section_values
 from smartpay_apply.engine.steps import Change
 from smartpay_apply.importing import values
-from smartpay_apply.spec.refs import has_reference
+from smartpay_apply.yamldoc.refs import has_reference
 
 if TYPE_CHECKING:
     from smartpay_apply.engine.observe import Observed

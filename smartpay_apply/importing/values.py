@@ -62,7 +62,7 @@ def problems(values: Mapping[str, object]) -> list[str]:
     a field left empty); writing such a spec would stop every plan of the project, so the
     mini-program is reported instead.
     """
-    from smartpay_apply.spec.convert import message_for
+    from smartpay_apply.yamldoc.convert import message_for
 
     try:
         PaymentServiceSpec.model_validate(dict(values))
