@@ -3,7 +3,6 @@ open or edit its payment service as Baidu's console would, decide a pending audi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -27,10 +26,6 @@ from smartpay_apply.sandbox.world import (
 
 if TYPE_CHECKING:
     from smartpay_apply.sandbox.app import Sandbox
-
-#: One admin handler: the sandbox and the request in, a JSON-able answer out.
-Handler = Callable[["Sandbox", Request], Awaitable[Any]]
-
 
 async def list_apps(sandbox: Sandbox, request: Request) -> Any:
     with sandbox.world() as state:
