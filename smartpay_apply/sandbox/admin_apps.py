@@ -27,6 +27,7 @@ from smartpay_apply.sandbox.world import (
 if TYPE_CHECKING:
     from smartpay_apply.sandbox.app import Sandbox
 
+
 async def list_apps(sandbox: Sandbox, request: Request) -> Any:
     with sandbox.world() as state:
         return {"apps": sorted(int(k) for k in state["apps"])}
