@@ -95,6 +95,23 @@ def select_specs(specs: Sequence[S], names: Sequence[str], *, option: str = "--a
     return [spec for spec in specs if spec.app_id in chosen]
 
 
+def select_known(
+    known: Sequence[KnownApp], names: Sequence[str], *, option: str = "--app", where: str = SPECS
+) -> list[KnownApp]:
+    """The mini-programs among `known` that `names` name (by the module's rule), in the order
+    of `known`; every unknown name is reported at once (`where` says what `known` came from)."""
+    chosen: set[int] = set()
+    unknown: list[str] = []
+    for name in names:
+        try:
+            chosen.add(resolve(name, known, option=option, where=where).app_id)
+        except UsageError:
+            unknown.append(name.strip())
+    if unknown:
+        raise UsageError(_unknown(option, sorted(set(unknown)), known, where))
+    return [app for app in known if app.app_id in chosen]
+
+
 def select_spec(specs: Sequence[S], name: str, *, option: str = "APP") -> S:
     """The one spec `name` picks (a command that takes exactly one mini-program)."""
     (spec,) = select_specs(specs, [name], option=option)
