@@ -84,9 +84,8 @@ def show_status(
     cli: CliContext, fmt: str, states: tuple[str, ...], apps: tuple[str, ...], refresh: bool
 ) -> None:
     """Read (after observing, with --refresh), select, print."""
-    from smartpay_apply.cli.listing import dump
     from smartpay_apply.cli.stores import existing_store
-    from smartpay_apply.status.document import status_document
+    from smartpay_apply.status.document import render_json, status_document
     from smartpay_apply.status.filters import Selection, select
     from smartpay_apply.status.fleet import read_fleet
     from smartpay_apply.status.rows import build_rows
@@ -103,7 +102,7 @@ def show_status(
     selection = Selection(states=states, app_ids=chosen)
     shown = select(rows, selection)
     if fmt == "json":
-        click.echo(dump(status_document(rows, shown, selection, fleet.read_at)))
+        click.echo(render_json(status_document(rows, shown, selection, fleet.read_at)), nl=False)
         return
     click.echo(render_status_text(rows, shown, selection, fleet.read_at), nl=False)
 
@@ -127,3 +126,44 @@ def _resolve_in_store(fleet: Fleet, apps: tuple[str, ...]) -> frozenset[int]:
 
     known = [KnownApp(app_id, fleet.name(app_id)) for app_id in fleet.app_ids()]
     return frozenset(app.app_id for app in select_known(known, apps, where=STORE))
+
+
+@status.command("serve")
+@click.option(
+    "--host", default=None, help="Address to listen on (default: status.host, 127.0.0.1)."
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port (default: status.port, 8090)."
+)
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the status page: the overview at / (and /ui/), a page per mini-program, the events
+    feed, the runs, and /api/status (the JSON of `status --format json`).
+
+    \b
+    Read-only, from the state store. Bound to 127.0.0.1 by default; any other address needs
+    status.token (bearer) or status.username/status.password (basic auth) in smartpay.yaml.
+    Ctrl-C or SIGTERM stop it cleanly (exit 0).
+    """
+    from smartpay_apply.events.serve import bind
+    from smartpay_apply.events.serve import serve as run_server
+    from smartpay_apply.status.web.auth import status_auth
+    from smartpay_apply.status.web.serve import SharedStore, standalone_app
+
+    config = ctx.ensure_object(CliContext).project()
+    bind_host = host or config.status.host
+    bind_port = port or config.status.port
+    auth = status_auth(config.status, bind_host)  # before binding: a refusal leaves no socket
+    sock = bind(bind_host, bind_port)
+    opener = SharedStore(config)
+    try:
+        shown = f"[{bind_host}]" if ":" in bind_host else bind_host
+        click.echo(
+            f"status: listening on http://{shown}:{sock.getsockname()[1]}/ "
+            f"(also /ui/; JSON at /api/status){'; credentials required' if auth else ''}",
+            err=True,
+        )
+        run_server(standalone_app(config, opener, auth), sock)
+    finally:
+        opener.close()
+    click.echo("status: stopped.", err=True)

@@ -7,6 +7,7 @@ per shown mini-program). Times are ISO 8601 in Beijing time (timeutil.json_time)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -126,3 +127,9 @@ def row_json(row: StatusRow, now: datetime) -> dict[str, Any]:
             "reason": row.suspended.reason,
         },
     }
+
+
+def render_json(document: dict[str, Any]) -> str:
+    """The document as `status --format json` prints it and `/api/status` answers it: indented,
+    Chinese kept readable (not \\u-escaped), ending with a newline."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -82,7 +82,7 @@ def read_fleet(store: StateStore | None, *, at: datetime) -> Fleet:
     return Fleet(
         read_at=at,
         observations={
-            seen.app_id: seen for seen in store.list_observations() if _understood(seen.summary)
+            seen.app_id: seen for seen in store.list_observations() if understood(seen.summary)
         },
         submissions={app_id: tuple(items) for app_id, items in submissions.items()},
         last_events=store.latest_events(),
@@ -92,6 +92,6 @@ def read_fleet(store: StateStore | None, *, at: datetime) -> Fleet:
     )
 
 
-def _understood(summary: Mapping[str, Any]) -> bool:
+def understood(summary: Mapping[str, Any]) -> bool:
     """An observation written by a newer summary format is skipped, not misread."""
     return summary.get("version") in KNOWN_SUMMARY_VERSIONS

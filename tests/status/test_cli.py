@@ -126,3 +126,9 @@ def test_an_app_that_cannot_be_observed_is_failing_and_status_still_exits_0(
     tea = by_app(json.loads(result.stdout))["tea"]
     assert tea["state"] == "failing" and tea["error"]
     assert "warning: tea: could not be observed" in result.stderr
+
+
+def test_serve_takes_its_own_options(project: StatusProject) -> None:
+    result = project.cli("status", "--format", "json", "serve")
+    assert result.returncode == 1
+    assert "status serve takes its own options" in result.stderr
