@@ -57,6 +57,7 @@ def create_status_app(
             Route("/events", views.events, name="events", methods=get),
             Route("/runs", views.runs, name="runs", methods=get),
             Route("/api/status", views.api_status, name="api_status", methods=get),
+            Route("/favicon.ico", views.favicon, methods=get),
             Mount(
                 "/static",
                 app=StaticFiles(packages=[("smartpay_apply.status.web", "static")]),

@@ -8,6 +8,7 @@ Reading and rendering run off the event loop (the store is synchronous; renderin
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -190,6 +191,11 @@ class Views:
         )
         document = status_document(rows, select(rows, selection), selection, fleet.read_at)
         return Response(render_json(document), media_type="application/json")
+
+    async def favicon(self, request: Request) -> Response:
+        """Browsers ask for /favicon.ico where a page names none (the JSON): the same icon."""
+        icon = resources.files("smartpay_apply.status.web").joinpath("static/favicon.svg")
+        return Response(icon.read_bytes(), media_type="image/svg+xml")
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         detail = getattr(exc, "detail", None) or "No such page."
