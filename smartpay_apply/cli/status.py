@@ -87,7 +87,7 @@ def show_status(
     from smartpay_apply.cli.stores import existing_store
     from smartpay_apply.status.document import render_json, status_document
     from smartpay_apply.status.filters import Selection, select
-    from smartpay_apply.status.fleet import read_fleet
+    from smartpay_apply.status.fleet import read_fleet, with_events
     from smartpay_apply.status.rows import build_rows
     from smartpay_apply.status.text import render_status_text
     from smartpay_apply.timeutil import now
@@ -95,7 +95,10 @@ def show_status(
     config = cli.project()
     chosen = _refresh(config, apps) if refresh else None
     with existing_store(config) as store:
-        fleet = read_fleet(store, at=now())
+        # Text shows no submission times: the open submissions and every last event suffice.
+        fleet = read_fleet(store, at=now(), complete=fmt == "json")
+        if fmt != "json":
+            fleet = with_events(fleet, store)
     if chosen is None and apps:
         chosen = _resolve_in_store(fleet, apps)
     rows = build_rows(fleet)

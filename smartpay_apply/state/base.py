@@ -258,10 +258,27 @@ class StateStore(abc.ABC):
         """The latest observation of every (or of the given) mini-program, by app_id."""
 
     @abc.abstractmethod
-    def latest_events(self, events: Collection[str] | None = None) -> dict[int, AuditEvent]:
-        """Per mini-program, its newest stored event (by event_time), of the named `events`
-        only when given. One query for the whole fleet: `status` shows each mini-program's last
-        event and last rejection without reading every event."""
+    def latest_events(
+        self, events: Collection[str] | None = None, *, app_ids: Collection[int] | None = None
+    ) -> dict[int, AuditEvent]:
+        """Per mini-program (of `app_ids`, when given), its newest stored event (by
+        event_time), of the named `events` only when given. One query for the whole fleet:
+        `status` shows each mini-program's last event and last rejection without reading
+        every event."""
+
+    @abc.abstractmethod
+    def open_submissions(self) -> list[Submission]:
+        """The submissions whose audit is not approved (pending or rejected), by app_id then
+        section: what `status` needs of the fleet's submissions besides `submitted_apps`."""
+
+    @abc.abstractmethod
+    def submitted_apps(self) -> dict[int, str | None]:
+        """The mini-programs with at least one recorded submission, app_id -> the app name of
+        the latest one (None when it recorded none)."""
+
+    @abc.abstractmethod
+    def event_app_ids(self) -> set[int]:
+        """The mini-programs with at least one stored event."""
 
     @abc.abstractmethod
     def recent_events(

@@ -61,21 +61,32 @@ def classify(
     summary: Mapping[str, Any] | None,
     submissions: Sequence[Submission],
     last_run_outcome: str | None,
+    reviewing: Sequence[str] | None = None,
+    *,
+    submitted: bool | None = None,
 ) -> str:
-    """The state of one mini-program, by the module's rules (first match wins)."""
+    """The state of one mini-program, by the module's rules (first match wins).
+
+    `reviewing`: `in_review_sections(summary, submissions)` when the caller has it already;
+    `submitted`: whether any submission is recorded, when `submissions` holds only the open ones.
+    """
     steps = list(summary.get("steps") or ()) if summary is not None else []
     if summary is not None and summary.get("error"):
         return FAILING
     if last_run_outcome == "failed" and (summary is None or steps):
         return FAILING
-    if any(step.get("action") in STUCK_ACTIONS for step in steps):
-        return BLOCKED
-    if in_review_sections(summary, submissions):
+    for step in steps:
+        if step.get("action") in STUCK_ACTIONS:
+            return BLOCKED
+    if reviewing is None:
+        reviewing = in_review_sections(summary, submissions)
+    if reviewing:
         return IN_REVIEW
     if summary is None:
         return UNOBSERVED
     if steps:
-        return NOT_STARTED if nothing_started(summary, submissions) else DRIFT
+        any_submission = bool(submissions) if submitted is None else submitted
+        return NOT_STARTED if nothing_started(summary, any_submission) else DRIFT
     return IN_SYNC
 
 
@@ -91,9 +102,9 @@ def in_review_sections(
     return sorted(found)
 
 
-def nothing_started(summary: Mapping[str, Any], submissions: Sequence[Submission]) -> bool:
-    """No submission recorded, and no section of it exists at Baidu."""
-    if submissions:
+def nothing_started(summary: Mapping[str, Any], submitted: bool) -> bool:
+    """No submission recorded (`submitted` false), and no section of it exists at Baidu."""
+    if submitted:
         return False
     sections = summary.get("sections") or {}
     return all(status.get("audit", "") in NOTHING_THERE for status in sections.values())

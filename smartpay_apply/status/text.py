@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size
 
 from smartpay_apply.state.records import SECTIONS
 from smartpay_apply.status.document import oldest_in_review
@@ -98,9 +98,16 @@ def section_cell(section: SectionStatus) -> str:
 def cut(text: str, cells: int) -> str:
     """`text` on one line, at most `cells` terminal cells wide (… marks a cut)."""
     flat = " ".join(text.split())
-    if cell_len(flat) <= cells:
+    if width(flat) <= cells:
         return flat
-    return set_cell_size(flat, cells - 1).rstrip() + "…"
+    kept: list[str] = []
+    used = 0
+    for char in flat:
+        used += get_character_cell_size(char)
+        if used > cells - 1:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
 
 
 def _rejection(row: StatusRow) -> str:
@@ -132,17 +139,21 @@ def _filters(selection: Selection) -> str:
     return f" ({'; '.join(parts)})" if parts else ""
 
 
+def width(text: str) -> int:
+    """Terminal cells of `text` (ASCII, most cells, without asking rich)."""
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def table(rows: Sequence[Sequence[str]]) -> str:
     """HEADERS and `rows`, left-aligned two cells apart; the last column is not padded."""
-    widths = [
-        max([cell_len(header), *(cell_len(row[i]) for row in rows)])
-        for i, header in enumerate(HEADERS)
-    ]
+    lines = [list(HEADERS), *rows]
+    cells = [[width(value) for value in line] for line in lines]
+    widths = [max(line[i] for line in cells) for i in range(len(HEADERS))]
     widths[-1] = 0
     return "\n".join(
         "  ".join(
-            value + " " * max(0, width - cell_len(value))
-            for value, width in zip(line, widths, strict=True)
+            value + " " * max(0, column - used)
+            for value, used, column in zip(line, used_cells, widths, strict=True)
         ).rstrip()
-        for line in [list(HEADERS), *rows]
+        for line, used_cells in zip(lines, cells, strict=True)
     )

@@ -140,3 +140,43 @@ def test_list_runs_pages_with_an_offset(store: StateStore) -> None:
         for n in range(3)
     ]
     assert [run.run_id for run in store.list_runs(limit=2, offset=1)] == list(reversed(ids))[1:3]
+
+
+def test_open_submissions_and_the_apps_with_any(store: StateStore) -> None:
+    at = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+    for app_id, section in (
+        (7, "account"),
+        (7, "developer_config"),
+        (8, "account"),
+        (9, "account"),
+    ):
+        store.record_submission(app_id, section, "fp", app=f"app{app_id}", at=at)
+    store.record_outcome(7, "account", "approved", reason=None, at=at)
+    store.record_outcome(8, "account", "rejected", reason="证件模糊", at=at)
+    assert [(s.app_id, s.section, s.outcome) for s in store.open_submissions()] == [
+        (7, "developer_config", "pending"),
+        (8, "account", "rejected"),
+        (9, "account", "pending"),
+    ]
+    assert store.submitted_apps() == {7: "app7", 8: "app8", 9: "app9"}
+
+
+def test_latest_events_of_some_apps(store: StateStore) -> None:
+    base = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+    for app_id in (7, 8, 9):
+        store.record_event(_event(app_id, "APP_PAYMENT_CREATE_ACCOUNT_PASS", base))
+        store.record_event(
+            _event(app_id, "APP_PAYMENT_CREATE_PAYMENT_FAIL", base + timedelta(hours=1), "x")
+        )
+    assert set(store.latest_events(app_ids=[7, 9])) == {7, 9}
+    passes = store.latest_events(["APP_PAYMENT_CREATE_ACCOUNT_PASS"], app_ids=[8])
+    assert [(app, e.event) for app, e in passes.items()] == [(8, "APP_PAYMENT_CREATE_ACCOUNT_PASS")]
+    assert store.latest_events(app_ids=[]) == {}
+
+
+def test_the_apps_with_events(store: StateStore) -> None:
+    base = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)
+    store.record_event(_event(7, "APP_PAYMENT_CREATE_ACCOUNT_PASS", base))
+    store.record_event(_event(7, "APP_PAYMENT_CREATE_PAYMENT_PASS", base))
+    store.record_event(_event(9, "APP_PAYMENT_CREATE_ACCOUNT_PASS", base))
+    assert store.event_app_ids() == {7, 9}

@@ -6,6 +6,7 @@ the way `status` and the page do.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from smartpay_apply.engine.observation import observation
 from smartpay_apply.engine.steps import Action, AppPlan, Change, Step
 from smartpay_apply.state import StateStore, open_store
 from smartpay_apply.state.records import AuditEvent, Observation, Suspension
-from smartpay_apply.status.document import status_document
+from smartpay_apply.status.document import render_json, status_document
 from smartpay_apply.status.filters import Selection, counts, select
 from smartpay_apply.status.fleet import read_fleet
 from smartpay_apply.status.rows import StatusRow, age, build_rows
@@ -291,3 +292,37 @@ def test_the_document_counts_everything_and_lists_what_is_shown(store: StateStor
 
 def test_no_store_is_an_empty_fleet() -> None:
     assert build_rows(read_fleet(None, at=T0)) == []
+
+
+def test_the_partial_read_classifies_like_the_complete_one(store: StateStore) -> None:
+    """The overview classifies from open submissions only: the states must not change."""
+    store.record_submission(1, "account", "fp", app="shop", at=T0)
+    store.record_outcome(1, "account", "approved", reason=None, at=T0)
+    observe(store, "shop", 1, status=FRESH, steps=(CREATE,))  # approved before: drift
+    store.record_submission(2, "account", "fp", app="cafe", at=T0)
+    observe(store, "cafe", 2, status={**FRESH, "account": "synced · in review"})
+    store.record_submission(3, "account", "fp", app="tea", at=T0)
+    store.record_outcome(3, "account", "rejected", reason="证件模糊", at=T0)
+    observe(store, "new", 4, status=FRESH, steps=(CREATE,))
+    store.record_event(AuditEvent(5, 10000, "APP_PAYMENT_CREATE_ACCOUNT_PASS", T0))
+    store.record_submission(6, "account", "fp", app="legacy", at=T0)  # from before observations
+    store.record_outcome(6, "account", "approved", reason=None, at=T0)
+    complete = {r.label: r.state for r in build_rows(read_fleet(store, at=T0))}
+    partial = {r.label: r.state for r in build_rows(read_fleet(store, at=T0, complete=False))}
+    assert (
+        complete
+        == partial
+        == {
+            "shop": "drift",
+            "cafe": "in-review",
+            "tea": "unobserved",
+            "new": "not-started",
+            "5": "unobserved",
+            "legacy": "unobserved",
+        }
+    )
+
+
+def test_the_json_text_is_what_json_dumps_writes() -> None:
+    document = {"a": [], "b": {}, "c": None, "d": "北京<b>", "e": [1, {"f": 'x"y\\z'}], "g": -3}
+    assert render_json(document) == json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -8,6 +8,7 @@ Reading and rendering run off the event loop (the store is synchronous; renderin
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +23,8 @@ from smartpay_apply.state.records import EVENT_OUTCOMES, SECTIONS
 from smartpay_apply.status.detail import read_app
 from smartpay_apply.status.document import oldest_in_review, render_json, status_document
 from smartpay_apply.status.filters import Selection, checked_states, counts, select
-from smartpay_apply.status.fleet import read_fleet
-from smartpay_apply.status.rows import age, build_rows
+from smartpay_apply.status.fleet import read_fleet, with_events
+from smartpay_apply.status.rows import age, build_row, build_rows
 from smartpay_apply.status.states import MEANINGS, STATES
 from smartpay_apply.status.text import cut, section_cell
 from smartpay_apply.status.web.paging import PER_PAGE, OverviewQuery, paginate, sort_rows
@@ -103,12 +104,20 @@ class Views:
         return await run_in_threadpool(self._overview, request, query)
 
     def _overview(self, request: Request, query: OverviewQuery) -> Response:
+        """Every row is classified from a partial read; only the rows of the page shown get
+        their events (module docstring of status/fleet.py) — unless the table is sorted by
+        the last rejection, which needs every row's."""
         at = now()
         with self.opener() as store:
-            fleet = read_fleet(store, at=at)
-        rows = build_rows(fleet)
-        selection = Selection(states=(query.state,) if query.state else (), search=query.q)
-        page = paginate(sort_rows(select(rows, selection), query), query)
+            fleet = read_fleet(store, at=at, complete=False)
+            if query.sort == "rejection":
+                fleet = with_events(fleet, store)
+            rows = build_rows(fleet)
+            selection = Selection(states=(query.state,) if query.state else (), search=query.q)
+            page = paginate(sort_rows(select(rows, selection), query), query)
+            if query.sort != "rejection":
+                shown = with_events(fleet, store, [row.app_id for row in page.rows])
+                page = replace(page, rows=[build_row(shown, row.app_id) for row in page.rows])
         return self.render(
             request,
             "overview.html",
