@@ -70,7 +70,6 @@ class StatusRow:
     app: str | None
     state: str
     app_name: str | None = None
-    sections: tuple[SectionStatus, ...] = ()
     in_review: tuple[str, ...] = ()
     in_review_since: datetime | None = None
     rejection: Rejection | None = None
@@ -83,6 +82,13 @@ class StatusRow:
     notes: tuple[str, ...] = ()
     suspended: Suspension | None = None
     summary: Mapping[str, Any] | None = field(default=None, repr=False)
+    submissions: tuple[Submission, ...] = field(default=(), repr=False)
+
+    @property
+    def sections(self) -> tuple[SectionStatus, ...]:
+        """The three sections, as observed and as last submitted. Built when asked: the
+        overview classifies 5,000 rows and shows the sections of 100."""
+        return _sections(self.summary, self.submissions)
 
     @property
     def label(self) -> str:
@@ -125,7 +131,6 @@ def build_row(fleet: Fleet, app_id: int) -> StatusRow:
             submitted=fleet.has_submission(app_id),
         ),
         app_name=summary.get("app_name") if summary is not None else None,
-        sections=_sections(summary, submissions),
         in_review=tuple(reviewing),
         in_review_since=min(pending_since) if pending_since else None,
         rejection=_rejection(summary, submissions, fleet.last_failures.get(app_id), seen),
@@ -138,6 +143,7 @@ def build_row(fleet: Fleet, app_id: int) -> StatusRow:
         notes=tuple(summary.get("notes") or ()) if summary is not None else (),
         suspended=fleet.suspensions.get(app_id),
         summary=summary,
+        submissions=tuple(submissions),
     )
 
 

@@ -25,8 +25,8 @@ _STATE_ORDER = {state: index for index, state in enumerate(STATES)}
 
 def _section(index: int) -> Callable[[StatusRow], Any]:
     def key(row: StatusRow) -> Any:
-        section = row.sections[index] if len(row.sections) > index else None
-        return ((section.audit or section.outcome or "") if section else "", row.label)
+        section = row.sections[index]
+        return (section.audit or section.outcome or "", row.label)
 
     return key
 
