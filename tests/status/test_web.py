@@ -7,6 +7,7 @@ import asyncio
 import base64
 import json
 import re
+import sqlite3
 from datetime import datetime
 from html import unescape
 from pathlib import Path
@@ -239,3 +240,14 @@ def test_a_token_alone_asks_for_a_bearer(tmp_path: Path) -> None:
     app = status_app(tmp_path, StatusAuth(token="abc"))
     status, _, headers = get(app, "/", headers=basic("ops", "abc"))
     assert status == 401 and headers["www-authenticate"].startswith("Bearer")
+
+
+def test_an_unreadable_store_is_a_503_page_not_a_traceback(tmp_path: Path) -> None:
+    fleet(tmp_path)
+    with sqlite3.connect(tmp_path / ".smartpay" / "state.db") as db:
+        db.execute("UPDATE smartpay_meta SET value = '99' WHERE key = 'schema_version'")
+    status, html, headers = get(status_app(tmp_path), "/")
+    assert status == 503
+    assert "written by a newer smartpay-apply" in unescape(html)
+    assert "Traceback" not in html
+    assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY

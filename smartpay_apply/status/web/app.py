@@ -17,6 +17,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from smartpay_apply.errors import SmartpayError
 from smartpay_apply.status.web.auth import RequireAuth, StatusAuth
 from smartpay_apply.status.web.headers import SecurityHeaders
 from smartpay_apply.status.web.views import Views
@@ -65,7 +66,7 @@ def create_status_app(
             ),
         ],
         middleware=middleware,
-        exception_handlers={404: views.not_found},
+        exception_handlers={404: views.not_found, SmartpayError: views.unavailable},
     )
     views.router = app.router
     return app

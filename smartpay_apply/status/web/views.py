@@ -7,6 +7,7 @@ Reading and rendering run off the event loop (the store is synchronous; renderin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from importlib import resources
@@ -32,6 +33,8 @@ from smartpay_apply.timeutil import now, text_time
 
 if TYPE_CHECKING:
     from smartpay_apply.status.web.app import StoreOpener
+
+log = logging.getLogger(__name__)
 
 #: Events and runs per page of their lists.
 FEED_PAGE = 100
@@ -205,6 +208,14 @@ class Views:
         """Browsers ask for /favicon.ico where a page names none (the JSON): the same icon."""
         icon = resources.files("smartpay_apply.status.web").joinpath("static/favicon.svg")
         return Response(icon.read_bytes(), media_type="image/svg+xml")
+
+    async def unavailable(self, request: Request, exc: Exception) -> Response:
+        """The store cannot be read (unreachable, newer schema...): say so, in one line."""
+        from smartpay_apply.errors import SmartpayError
+
+        message = exc.user_message() if isinstance(exc, SmartpayError) else str(exc)
+        log.warning("status page: %s", message)
+        return self.render(request, "error.html", status=503, message=message)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         detail = getattr(exc, "detail", None) or "No such page."
