@@ -8,6 +8,7 @@ serves the same as a web page (smartpay_apply/status/web). See docs/status.md.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import TYPE_CHECKING
 
 import click
@@ -75,7 +76,7 @@ def status(
     show_status(cli, fmt, states, apps, refresh)
 
 
-status.help = (status.help or "") + "".join(
+status.help = inspect.cleandoc(status.help or "") + "".join(
     f"\n  {state:<12} {meaning}" for state, meaning in MEANINGS.items()
 )
 
