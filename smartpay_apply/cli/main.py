@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "plan": "smartpay_apply.cli.plan:plan",
     "apply": "smartpay_apply.cli.apply:apply",
     "output": "smartpay_apply.cli.output:output",
+    "import": "smartpay_apply.cli.import_cmd:import_command",
     "state": "smartpay_apply.cli.state:state",
     "lock": "smartpay_apply.cli.lock:lock",
     "unlock": "smartpay_apply.cli.lock:unlock",

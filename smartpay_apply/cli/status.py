@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.status.fleet import Fleet
 
-#: Where `--app` names are looked up without --refresh (cli/selection.py's `where`).
-STORE = "the state store"
-
 
 @click.group("status", invoke_without_command=True)
 @click.option(
@@ -113,8 +110,8 @@ def show_status(
 
 def _refresh(config: ProjectConfig, apps: tuple[str, ...]) -> frozenset[int] | None:
     """Observe the specs (those named by --app); the app_ids chosen, None for all."""
-    from smartpay_apply.cli.selection import select_specs
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_specs
     from smartpay_apply.status.refresh import refresh
 
     specs = select_specs(load_specs(config), apps)
@@ -126,7 +123,7 @@ def _refresh(config: ProjectConfig, apps: tuple[str, ...]) -> frozenset[int] | N
 
 def _resolve_in_store(fleet: Fleet, apps: tuple[str, ...]) -> frozenset[int]:
     """The app_ids `--app` names among the mini-programs the store knows (one APP rule)."""
-    from smartpay_apply.cli.selection import KnownApp, select_known
+    from smartpay_apply.selection import STORE, KnownApp, select_known
 
     known = [KnownApp(app_id, fleet.name(app_id)) for app_id in fleet.app_ids()]
     return frozenset(app.app_id for app in select_known(known, apps, where=STORE))

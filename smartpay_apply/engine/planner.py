@@ -3,7 +3,8 @@
 `Planner` is what `plan` runs and what `apply` reuses: apply plans every locked mini-program
 once (`plan_all`), then `plan(spec)` again after each audit it waited for. It receives what it
 needs — an app-API factory (the run's credentials), the state store, the decide options —
-instead of reaching into credentials and config itself (runtime.py wires it).
+instead of reaching into credentials and config itself (runtime.py wires it, and is where
+`build_plan` and the project's `decide_options` live: the engine imports neither).
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from smartpay_apply.api.app import AppApi
-    from smartpay_apply.api.client import OpenApi
-    from smartpay_apply.config import ProjectConfig
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
@@ -158,25 +157,3 @@ class Planner:
         return (
             f"account: {', '.join(fields)}: {NO_TP_TOKEN}; apply refuses create_account until then"
         )
-
-
-def decide_options(config: ProjectConfig) -> DecideOptions:
-    """How decide learns outcomes in this project: is the event receiver configured, and when."""
-    from smartpay_apply.events.settings import receiver_configured
-
-    return DecideOptions(receiver=receiver_configured(config), now=now())
-
-
-async def build_plan(
-    config: ProjectConfig,
-    specs: Sequence[AppSpec],
-    api: OpenApi,
-    store: StateStore,
-    *,
-    concurrency: int | None = None,
-) -> tuple[Plan, dict[str, ObservedContext]]:
-    """Plan `specs` with the project's credentials (one `Runtime` made for the call)."""
-    from smartpay_apply.runtime import Runtime
-
-    runtime = Runtime(config, api, store)
-    return await runtime.planner(concurrency=concurrency).plan_all(specs)

@@ -121,7 +121,7 @@ class StateStore(abc.ABC):
 
         From submissions, run steps, events, locks and stored credentials; the name is the one
         of the last submission, else of the latest run step, else None (events, locks and
-        credentials carry no name). For resolving APP arguments (cli/selection.py).
+        credentials carry no name). For resolving APP arguments (selection.py).
         """
 
     @abc.abstractmethod

@@ -181,8 +181,8 @@ class Views:
     def _api_status(self, request: Request) -> Response:
         """`status --format json`, byte for byte in shape: `state` and `app` (name or app_id)
         repeat like --filter and --app; `q` searches names and app_ids as the page does."""
-        from smartpay_apply.cli.selection import KnownApp, select_known
         from smartpay_apply.errors import UsageError
+        from smartpay_apply.selection import STORE, KnownApp, select_known
 
         with self.opener() as store:
             fleet = read_fleet(store, at=now())
@@ -192,7 +192,7 @@ class Views:
         if wanted:
             known = [KnownApp(app_id, fleet.name(app_id)) for app_id in fleet.app_ids()]
             try:
-                picked = select_known(known, wanted, option="app", where="the state store")
+                picked = select_known(known, wanted, option="app", where=STORE)
             except UsageError as error:
                 return JSONResponse({"error": error.user_message()}, status_code=400)
             chosen = frozenset(app.app_id for app in picked)

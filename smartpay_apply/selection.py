@@ -2,7 +2,7 @@
 
 Every command that takes a mini-program (`plan --app`, `apply --app`, `output APP`,
 `data … APP`, `state show APP`, `state history APP`, `state forget APP`, `unlock APP`,
-`events list --app`, `auth add|refresh APP`) resolves it here, the same way:
+`events list --app`, `auth add|refresh APP`, `import --update APP`) resolves it here, the same way:
 
 1. the text equal to a known app name picks that mini-program — a name wins, so an all-digit
    app name that equals another mini-program's app_id picks the named one;
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 SPECS = "the specs"
 SPECS_AND_STORE = "the specs or the state store"
+#: `status` and its page know the mini-programs the state store knows (they load no spec).
+STORE = "the state store"
 #: At most this many names are listed in an "unknown mini-program" error.
 LISTED = 20
 
