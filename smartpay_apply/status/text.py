@@ -8,6 +8,7 @@ audit state, with its sync state after a comma when it is not `synced`. Long rea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -120,14 +121,20 @@ def _event(row: StatusRow) -> str:
     event = row.last_event
     if event is None:
         return "-"
-    return f"{event.event.removeprefix(EVENT_PREFIX)} {text_time(event.event_time)}"
+    return f"{event.event.removeprefix(EVENT_PREFIX)} {_when(event.event_time)}"
 
 
 def _run(row: StatusRow) -> str:
     run = row.last_run
     if run is None:
         return "-"
-    return f"{run.outcome} {text_time(run.started_at)}"
+    return f"{run.outcome} {_when(run.started_at)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _when(moment: datetime) -> str:
+    """text_time, once per distinct time (a nightly run is the last run of thousands)."""
+    return text_time(moment)
 
 
 def _filters(selection: Selection) -> str:
