@@ -86,26 +86,28 @@ def show_status(
     from smartpay_apply.status.document import render_json, status_document
     from smartpay_apply.status.filters import Selection, select
     from smartpay_apply.status.fleet import read_fleet, with_events
+    from smartpay_apply.status.gcpause import collector_paused
     from smartpay_apply.status.rows import build_rows
     from smartpay_apply.status.text import render_status_text
     from smartpay_apply.timeutil import now
 
     config = cli.project()
     chosen = _refresh(config, apps) if refresh else None
-    with existing_store(config) as store:
+    with collector_paused(), existing_store(config) as store:
         # Text shows no submission times: the open submissions and every last event suffice.
         fleet = read_fleet(store, at=now(), complete=fmt == "json")
         if fmt != "json":
             fleet = with_events(fleet, store)
-    if chosen is None and apps:
-        chosen = _resolve_in_store(fleet, apps)
-    rows = build_rows(fleet)
-    selection = Selection(states=states, app_ids=chosen)
-    shown = select(rows, selection)
-    if fmt == "json":
-        click.echo(render_json(status_document(rows, shown, selection, fleet.read_at)), nl=False)
-        return
-    click.echo(render_status_text(rows, shown, selection, fleet.read_at), nl=False)
+        if chosen is None and apps:
+            chosen = _resolve_in_store(fleet, apps)
+        rows = build_rows(fleet)
+        selection = Selection(states=states, app_ids=chosen)
+        shown = select(rows, selection)
+        if fmt == "json":
+            output = render_json(status_document(rows, shown, selection, fleet.read_at))
+        else:
+            output = render_status_text(rows, shown, selection, fleet.read_at)
+    click.echo(output, nl=False)
 
 
 def _refresh(config: ProjectConfig, apps: tuple[str, ...]) -> frozenset[int] | None:

@@ -27,6 +27,7 @@ from smartpay_apply.state.records import (
     Submission,
     Suspension,
 )
+from smartpay_apply.status.gcpause import collector_paused
 
 if TYPE_CHECKING:
     from smartpay_apply.state.base import StateStore
@@ -97,6 +98,11 @@ def read_fleet(store: StateStore | None, *, at: datetime, complete: bool = True)
     """
     if store is None:
         return Fleet(read_at=at)
+    with collector_paused():
+        return _read(store, at, complete)
+
+
+def _read(store: StateStore, at: datetime, complete: bool) -> Fleet:
     submissions: dict[int, list[Submission]] = {}
     for submission in store.list_submissions() if complete else store.open_submissions():
         submissions.setdefault(submission.app_id, []).append(submission)
@@ -120,11 +126,12 @@ def with_events(
     """`fleet` with the last event and last rejection event of `app_ids` (None: of all)."""
     if store is None:
         return fleet
-    return replace(
-        fleet,
-        last_events=store.latest_events(app_ids=app_ids),
-        last_failures=store.latest_events(FAIL_EVENTS, app_ids=app_ids),
-    )
+    with collector_paused():
+        return replace(
+            fleet,
+            last_events=store.latest_events(app_ids=app_ids),
+            last_failures=store.latest_events(FAIL_EVENTS, app_ids=app_ids),
+        )
 
 
 def understood(summary: Mapping[str, Any]) -> bool:

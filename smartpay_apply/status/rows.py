@@ -23,6 +23,7 @@ from smartpay_apply.state.records import (
     event_outcome,
 )
 from smartpay_apply.status.fleet import Fleet
+from smartpay_apply.status.gcpause import collector_paused
 from smartpay_apply.status.states import classify, in_review_sections
 
 
@@ -104,7 +105,8 @@ class StatusRow:
 
 def build_rows(fleet: Fleet) -> list[StatusRow]:
     """A row for every mini-program of `fleet`, by app name then app_id."""
-    rows = [build_row(fleet, app_id) for app_id in fleet.app_ids()]
+    with collector_paused():
+        rows = [build_row(fleet, app_id) for app_id in fleet.app_ids()]
     rows.sort(key=lambda row: (row.label, row.app_id))
     return rows
 

@@ -25,6 +25,7 @@ from smartpay_apply.status.detail import read_app
 from smartpay_apply.status.document import oldest_in_review, render_json, status_document
 from smartpay_apply.status.filters import Selection, checked_states, counts, select
 from smartpay_apply.status.fleet import read_fleet, with_events
+from smartpay_apply.status.gcpause import collector_paused
 from smartpay_apply.status.rows import age, build_row, build_rows
 from smartpay_apply.status.states import MEANINGS, STATES
 from smartpay_apply.status.text import cut, section_cell
@@ -111,7 +112,7 @@ class Views:
         their events (module docstring of status/fleet.py) — unless the table is sorted by
         the last rejection, which needs every row's."""
         at = now()
-        with self.opener() as store:
+        with collector_paused(), self.opener() as store:
             fleet = read_fleet(store, at=at, complete=False)
             if query.sort == "rejection":
                 fleet = with_events(fleet, store)
@@ -184,9 +185,9 @@ class Views:
         from smartpay_apply.errors import UsageError
         from smartpay_apply.selection import STORE, KnownApp, select_known
 
-        with self.opener() as store:
+        with collector_paused(), self.opener() as store:
             fleet = read_fleet(store, at=now())
-        rows = build_rows(fleet)
+            rows = build_rows(fleet)
         wanted = request.query_params.getlist("app")
         chosen = None
         if wanted:
@@ -201,8 +202,10 @@ class Views:
             app_ids=chosen,
             search=request.query_params.get("q", "").strip(),
         )
-        document = status_document(rows, select(rows, selection), selection, fleet.read_at)
-        return Response(render_json(document), media_type="application/json")
+        with collector_paused():
+            document = status_document(rows, select(rows, selection), selection, fleet.read_at)
+            text = render_json(document)
+        return Response(text, media_type="application/json")
 
     async def favicon(self, request: Request) -> Response:
         """Browsers ask for /favicon.ico where a page names none (the JSON): the same icon."""
