@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "events": "smartpay_apply.cli.events:events",
     "auth": "smartpay_apply.cli.auth:auth",
     "data": "smartpay_apply.cli.data:data",
+    "status": "smartpay_apply.cli.status:status",
     "sandbox": "smartpay_apply.cli.sandbox:sandbox",
     "completion": "smartpay_apply.cli.completion:completion",
 }
