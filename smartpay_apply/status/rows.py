@@ -89,7 +89,7 @@ class StatusRow:
     def sections(self) -> tuple[SectionStatus, ...]:
         """The three sections, as observed and as last submitted. Built when asked: the
         overview classifies 5,000 rows and shows the sections of 100."""
-        return _sections(self.summary, self.submissions)
+        return _sections(self.summary, self.submissions, self.observed_at)
 
     @property
     def label(self) -> str:
@@ -149,20 +149,35 @@ def build_row(fleet: Fleet, app_id: int) -> StatusRow:
     )
 
 
+#: A section's audit state from its last submission, when that is newer than the observation.
+SUBMITTED_AUDIT = {"pending": "in review", "approved": "approved", "rejected": "rejected"}
+#: The sync state of a section written after it was last observed.
+SUBMITTED_SINCE = "submitted since observed"
+
+
 def _sections(
-    summary: Mapping[str, Any] | None, submissions: Sequence[Submission]
+    summary: Mapping[str, Any] | None,
+    submissions: Sequence[Submission],
+    observed_at: datetime | None = None,
 ) -> tuple[SectionStatus, ...]:
+    """Each section as observed, unless a submission (or its outcome) came after the
+    observation: apply observes before it writes, so right after `apply` the store's latest
+    observation still says `not created` while the account is in review."""
     observed: Mapping[str, Mapping[str, str]] = (summary or {}).get("sections") or {}
     by_section = {s.section: s for s in submissions}
     found = []
     for section in SECTIONS:
         status = observed.get(section)
         submitted = by_section.get(section)
+        sync = status.get("sync") if status else None
+        audit = status.get("audit") if status else None
+        if submitted is not None and _newer(submitted, observed_at):
+            sync, audit = SUBMITTED_SINCE, SUBMITTED_AUDIT.get(submitted.outcome, audit)
         found.append(
             SectionStatus(
                 section=section,
-                sync=status.get("sync") if status else None,
-                audit=status.get("audit") if status else None,
+                sync=sync,
+                audit=audit,
                 submitted_at=submitted.submitted_at if submitted else None,
                 outcome=submitted.outcome if submitted else None,
                 outcome_at=submitted.outcome_at if submitted else None,
@@ -170,6 +185,13 @@ def _sections(
             )
         )
     return tuple(found)
+
+
+def _newer(submitted: Submission, observed_at: datetime | None) -> bool:
+    """Whether the submission, or the outcome recorded for it, is newer than the observation."""
+    if observed_at is None:
+        return True
+    return max(submitted.submitted_at, submitted.outcome_at or submitted.submitted_at) > observed_at
 
 
 def _rejection(

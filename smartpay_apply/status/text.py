@@ -34,7 +34,7 @@ HEADERS = (
 #: Terminal cells a rejection reason is cut to (the JSON keeps it whole).
 REASON_CELLS = 40
 EVENT_PREFIX = "APP_PAYMENT_"
-SHORT_SYNC = {"not managed by this spec": "not managed"}
+SHORT_SYNC = {"not managed by this spec": "not managed", "submitted since observed": "submitted"}
 
 
 def render_status_text(

@@ -326,3 +326,26 @@ def test_the_partial_read_classifies_like_the_complete_one(store: StateStore) ->
 def test_the_json_text_is_what_json_dumps_writes() -> None:
     document = {"a": [], "b": {}, "c": None, "d": "北京<b>", "e": [1, {"f": 'x"y\\z'}], "g": -3}
     assert render_json(document) == json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def test_a_section_submitted_after_the_observation_shows_the_submission(
+    store: StateStore,
+) -> None:
+    """apply observes, then writes: right after it, the account is in review, not `not created`."""
+    from smartpay_apply.status.text import section_cell
+
+    observe(store, "shop", 1, status=FRESH, steps=(CREATE,))
+    store.record_submission(1, "account", "fp", app="shop", at=T0 + timedelta(seconds=1))
+    sections = {s.section: s for s in rows(store)["shop"].sections}
+    assert (sections["account"].audit, section_cell(sections["account"])) == (
+        "in review",
+        "in review, submitted",
+    )
+    assert section_cell(sections["developer_config"]) == "not submitted, out of sync"
+    store.record_outcome(1, "account", "approved", reason=None, at=T0 + timedelta(minutes=3))
+    account = next(s for s in rows(store)["shop"].sections if s.section == "account")
+    assert account.audit == "approved"
+    # A newer observation is the truth again.
+    observe(store, "shop", 1, status=DONE, at=T0 + timedelta(minutes=5))
+    account = next(s for s in rows(store)["shop"].sections if s.section == "account")
+    assert section_cell(account) == "approved"
