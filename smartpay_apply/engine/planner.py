@@ -157,11 +157,17 @@ class Planner:
         )
 
 
-def decide_options(config: ProjectConfig) -> DecideOptions:
-    """How decide learns outcomes in this project: is the event receiver configured, and when."""
+def decide_options(config: ProjectConfig, *, receiver: bool | None = None) -> DecideOptions:
+    """How decide learns outcomes in this project: is the event receiver configured, and when.
+
+    `receiver` overrides the project's events settings: the controller serves the receiver
+    itself, so for it outcomes always arrive as pushes.
+    """
     from smartpay_apply.events.settings import receiver_configured
 
-    return DecideOptions(receiver=receiver_configured(config), now=now())
+    if receiver is None:
+        receiver = receiver_configured(config)
+    return DecideOptions(receiver=receiver, now=now())
 
 
 async def build_plan(
