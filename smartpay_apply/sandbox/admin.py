@@ -23,8 +23,10 @@ from smartpay_apply.sandbox import auth, tp
 from smartpay_apply.sandbox.config import AUDIT_POLICIES, SECTIONS
 from smartpay_apply.sandbox.faults import FAULT_FIELDS, current_faults
 from smartpay_apply.sandbox.world import (
+    CONSOLE_FIELDS,
     NotPending,
     app_record,
+    console_edit,
     decide,
     find_record,
     is_pending,
@@ -93,6 +95,7 @@ async def show_config(sandbox: Sandbox, request: Request) -> Any:
     config = sandbox.config
     return {
         "audit_delay": config.audit_delay,
+        "audit_delay_max": config.audit_delay_max,
         "audit_policy": config.audit_policy,
         "webhook": config.webhook,
         "plaintext_push": config.plaintext_push,
@@ -202,6 +205,30 @@ async def account_status(sandbox: Sandbox, request: Request) -> Any:
     with sandbox.world() as state:
         set_account_status(state, app_id, status, message, sandbox.clock())
         return {"app_id": app_id, "account": app_record(state, app_id)["account"]}
+
+
+async def edit_service(sandbox: Sandbox, request: Request) -> Any:
+    """A console edit: change payment-service fields behind the tool's back (no audit, no
+    event), as a developer editing them in Baidu's console would; what getbindservice shows
+    changes at once. 404 for an unknown app, 409 without a payment service."""
+    app_id = _app_id(request)
+    body = await _json(request)
+    unknown = sorted(set(body) - set(CONSOLE_FIELDS))
+    if unknown or not body:
+        raise AdminError(f"fields must be some of {', '.join(CONSOLE_FIELDS)} (got {unknown})")
+    for name, value in body.items():
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise AdminError(f"{name} must be a string or an integer")
+    with sandbox.world() as state:
+        record = find_record(state, app_id)
+        if record is None:
+            raise AdminError(f"no such mini-program in the sandbox: {app_id}", 404)
+        if record["payment_service"] is None:
+            raise AdminError(f"app {app_id} has no payment service to edit", 409)
+        console_edit(record, body)
+        view = service_view(record, sandbox.config)
+        assert view is not None
+        return {"app_id": app_id, "bind_service": view.values}
 
 
 async def _decide(sandbox: Sandbox, request: Request, approve: bool) -> Any:
@@ -351,6 +378,7 @@ ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("/_sandbox/apps/{app_id}", ("GET",), show_app),
     AdminRoute("/_sandbox/apps/{app_id}/policy", ("PUT", "POST"), set_policy),
     AdminRoute("/_sandbox/apps/{app_id}/account/status", ("PUT", "POST"), account_status),
+    AdminRoute("/_sandbox/apps/{app_id}/payment_service", ("PATCH",), edit_service),
     AdminRoute("/_sandbox/apps/{app_id}/{section}/approve", ("POST",), approve),
     AdminRoute("/_sandbox/apps/{app_id}/{section}/reject", ("POST",), reject),
     AdminRoute("/_sandbox/calls", ("GET", "DELETE"), calls),
