@@ -180,6 +180,8 @@ class Controller:
     async def once(self) -> ApplyResult:
         """Reconcile every mini-program once (`--once`): apply's exit codes."""
         gate = asyncio.Semaphore(max(1, self.settings.concurrency))
+        stored = await asyncio.to_thread(self.runtime.store.list_suspensions)
+        self._suspended = {suspension.app_id for suspension in stored}
 
         async def one(app_id: int) -> None:
             async with gate:

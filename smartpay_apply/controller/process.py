@@ -54,7 +54,7 @@ async def serve_controller(
     from smartpay_apply.state.locks import LockOwner
 
     settings = Settings.from_config(config, resync)
-    receiver = receiver_settings(config.events)
+    receiver = receiver_settings(config.events, command="controller")
     parts = _Parts()
     with _signals(parts.stop, parts.reload):
         sock = bind(host, port)
