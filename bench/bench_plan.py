@@ -31,8 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from smartpay_apply.config import ProjectConfig
-from smartpay_apply.engine.planner import build_plan
-from smartpay_apply.runtime import open_api, open_state
+from smartpay_apply.runtime import build_plan, open_api, open_state
 from smartpay_apply.spec.models import AppSpec
 
 PAY = "/rest/2.0/smartapp/pay"

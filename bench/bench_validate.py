@@ -140,7 +140,7 @@ def main() -> None:
     )
 
     from smartpay_apply.config import load_project_config
-    from smartpay_apply.spec.validation import validate_project
+    from smartpay_apply.project import validate_project
 
     os.chdir(root)
     start, cpu = time.perf_counter(), time.process_time()

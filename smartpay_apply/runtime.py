@@ -13,7 +13,7 @@ It also decides what `endpoint: sandbox` means (an in-process sandbox persisted 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from smartpay_apply.api.client import OpenApi
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.credentials.registry import Credentials
+    from smartpay_apply.engine.decide import DecideOptions
+    from smartpay_apply.engine.observe import ObservedContext
     from smartpay_apply.engine.planner import Planner
+    from smartpay_apply.engine.steps import Plan
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
@@ -65,7 +68,7 @@ class Runtime:
         `source` (plan, apply, controller, status) is kept with each observation it records.
         """
         from smartpay_apply.config import tp_token_configured
-        from smartpay_apply.engine.planner import Planner, decide_options
+        from smartpay_apply.engine.planner import Planner
 
         return Planner(
             app_api=self.app_api,
@@ -75,6 +78,33 @@ class Runtime:
             uploads_possible=lambda spec: tp_token_configured(self.config, spec),
             source=source,
         )
+
+
+def decide_options(config: ProjectConfig, *, receiver: bool | None = None) -> DecideOptions:
+    """How decide learns outcomes in this project: is the event receiver configured, and when.
+
+    `receiver` overrides the project's events settings: the controller serves the receiver
+    itself, so for it outcomes always arrive as pushes.
+    """
+    from smartpay_apply.engine.decide import DecideOptions
+    from smartpay_apply.events.settings import receiver_configured
+    from smartpay_apply.timeutil import now
+
+    if receiver is None:
+        receiver = receiver_configured(config)
+    return DecideOptions(receiver=receiver, now=now())
+
+
+async def build_plan(
+    config: ProjectConfig,
+    specs: Sequence[AppSpec],
+    api: OpenApi,
+    store: StateStore,
+    *,
+    concurrency: int | None = None,
+) -> tuple[Plan, dict[str, ObservedContext]]:
+    """Plan `specs` with the project's credentials (one `Runtime` made for the call)."""
+    return await Runtime(config, api, store).planner(concurrency=concurrency).plan_all(specs)
 
 
 @contextlib.asynccontextmanager
@@ -121,3 +151,22 @@ def open_state(config: ProjectConfig) -> StateStore:
     from smartpay_apply.state import open_store
 
     return open_store(config.state, base_dir=config.root)
+
+
+@contextlib.contextmanager
+def open_token_store(
+    config: ProjectConfig, specs: Sequence[AppSpec]
+) -> Iterator[StateStore | None]:
+    """The state store when one of `specs` takes its token through the `tp:` flow (its
+    refresh tokens live there), closed when the block ends; else None.
+
+    Why: commands that only read Baidu (`dict --refresh`, `export`) open no store unless a
+    token needs one, and then exactly one, which they pass to the credentials.
+    """
+    from smartpay_apply.credentials import source_kind
+
+    if not any(source_kind(spec, config) == "tp" for spec in specs):
+        yield None
+        return
+    with open_state(config) as store:
+        yield store

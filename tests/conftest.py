@@ -20,6 +20,32 @@ import pytest
 
 pytest_plugins = ["tests.fixtures_sandbox"]
 
+#: Fixtures that make a test end-to-end: the real CLI in a subprocess (a new interpreter per
+#: call), a sandbox served over real HTTP (uvicorn), or a PostgreSQL server. Such tests are
+#: marked `slow` by `pytest_collection_modifyitems` below (so are tests that start processes or
+#: terminals of their own, marked by hand), so `pytest -m "not slow"` is the fast, in-process
+#: half of the suite; the README's test command runs both.
+SLOW_FIXTURES = frozenset(
+    {
+        "run_cli",
+        "sandbox",
+        "sandbox_factory",
+        "postgres_url",
+        "postgres_server_url",
+        "postgres_database",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` every test using a SLOW_FIXTURES fixture or marked `postgres` (the store
+    contract on a real PostgreSQL runs in the full suite, SQLite in both)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & SLOW_FIXTURES or item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]

@@ -1,4 +1,5 @@
 """The Baidu openapi client: `OpenApi` (shared), `AppApi` (one mini-program), models, errors.
 
-Importing this package does not import httpx-aiohttp; the default transport is built lazily.
+Importing this package imports neither aiohttp nor httpx; the default transport (aiohttp) is
+built when the first `OpenApi` without a transport of its own is made.
 """

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
     from smartpay_apply.engine.steps import Plan
     from smartpay_apply.render.progress import Progress
 
-SPEC_SUFFIXES = (".yaml", ".yml")
-
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -116,7 +114,6 @@ def apply(
     from smartpay_apply.engine.run import ApplyInterrupted
     from smartpay_apply.engine.waiting import parse_duration
     from smartpay_apply.errors import UsageError
-    from smartpay_apply.render.result import error_lines, render_result
 
     config = cli.project()
     interactive = sys.stdin.isatty()
@@ -139,6 +136,15 @@ def apply(
     except ApplyInterrupted as stop:
         click.echo(f"Error: {stop.user_message()}", err=True)
         result = stop.result
+    _print_result(result, fmt)
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)
+
+
+def _print_result(result: ApplyResult, fmt: str) -> None:
+    """What was done: the result (text or JSON) on stdout, its error lines on stderr."""
+    from smartpay_apply.render.result import error_lines, render_result
+
     if fmt == "json":
         import json
 
@@ -148,13 +154,14 @@ def apply(
         click.echo(render_result(result), nl=False)
     for line in error_lines(result):
         click.echo(line, err=True)
-    if result.exit_code:
-        raise click.exceptions.Exit(result.exit_code)
 
 
 def _planfile(paths: tuple[Path, ...]) -> Path | None:
-    """A single argument that is a file but not a spec (YAML) is a saved plan."""
-    if len(paths) == 1 and paths[0].is_file() and paths[0].suffix.lower() not in SPEC_SUFFIXES:
+    """A single argument that is a saved plan — recognised by its content, not its name: the
+    printed `apply p.yaml` after `plan --out p.yaml` must apply the plan, not read a spec."""
+    from smartpay_apply.cli.planfiles import is_plan_file
+
+    if len(paths) == 1 and paths[0].is_file() and is_plan_file(paths[0]):
         return paths[0]
     return None
 
@@ -184,9 +191,9 @@ def _request(
     auto_approve: bool,
 ) -> Request:
     """The specs to apply: the selected ones, or those of the saved plan."""
-    from smartpay_apply.cli.selection import select_specs
     from smartpay_apply.engine.preflight import Request
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_specs
 
     if planfile is None:
         managed = load_specs(config)

@@ -164,7 +164,7 @@ class _session:
 
 def _specs(config: ProjectConfig) -> dict[int, AppSpec]:
     """The specs that load, by app_id (a broken spec elsewhere must not block `auth`)."""
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import load_report
 
     report = load_report(config)
     return {spec.app_id: spec for spec in report.specs}
@@ -173,12 +173,12 @@ def _specs(config: ProjectConfig) -> dict[int, AppSpec]:
 def _resolve(
     app: str, config: ProjectConfig, specs: dict[int, AppSpec], *, new_ok: bool = False
 ) -> tuple[str, int]:
-    """APP by the one rule (cli/selection.py) among the specs and the store's mini-programs.
+    """APP by the one rule (selection.py) among the specs and the store's mini-programs.
 
     `new_ok` (auth add): an app_id nobody knows yet is accepted too — a mini-program may
     authorize the TP before its spec is written.
     """
-    from smartpay_apply.cli.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
+    from smartpay_apply.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
 
     with existing_store(config) as store:
         recorded = store.recorded_apps() if store is not None else {}

@@ -46,10 +46,10 @@ def approve(cli: CliContext, app: str, payout_change: bool, revoke: bool) -> Non
     controller applies that change at its next reconcile, once; a different change needs a
     new consent. (By hand: `smartpay-apply apply --allow-payout-change APP`.)
     """
-    from smartpay_apply.cli.selection import select_spec
     from smartpay_apply.controller.policy import PAYOUT_CONSENT, payout_fingerprint
+    from smartpay_apply.project import load_specs
     from smartpay_apply.runtime import open_state
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.selection import select_spec
     from smartpay_apply.state.base import Consent
 
     if not payout_change:

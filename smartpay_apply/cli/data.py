@@ -8,7 +8,6 @@ APP (a spec's app name or app_id) or `--all-apps`, `--format csv|jsonl|table`, `
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -16,8 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from smartpay_apply.cli.context import CliContext, pass_cli, use_color
-from smartpay_apply.data.kinds import COLUMNS, ORDER_STATUSES, Query
+from smartpay_apply.cli.context import CliContext, pass_cli
+from smartpay_apply.data.kinds import ORDER_STATUSES, Query
 from smartpay_apply.data.writers import FORMATS
 from smartpay_apply.errors import SmartpayError, UsageError
 
@@ -213,8 +212,10 @@ def _run(
     check_dates(what, query)
     config = cli.project()
     specs = _select(config, app, all_apps)
+    from smartpay_apply.cli.data_export import export
+
     result = asyncio.run(  # a closed stdout (`| head`) ends it quietly (cli/main.py)
-        _export(
+        export(
             config,
             specs,
             what,
@@ -292,13 +293,13 @@ def check_dates(what: str, query: Query) -> None:
 
 def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppSpec]:
     """The specs to export: every one (--all-apps) or the one named by app name or app_id."""
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
 
     if all_apps and app:
         raise UsageError(f"give APP ({app}) or --all-apps, not both")
     if not all_apps and not app:
         raise UsageError("name a mini-program (APP: its app name or app_id) or use --all-apps")
-    from smartpay_apply.cli.selection import select_spec
+    from smartpay_apply.selection import select_spec
 
     specs = load_specs(config)
     if all_apps:
@@ -307,103 +308,3 @@ def _select(config: ProjectConfig, app: str | None, all_apps: bool) -> list[AppS
         return specs
     assert app is not None
     return [select_spec(specs, app)]
-
-
-async def _export(
-    config: ProjectConfig,
-    specs: list[AppSpec],
-    what: str,
-    query: Query,
-    *,
-    fmt: str,
-    output: Path | None,
-    page_size: int,
-    concurrency: int,
-    with_app: bool,
-) -> ExportResult:
-    from smartpay_apply.credentials import token_source_for
-    from smartpay_apply.data.columns import APP_WIDTH, header
-    from smartpay_apply.data.export import AppSource, ExportJob, NoProgress, run_export
-    from smartpay_apply.data.kinds import page_fetcher
-    from smartpay_apply.data.output import Output, PartialFileOutput, StreamOutput
-    from smartpay_apply.data.writers import make_writer
-    from smartpay_apply.runtime import open_api
-
-    columns = COLUMNS[what]
-    names = header(columns, with_app=with_app)
-    widths = ([APP_WIDTH] if with_app else []) + [column.width for column in columns]
-    params = {
-        "export": what,
-        "endpoint": config.endpoint,
-        "apps": [spec.app for spec in specs],
-        "app_ids": [spec.app_id for spec in specs],
-        **query.as_params(),
-        "page_size": page_size,
-        "format": fmt,
-        "columns": list(names),
-    }
-    sink: Output = (
-        PartialFileOutput(output, params, notify=_notice) if output else StreamOutput(sys.stdout)
-    )
-    async with open_api(config, max_concurrency=concurrency) as api:
-        sources = [
-            AppSource(
-                spec.app,
-                page_fetcher(
-                    what, api.app(token_source_for(spec, config, api=api)), query, page_size
-                ),
-            )
-            for spec in specs
-        ]
-        job = ExportJob(what, sources, page_size, concurrency, with_app, keep_going=with_app)
-        writer = make_writer(fmt, names, widths)
-        if not sys.stderr.isatty():
-            return await run_export(job, sink, writer, progress=NoProgress(), notify=_notice)
-        with _TtyProgress(what) as progress:
-            return await run_export(job, sink, writer, progress=progress, notify=_notice)
-
-
-def _notice(message: str) -> None:
-    click.echo(message, err=True)
-
-
-class _TtyProgress:
-    """A rich progress bar on stderr, one line per mini-program (only used on a TTY)."""
-
-    def __init__(self, what: str) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self.what = what
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("pages · {task.fields[rows]} rows"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True, no_color=not use_color(sys.stderr)),
-            transient=True,
-        )
-        self.task: Any = None
-
-    def __enter__(self) -> _TtyProgress:
-        self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
-
-    def app_started(self, name: str, total_pages: int | None, done_pages: int) -> None:
-        self.task = self.bar.add_task(
-            f"{self.what} {name}", total=total_pages, completed=done_pages, rows=0
-        )
-
-    def page_written(self, rows: int) -> None:
-        task = self.bar.tasks[-1]
-        self.bar.update(self.task, advance=1, rows=task.fields["rows"] + rows)

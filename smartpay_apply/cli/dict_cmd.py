@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
+
+if TYPE_CHECKING:
+    from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.spec.dictionary import PaymentDictData
+    from smartpay_apply.spec.models import AppSpec
 
 
 @click.command("dict")
@@ -32,32 +39,54 @@ def dict_command(cli: CliContext, refresh: bool, output_format: str) -> None:
 
     Exit codes: 0 shown; 1 no cache yet (run with --refresh) or the refresh failed.
     """
-    from smartpay_apply.spec import dictionary
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import dictionary_cache, load_report
+    from smartpay_apply.spec.dictionary import DictionaryError
 
     config = cli.project()
+    cache = dictionary_cache(config)
     if refresh:
         report = load_report(config)
         if not report.specs and report.problems and config.credentials is None:
-            raise dictionary.DictionaryError(
+            raise DictionaryError(
                 f"no valid spec to take credentials from ({len(report.problems)} problem(s): run "
                 "`smartpay-apply validate`), and no project-wide `credentials:` in smartpay.yaml"
             )
-        data = asyncio.run(dictionary.refresh(config, report.specs))
-        click.echo(
-            f"dictionary refreshed: {dictionary.DictCache.for_config(config).path}", err=True
-        )
+        data = asyncio.run(fetch(config, report.specs))
+        cache.save(data)
+        click.echo(f"dictionary refreshed: {cache.path}", err=True)
     else:
-        cached = dictionary.load_cached(config)
+        cached = cache.load()
         if cached is None:
-            raise dictionary.DictionaryError(
-                "no dictionary cache yet: run `smartpay-apply dict --refresh`"
-            )
+            raise DictionaryError("no dictionary cache yet: run `smartpay-apply dict --refresh`")
         data = cached
     if output_format == "json":
         click.echo(json.dumps(data.to_json(), ensure_ascii=False, indent=2))
     else:
         click.echo(render_text(data))
+
+
+async def fetch(config: ProjectConfig, specs: Sequence[AppSpec]) -> PaymentDictData:
+    """The dictionary from the endpoint (network I/O: why it lives here, not in `spec`).
+
+    Any mini-program's token will do: the first spec's credentials, or, with no valid spec yet
+    (a new project fetches the dictionary before writing its specs), the project-wide
+    `credentials:` of smartpay.yaml. The state store is opened, and closed, only when that
+    token comes through the `tp:` flow (its refresh tokens live there).
+    """
+    from smartpay_apply.credentials import project_token_source, token_source_for
+    from smartpay_apply.runtime import open_api, open_token_store
+    from smartpay_apply.spec.dictionary import PaymentDictData
+
+    first = list(specs[:1])
+    with open_token_store(config, first) as store:
+        async with open_api(config) as api:
+            tokens = (
+                token_source_for(first[0], config, store, api)
+                if first
+                else project_token_source(config)
+            )
+            answer = await api.app(tokens).get_dict()
+    return PaymentDictData.from_api(answer, config.endpoint)
 
 
 def render_text(data: object) -> str:

@@ -12,8 +12,8 @@ import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
 from smartpay_apply.cli.listing import dump, format_option, table
-from smartpay_apply.cli.selection import SPECS_AND_STORE, resolve
 from smartpay_apply.cli.stores import known_apps, names_of, reading_store
+from smartpay_apply.selection import SPECS_AND_STORE, resolve
 from smartpay_apply.timeutil import json_time, text_time
 
 

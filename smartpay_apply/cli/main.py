@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "plan": "smartpay_apply.cli.plan:plan",
     "apply": "smartpay_apply.cli.apply:apply",
     "output": "smartpay_apply.cli.output:output",
+    "import": "smartpay_apply.cli.import_cmd:import_command",
     "state": "smartpay_apply.cli.state:state",
     "lock": "smartpay_apply.cli.lock:lock",
     "unlock": "smartpay_apply.cli.lock:unlock",
@@ -41,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "resume": "smartpay_apply.cli.consent:resume",
     "auth": "smartpay_apply.cli.auth:auth",
     "data": "smartpay_apply.cli.data:data",
+    "status": "smartpay_apply.cli.status:status",
     "sandbox": "smartpay_apply.cli.sandbox:sandbox",
     "completion": "smartpay_apply.cli.completion:completion",
 }

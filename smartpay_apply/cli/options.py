@@ -148,7 +148,7 @@ def complete_apps(
     from click.shell_completion import CompletionItem
 
     try:
-        from smartpay_apply.spec.loader import load_report
+        from smartpay_apply.project import load_report
 
         config = _obj(ctx).project()
         specs = load_report(config).specs

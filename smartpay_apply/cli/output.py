@@ -40,8 +40,8 @@ def output(cli: CliContext, app: str, fmt: str) -> None:
 
     APP is a mini-program's name or app_id. Exit 1 if it has no payment service yet.
     """
-    from smartpay_apply.cli.selection import select_spec
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_spec
 
     config = cli.project()
     spec = select_spec(load_specs(config), app)

@@ -68,8 +68,8 @@ def plan(
     be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
     step or marker is pending. Errors win over 2.
     """
-    from smartpay_apply.cli.selection import select_specs
-    from smartpay_apply.spec.loader import load_specs
+    from smartpay_apply.project import load_specs
+    from smartpay_apply.selection import select_specs
 
     config = cli.project()
     specs = select_specs(load_specs(config, list(paths) or None), apps)
@@ -91,8 +91,7 @@ def plan(
 
 async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> Plan:
     """Open the store and the API client, plan every spec, close both."""
-    from smartpay_apply.engine.planner import build_plan
-    from smartpay_apply.runtime import open_api, open_state
+    from smartpay_apply.runtime import build_plan, open_api, open_state
 
     with open_state(config) as store:
         async with open_api(config) as api:

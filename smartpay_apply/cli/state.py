@@ -4,7 +4,7 @@
 prefixes, credentials not at all; with no store yet they answer as for an empty one and create
 nothing. `forget` (Terraform's `state rm`) drops what the store recorded about a mini-program so
 the next apply submits again; it never calls Baidu. APP is an app name or app_id
-(cli/selection.py), of the specs or of what the store recorded.
+(selection.py), of the specs or of what the store recorded.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from smartpay_apply.errors import UsageError
 from smartpay_apply.timeutil import json_time, text_time
 
 if TYPE_CHECKING:
-    from smartpay_apply.cli.selection import KnownApp
     from smartpay_apply.config import ProjectConfig
+    from smartpay_apply.selection import KnownApp
     from smartpay_apply.state.base import RunRecord, StateStore, Submission
 
 FINGERPRINT_PREFIX = 12

@@ -2,7 +2,7 @@
 
 `reading_store` gives the store if one was ever created, else None: read-only commands then
 answer as for an empty store, and `unlock` / `state forget` have nothing to remove — none of them
-creates a file, a directory or a schema. APP arguments resolve through cli/selection.py with the
+creates a file, a directory or a schema. APP arguments resolve through selection.py with the
 specs and what the store recorded.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from smartpay_apply.cli.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
+from smartpay_apply.selection import SPECS_AND_STORE, KnownApp, merged_apps, resolve
 
 if TYPE_CHECKING:
     from smartpay_apply.cli.context import CliContext
@@ -45,7 +45,7 @@ def existing_store(config: ProjectConfig) -> Iterator[StateStore | None]:
 def valid_specs(config: ProjectConfig) -> list[AppSpec]:
     """The specs that load; a broken spec is validate's business, not a reason to fail here."""
     from smartpay_apply.errors import SmartpayError
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import load_report
 
     try:
         return list(load_report(config).specs)

@@ -45,7 +45,7 @@ def validate(cli: CliContext, paths: tuple[Path, ...], output_format: str, as_js
     duplicates, and names against the cached payment dictionary (`dict --refresh`).
     Exit codes: 0 valid, 1 problems found.
     """
-    from smartpay_apply.spec.validation import validate_project
+    from smartpay_apply.project import validate_project
 
     if as_json or output_format == "json":
         from smartpay_apply.errors import ConfigError

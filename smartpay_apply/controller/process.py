@@ -186,11 +186,11 @@ def _server(app: Any) -> Any:
 
 @contextlib.contextmanager
 def _signals(stop: asyncio.Event, reload: Callable[[], None]) -> Iterator[None]:
-    """SIGTERM/SIGINT set `stop`, SIGHUP calls `reload`; afterwards SIGTERM is an interrupt
-    again (cli.main's rule) and SIGHUP ignored, never the default death by the signal."""
-    from smartpay_apply.cli.main import terminate_as_interrupt
-
+    """SIGTERM/SIGINT set `stop`, SIGHUP calls `reload`; afterwards SIGTERM gets back the
+    handler it had (the CLI's: an interrupt) and SIGHUP is ignored, never the default death by
+    the signal."""
     loop = asyncio.get_running_loop()
+    previous_term = signal.getsignal(signal.SIGTERM)
     installed = []
     handlers = {signal.SIGTERM: stop.set, signal.SIGINT: stop.set, signal.SIGHUP: reload}
     for signum, handler in handlers.items():
@@ -202,7 +202,8 @@ def _signals(stop: asyncio.Event, reload: Callable[[], None]) -> Iterator[None]:
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
-        terminate_as_interrupt()
+        with contextlib.suppress(ValueError, TypeError):  # not the main thread; None: not Python's
+            signal.signal(signal.SIGTERM, previous_term)
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
@@ -218,8 +219,8 @@ async def run_once(config: ProjectConfig, *, resync: str | None) -> ApplyResult:
     from smartpay_apply.controller.triggers import SpecSet, digest
     from smartpay_apply.engine.results import ApplyResult
     from smartpay_apply.events.settings import receiver_configured
+    from smartpay_apply.project import load_specs
     from smartpay_apply.runtime import open_runtime
-    from smartpay_apply.spec.loader import load_specs
 
     settings = Settings.from_config(config, resync)
     loaded = load_specs(config)

@@ -122,7 +122,7 @@ def load_spec_set(config: ProjectConfig, store: StateStore, previous: SpecSet | 
     """
     from smartpay_apply.config import load_project_config
     from smartpay_apply.errors import SmartpayError
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import load_report
 
     problems: list[str] = []
     try:

@@ -1,8 +1,9 @@
 """Token sources: where each mini-program's access token comes from (docs/credentials.md).
 
-`token_source_for(spec, config, store, api)` is the one entry point the engine and the data
-commands call. It reads the spec's `credentials:` or, if the spec has none, the project-wide
-default (`credentials:` in smartpay.yaml), and returns a `TokenSource`:
+`token_source_for(spec, config, store, api)` is the one entry point (a run's `Credentials`
+registry, registry.py, calls it once per mini-program). It reads the spec's `credentials:` or,
+if the spec has none, the project-wide default (`credentials:` in smartpay.yaml), and returns a
+`TokenSource`:
 
 - `access_token` -> `StaticToken` (cannot refresh: a 110/111 becomes a clear error);
 - `token_command` -> `CommandToken` (runs the command, caches until expiry, re-runs on 110/111);
@@ -213,18 +214,16 @@ def _tp_source(
     where: str,
 ) -> TpAppToken:
     if platform is None:
+        # The caller passes the store it opened (and closes): runtime.Runtime, or
+        # runtime.open_token_store for a command that reads Baidu only.
         if api is None:
             raise CredentialsError(
                 f"{where}: tp credentials need the openapi client (a bug if you see this)"
             )
         if store is None:
-            if config is None:
-                raise CredentialsError(
-                    f"{where}: tp credentials need the state store (state: in smartpay.yaml)"
-                )
-            from smartpay_apply.runtime import open_state
-
-            store = open_state(config)
+            raise CredentialsError(
+                f"{where}: tp credentials need the state store (a bug if you see this)"
+            )
         platform = TpPlatform(api, store, tp_client_id(tp, config), tp_token_given(tp, config))
     return TpAppToken(platform, spec.app, spec.app_id, run_id=run_id)
 

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 class Credentials:
     """Per-run cache of token sources over one config, store and API client."""
 
-    def __init__(self, config: ProjectConfig, store: StateStore, api: OpenApi) -> None:
+    def __init__(self, config: ProjectConfig, store: StateStore | None, api: OpenApi) -> None:
+        """`store` may be None for a command that opens none (`runtime.open_token_store`):
+        asking then for a `tp:` source is a CredentialsError (a bug: the store was needed)."""
         self.config = config
         self.store = store
         self.api = api
@@ -54,7 +56,7 @@ class Credentials:
         from smartpay_apply.credentials import tp_client_id, tp_token_given
 
         tp = getattr(spec.credentials, "tp", None) or getattr(self.config.credentials, "tp", None)
-        if tp is None:
+        if tp is None or self.store is None:
             return None
         if self._platform is None:
             self._platform = TpPlatform(

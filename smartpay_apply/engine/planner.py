@@ -3,7 +3,8 @@
 `Planner` is what `plan` runs and what `apply` reuses: apply plans every locked mini-program
 once (`plan_all`), then `plan(spec)` again after each audit it waited for. It receives what it
 needs — an app-API factory (the run's credentials), the state store, the decide options —
-instead of reaching into credentials and config itself (runtime.py wires it).
+instead of reaching into credentials and config itself (runtime.py wires it, and is where
+`build_plan` and the project's `decide_options` live: the engine imports neither).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from smartpay_apply.engine.concurrency import bounded_gather
 from smartpay_apply.engine.decide import DecideOptions, decide
 from smartpay_apply.engine.fingerprints import desired_checksum, desired_fingerprints, secret_digest
 from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
-from smartpay_apply.engine.observation import observation
+from smartpay_apply.engine.observation import observation, service_name
 from smartpay_apply.engine.observe import (
     ObservedContext,
     Recorded,
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from smartpay_apply.api.app import AppApi
-    from smartpay_apply.api.client import OpenApi
-    from smartpay_apply.config import ProjectConfig
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
@@ -69,8 +68,8 @@ class Planner:
 
     async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
         """Observe and decide one mini-program now (see `plan_app`); the observation is kept."""
-        app_plan, _ = await self.plan_app(spec, recorded=recorded)
-        await asyncio.to_thread(self._keep, [app_plan])
+        app_plan, context = await self.plan_app(spec, recorded=recorded)
+        await asyncio.to_thread(self._keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
     async def plan_app(
@@ -121,24 +120,27 @@ class Planner:
         results = await bounded_gather(jobs, self.concurrency)
         apps: list[AppPlan] = []
         contexts: dict[str, ObservedContext] = {}
-        for result in results:
+        kept: list[tuple[AppPlan, str | None]] = []
+        for spec, result in zip(specs, results, strict=True):
             if isinstance(result, BaseException):
                 raise result  # plan_app turns every user-facing error into an AppPlan: a bug
             app_plan, context = result
             apps.append(app_plan)
             contexts[app_plan.app] = context
-        await asyncio.to_thread(self._keep, apps)
+            kept.append((app_plan, service_name(spec, context.observed)))
+        await asyncio.to_thread(self._keep, kept)
         return Plan(apps=tuple(apps)), contexts
 
-    def _keep(self, apps: Sequence[AppPlan]) -> None:
-        """Record what was seen (engine/observation.py), one transaction for the whole plan.
+    def _keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
+        """Record what was seen (engine/observation.py), one transaction for the whole plan;
+        each plan with its payment service's display name.
 
         Best effort: a store that refuses the write must not fail the plan it describes.
         """
         at = now()
         try:
             self.store.record_observations(
-                [observation(app, source=self.source, at=at) for app in apps]
+                [observation(app, source=self.source, at=at, app_name=name) for app, name in apps]
             )
         except SmartpayError as error:
             log.warning("could not record what was observed: %s", error.user_message())
@@ -155,31 +157,3 @@ class Planner:
         return (
             f"account: {', '.join(fields)}: {NO_TP_TOKEN}; apply refuses create_account until then"
         )
-
-
-def decide_options(config: ProjectConfig, *, receiver: bool | None = None) -> DecideOptions:
-    """How decide learns outcomes in this project: is the event receiver configured, and when.
-
-    `receiver` overrides the project's events settings: the controller serves the receiver
-    itself, so for it outcomes always arrive as pushes.
-    """
-    from smartpay_apply.events.settings import receiver_configured
-
-    if receiver is None:
-        receiver = receiver_configured(config)
-    return DecideOptions(receiver=receiver, now=now())
-
-
-async def build_plan(
-    config: ProjectConfig,
-    specs: Sequence[AppSpec],
-    api: OpenApi,
-    store: StateStore,
-    *,
-    concurrency: int | None = None,
-) -> tuple[Plan, dict[str, ObservedContext]]:
-    """Plan `specs` with the project's credentials (one `Runtime` made for the call)."""
-    from smartpay_apply.runtime import Runtime
-
-    runtime = Runtime(config, api, store)
-    return await runtime.planner(concurrency=concurrency).plan_all(specs)

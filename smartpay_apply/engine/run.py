@@ -33,13 +33,46 @@ from smartpay_apply.errors import SmartpayError
 from smartpay_apply.state.locks import LockOwner
 
 if TYPE_CHECKING:
+    from smartpay_apply.api.app import AppApi, TpApi
+    from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.money_guard import PayoutChange
+    from smartpay_apply.engine.planner import Planner
     from smartpay_apply.engine.steps import AppPlan, Plan
     from smartpay_apply.engine.waiting import ProgressSink
-    from smartpay_apply.runtime import Runtime
     from smartpay_apply.spec.models import AppSpec
+    from smartpay_apply.state.base import StateStore
 
 log = logging.getLogger(__name__)
+
+
+class RunParts(Protocol):
+    """What a run is given: the wiring of one API client, state store and credentials.
+
+    `runtime.Runtime` is the implementation; the engine names only this shape, so that it
+    never imports the wiring point above it (docs/architecture.md).
+    """
+
+    @property
+    def config(self) -> ProjectConfig:
+        """The project (the money guard's share, `apply.payout_change_max_share`)."""
+        ...
+
+    @property
+    def store(self) -> StateStore:
+        """The run's state store (run history, locks, records)."""
+        ...
+
+    def planner(self, *, concurrency: int | None = None, source: str = "plan") -> Planner:
+        """The planner of this run, its observations recorded as from `source`."""
+        ...
+
+    def app_api(self, spec: AppSpec) -> AppApi:
+        """The mini-program's endpoints, with its token source."""
+        ...
+
+    def tp_api(self, spec: AppSpec) -> TpApi | None:
+        """TP-level calls (image upload); None when no TP token is configured."""
+        ...
 
 
 class Interaction(Protocol):
@@ -87,7 +120,7 @@ class ApplyInterrupted(SmartpayError):
 
 
 async def run_apply(
-    runtime: Runtime,
+    runtime: RunParts,
     request: Request,
     ui: Interaction,
     options: ApplyOptions,
@@ -129,7 +162,7 @@ async def run_apply(
 
 
 async def reconcile(
-    runtime: Runtime,
+    runtime: RunParts,
     spec: AppSpec,
     options: ApplyOptions,
     *,
@@ -201,7 +234,7 @@ async def reconcile(
 
 
 def _reconcile_verdict(
-    runtime: Runtime,
+    runtime: RunParts,
     plan: Plan,
     spec: AppSpec,
     managed: int,
@@ -247,7 +280,7 @@ def _reconcile_owner(source: str) -> str:
 
 
 async def _start_run(
-    runtime: Runtime, request: Request | None, *, command: str = "apply"
+    runtime: RunParts, request: Request | None, *, command: str = "apply"
 ) -> tuple[str, bool]:
     """The run's history record — written to the end even if Ctrl-C comes meanwhile, so that
     its end is recorded too — and whether Ctrl-C came."""
@@ -280,7 +313,7 @@ def _lock_failures(specs: Sequence[AppSpec], refused: dict[int, str]) -> list[Ap
 
 
 def _preflight(
-    runtime: Runtime,
+    runtime: RunParts,
     request: Request,
     locked: Sequence[AppSpec],
     result: ApplyResult,
@@ -310,7 +343,7 @@ def _work_plan(verdict: Verdict) -> Plan:
 
 
 def _executor(
-    runtime: Runtime,
+    runtime: RunParts,
     run_id: str,
     options: ApplyOptions,
     progress: ProgressSink | None,
@@ -327,7 +360,7 @@ def _executor(
     return Executor(planner, wiring, options, progress, stop)
 
 
-async def _finish_run(runtime: Runtime, run_id: str, result: ApplyResult) -> None:
+async def _finish_run(runtime: RunParts, run_id: str, result: ApplyResult) -> None:
     """Record how the run ended (aborted when interrupted or nothing got as far as a result)."""
     if result.interrupted or not result.apps:
         status = "aborted"

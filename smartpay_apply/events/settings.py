@@ -5,7 +5,7 @@ smartpay.yaml; SMARTPAY_EVENTS_TP_CLIENT_ID likewise for the client id. Neither 
 logged or printed.
 
 A `${env:...}` secret under `events:` whose variable is unset does not stop the config from
-loading (smartpay_apply.spec.refs.UnresolvedSecret): `receiver_settings` (events serve) says
+loading (smartpay_apply.yamldoc.refs.UnresolvedSecret): `receiver_settings` (events serve) says
 which variable is missing, at its line, when it needs the value; `receiver_configured` (what
 plan and apply ask) treats it as absent and never raises.
 """
@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from smartpay_apply.errors import ConfigError, SmartpayError
 from smartpay_apply.events.crypto import aes_key
-from smartpay_apply.spec.refs import UnresolvedSecret
+from smartpay_apply.yamldoc.refs import UnresolvedSecret
 
 if TYPE_CHECKING:
     from smartpay_apply.config import EventsConfig, ProjectConfig

@@ -261,32 +261,6 @@ class ServiceView:
     fail_reason: str
 
 
-#: The fields a console edit may change (what getbindservice shows besides the outputs).
-CONSOLE_FIELDS = (
-    "app_name",
-    "service_phone",
-    "bank_account",
-    "bank_card",
-    "bank_name",
-    "bank_branch",
-    "open_province",
-    "open_city",
-    "payment_days",
-    "commission_rate",
-    "pool_cash_pledge",
-    "day_max_frozen_amount",
-)
-
-
-def console_edit(record: dict[str, Any], changes: dict[str, Any]) -> None:
-    """A change made in Baidu's console, behind the tool's back: the values in force (and the
-    latest submission) change at once, without an audit and without an event."""
-    service = record["payment_service"]
-    service["submitted"].update(changes)
-    if service["approved"]:
-        service["approved"].update(changes)
-
-
 def service_view(record: dict[str, Any], config: SandboxConfig) -> ServiceView | None:
     """What getbindservice shows: a guess, as the doc is silent on it (docs/sandbox.md).
 

@@ -5,7 +5,8 @@ Baidu's `paymentservice/dict`. `smartpay-apply dict --refresh` fetches it once i
 `<root>/.smartpay/dict.json`; `validate` then checks specs against it offline (a pre-commit
 hook has no token and no network) and suggests the nearest names for a typo.
 
-This module does not import the API client: `validate` stays fast. `refresh` imports it.
+This module does no network I/O and imports neither the API client nor credentials: the
+fetch is the `dict --refresh` command's (cli/dict_cmd.py), which stores its answer here.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smartpay_apply.errors import SmartpayError
-from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import AppSpec
+from smartpay_apply.yamldoc.problems import Problem
 
 if TYPE_CHECKING:
-    from smartpay_apply.config import ProjectConfig
     from smartpay_apply.spec.loader import PartialPayment
 
 CACHE_NAME = "dict.json"
@@ -107,8 +107,9 @@ class DictCache:
         self.path = path
 
     @classmethod
-    def for_config(cls, config: ProjectConfig) -> DictCache:
-        return cls(config.root / ".smartpay" / CACHE_NAME)
+    def in_dir(cls, state_dir: Path) -> DictCache:
+        """The cache of a project whose local files live in `state_dir` (`<root>/.smartpay`)."""
+        return cls(state_dir / CACHE_NAME)
 
     def load(self) -> PaymentDictData | None:
         """The cached dictionary; None if there is none. DictionaryError if unreadable."""
@@ -142,45 +143,10 @@ class DictCache:
             ) from None
 
 
-def load_cached(config: ProjectConfig) -> PaymentDictData | None:
-    """The cached dictionary of this project, or None when `dict --refresh` never ran."""
-    return DictCache.for_config(config).load()
-
-
-async def refresh(config: ProjectConfig, specs: Sequence[AppSpec]) -> PaymentDictData:
-    """Fetch the dictionary and store it in the cache.
-
-    Any mini-program's token will do: the first spec's credentials, or, with no valid spec yet
-    (a new project fetches the dictionary before writing its specs), the project-wide
-    `credentials:` of smartpay.yaml.
-    """
-    from smartpay_apply.runtime import open_api
-
-    async with open_api(config) as api:
-        tokens = _token_source(specs[0], config, api) if specs else _project_token_source(config)
-        answer = await api.app(tokens).get_dict()
-    data = PaymentDictData.from_api(answer, config.endpoint)
-    DictCache.for_config(config).save(data)
-    return data
-
-
-def _project_token_source(config: ProjectConfig) -> Any:
-    from smartpay_apply.credentials import project_token_source
-
-    return project_token_source(config)
-
-
-def _token_source(spec: AppSpec, config: ProjectConfig, api: Any) -> Any:
-    """The credentials module when present; else the spec's static access token."""
-    try:
-        from smartpay_apply.credentials import token_source_for
-    except ImportError:  # pragma: no cover - the credentials area ships with the tool
-        if spec.credentials is None or spec.credentials.access_token is None:
-            raise DictionaryError(
-                f"{spec.app}: no credentials.access_token to call the dict endpoint"
-            ) from None
-        return spec.credentials.access_token.get_secret_value()
-    return token_source_for(spec, config, api=api)
+def load_cached(state_dir: Path) -> PaymentDictData | None:
+    """The cached dictionary of the project whose local files live in `state_dir`, or None
+    when `dict --refresh` never ran."""
+    return DictCache.in_dir(state_dir).load()
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -1,55 +1,15 @@
-"""Spec problems: collected, sorted and reported all at once.
+"""Spec problems: collected, sorted and reported all at once (`SpecError`).
 
-A user fixing specs wants every problem in one run, each pointing at file:line:column in the
-form editors and CI annotations understand: `path:line:col: field.path: what is wrong`.
+`Problem` itself lives in `smartpay_apply.yamldoc.problems` (smartpay.yaml reports the same
+kind); it is re-exported here for the code that catches a SpecError and reads its problems.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 from smartpay_apply.errors import SmartpayError
-from smartpay_apply.spec.models import Location
+from smartpay_apply.yamldoc.problems import Problem
 
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with a spec (or with smartpay.yaml), at a position.
-
-    `message` never contains a sensitive value: whoever builds a Problem checks the field
-    with `smartpay_apply.sensitive.is_sensitive` first.
-    """
-
-    path: str
-    line: int
-    column: int
-    field: str
-    message: str
-
-    @classmethod
-    def at(cls, location: Location | None, path: Path | str, field: str, message: str) -> Problem:
-        """A problem at `location`, or at the start of `path` when no position is known."""
-        if location is None:
-            return cls(str(path), 1, 1, field, message)
-        return cls(str(location.path), location.line, location.column, field, message)
-
-    def to_json(self, severity: str = "error") -> dict[str, object]:
-        """The problem as `validate --format json` prints it (what a CI annotator reads)."""
-        return {
-            "path": self.path,
-            "line": self.line,
-            "column": self.column,
-            "field": self.field or None,
-            "message": self.message,
-            "severity": severity,
-        }
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}"
-        return (
-            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-        )
+__all__ = ["Problem", "SpecError"]
 
 
 class SpecError(SmartpayError):

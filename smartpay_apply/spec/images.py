@@ -11,9 +11,9 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-from smartpay_apply.spec.errors import Problem
 from smartpay_apply.spec.models import AppSpec
-from smartpay_apply.spec.yamlread import MapNode
+from smartpay_apply.yamldoc.problems import Problem
+from smartpay_apply.yamldoc.tree import MapNode
 
 IMAGE_FIELDS = ("id_card_front", "id_card_back")
 IMAGE_SUFFIXES = (".bmp", ".jpeg", ".jpg", ".png")
@@ -24,6 +24,13 @@ _MAGIC = {
     ".jpeg": (b"\xff\xd8\xff",),
     ".bmp": (b"BM",),
 }
+
+
+def uses_local_images(spec: AppSpec) -> list[str]:
+    """The account fields of `spec` that name local image files (apply uploads them)."""
+    if spec.account is None:
+        return []
+    return [name for name in IMAGE_FIELDS if getattr(spec.account, name)]
 
 
 def check(

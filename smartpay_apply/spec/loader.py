@@ -5,10 +5,16 @@ values win, section by section), resolve `${env:}`/`${file:}` references, turn l
 paths into absolute ones, validate with the models, and check local image files. Problems are
 collected across all files (plus duplicate `app`/`app_id`) and raised together as one
 `SpecError`, so a user sees every mistake in one run.
+
+The loader knows nothing of smartpay.yaml: what it needs of the project (the root, the spec
+patterns, the `defaults:` tree) comes as a `SpecSettings`, which `smartpay_apply.project`
+builds from the `ProjectConfig` (so `config`, which holds spec-shaped defaults, may import
+`spec`, and `spec` never imports `config`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 from collections.abc import Mapping, Sequence
@@ -18,17 +24,34 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from smartpay_apply.config import ProjectConfig
 from smartpay_apply.spec import images
-from smartpay_apply.spec.convert import field_positions, model_input, problems_from
-from smartpay_apply.spec.errors import Problem, SpecError
-from smartpay_apply.spec.models import AppSpec, Location, SpecSource
-from smartpay_apply.spec.refs import RefError, has_reference, resolve
-from smartpay_apply.spec.yamlread import Entry, MapNode, Scalar, SeqNode, Tree, read_file
+from smartpay_apply.spec.errors import SpecError
+from smartpay_apply.spec.models import PROJECT_ONLY_FIELDS, AppSpec, SpecSource
+from smartpay_apply.yamldoc.convert import field_positions, model_input, problems_from
+from smartpay_apply.yamldoc.problems import Location, Problem
+from smartpay_apply.yamldoc.read import read_file
+from smartpay_apply.yamldoc.refs import RefError, has_reference, resolve
+from smartpay_apply.yamldoc.tree import Entry, MapNode, Scalar, SeqNode, Tree
 
 SPEC_SUFFIXES = (".yaml", ".yml")
-#: Account fields naming local image files, resolved relative to the file that names them.
-IMAGE_FIELDS = ("id_card_front", "id_card_back")
+#: Where specs are when smartpay.yaml does not say (`specs:`).
+DEFAULT_PATTERNS = ("specs/**/*.yaml",)
+
+
+@dataclass(frozen=True)
+class SpecSettings:
+    """What the loader needs of the project: where the specs are, and the defaults merged
+    under each of them (smartpay.yaml's `specs:` and `defaults:`)."""
+
+    #: The project's directory: spec patterns and the defaults' references start here.
+    root: Path
+    #: smartpay.yaml (where plain defaults are said to come from).
+    config_path: Path
+    patterns: Sequence[str] = DEFAULT_PATTERNS
+    #: `defaults:` as written, with positions (None: none, or given as plain data below).
+    defaults_tree: MapNode | None = None
+    #: `defaults:` as plain data, for settings built in code (no positions to keep).
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -60,16 +83,17 @@ class LoadReport:
     partial: list[PartialPayment] = field(default_factory=list)
 
 
-def load_specs(config: ProjectConfig, paths: Sequence[Path] | None = None) -> list[AppSpec]:
-    """Every spec matched by `config.specs` (or in `paths`), sorted by app; SpecError if any is wrong."""
-    report = load_report(config, paths)
+def load_specs(settings: SpecSettings, paths: Sequence[Path] | None = None) -> list[AppSpec]:
+    """Every spec matched by the settings' patterns (or in `paths`), sorted by app; SpecError
+    if any is wrong."""
+    report = load_report(settings, paths)
     if report.problems:
         raise SpecError(report.problems)
     return report.specs
 
 
 def load_report(
-    config: ProjectConfig,
+    settings: SpecSettings,
     paths: Sequence[Path] | None = None,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
@@ -78,9 +102,9 @@ def load_report(
     here = (cwd or Path.cwd()).resolve()
     env = os.environ if environ is None else environ
     report = LoadReport()
-    files = _spec_files(config, paths, here, report)
+    files = _spec_files(settings, paths, here, report)
     report.files = len(files)
-    loader = _Loader(config, env, here)
+    loader = _Loader(settings, env, here)
     for path in files:
         specs, problems, warnings = loader.load_file(path)
         report.specs.extend(specs)
@@ -94,16 +118,15 @@ def load_report(
 
 
 def load_spec_file(
-    path: Path, defaults: Mapping[str, Any] | None = None, config: ProjectConfig | None = None
+    path: Path, defaults: Mapping[str, Any] | None = None, settings: SpecSettings | None = None
 ) -> list[AppSpec]:
     """The specs of one file, with plain `defaults` merged under them; SpecError if wrong."""
-    if config is None:
-        config = ProjectConfig(
-            root=path.parent.resolve(), path=path.parent.resolve() / "smartpay.yaml"
-        )
+    if settings is None:
+        root = path.parent.resolve()
+        settings = SpecSettings(root=root, config_path=root / "smartpay.yaml")
     if defaults is not None:
-        config = config.model_copy(update={"defaults": dict(defaults)})
-    specs, problems, _ = _Loader(config, os.environ, Path.cwd().resolve()).load_file(path)
+        settings = dataclasses.replace(settings, defaults=dict(defaults))
+    specs, problems, _ = _Loader(settings, os.environ, Path.cwd().resolve()).load_file(path)
     if problems:
         raise SpecError(problems)
     return specs
@@ -119,7 +142,7 @@ def display_path(path: Path, cwd: Path) -> Path:
 
 
 def _spec_files(
-    config: ProjectConfig, paths: Sequence[Path] | None, cwd: Path, report: LoadReport
+    settings: SpecSettings, paths: Sequence[Path] | None, cwd: Path, report: LoadReport
 ) -> list[Path]:
     """The files to load: the given files and directories, or the config's glob patterns."""
     found: dict[Path, None] = {}
@@ -138,27 +161,28 @@ def _spec_files(
             else:
                 found[absolute] = None  # a missing file is reported when read
         return list(found)
-    for pattern in config.specs:
-        names = sorted(glob.glob(pattern, root_dir=config.root, recursive=True))
+    for pattern in settings.patterns:
+        names = sorted(glob.glob(pattern, root_dir=settings.root, recursive=True))
         if not names:
-            report.warnings.append(f"no spec files match {pattern!r} in {config.root}")
+            report.warnings.append(f"no spec files match {pattern!r} in {settings.root}")
         for name in names:
-            found[config.root / name] = None
+            found[settings.root / name] = None
     return list(found)
 
 
 class _Loader:
-    """Loads spec files against one project config."""
+    """Loads spec files against one project's settings."""
 
-    def __init__(self, config: ProjectConfig, environ: Mapping[str, str], cwd: Path) -> None:
-        self.config = config
+    def __init__(self, settings: SpecSettings, environ: Mapping[str, str], cwd: Path) -> None:
+        self.root = settings.root
         self.environ = environ
         self.cwd = cwd
-        self.defaults = config.defaults_tree or _tree_from_plain(
-            config.defaults, Location(display_path(config.path, cwd), 1, 1)
+        shown = display_path(settings.config_path, cwd)
+        self.defaults = settings.defaults_tree or _tree_from_plain(
+            settings.defaults, Location(shown, 1, 1)
         )
         #: display path -> directory that relative references in that file start from
-        self.base_dirs: dict[Path, Path] = {display_path(config.path, cwd): config.root}
+        self.base_dirs: dict[Path, Path] = {shown: settings.root}
         #: every document's app/app_id, valid or not, for the duplicate check
         self.identities: list[Identity] = []
         #: files read through ${file:...} and image checks, once per run (shared by many specs)
@@ -200,7 +224,7 @@ class _Loader:
         try:
             spec = AppSpec.model_validate(data)
         except ValidationError as error:
-            found = problems_from(error, tree, AppSpec, display)
+            found = problems_from(error, tree, AppSpec, display, misplaced=PROJECT_ONLY_FIELDS)
             # A reference that failed is its field's one problem: the reference text left in
             # its place is not also "not a whole number".
             problems.extend(p for p in found if p.field not in unresolved)
@@ -236,7 +260,7 @@ class _Loader:
         if isinstance(tree, Scalar):
             if not (isinstance(tree.value, str) and has_reference(tree.value)):
                 return tree
-            base = self.base_dirs.get(tree.loc.path, self.config.root)
+            base = self.base_dirs.get(tree.loc.path, self.root)
             try:
                 text = resolve(tree.value, base, self.environ, self.file_cache)
             except RefError as error:
@@ -265,11 +289,11 @@ class _Loader:
         entry = tree.entries.get("account")
         if not isinstance(account, dict) or entry is None or not isinstance(entry.value, MapNode):
             return
-        for name in IMAGE_FIELDS:
+        for name in images.IMAGE_FIELDS:
             value = account.get(name)
             image = entry.value.entries.get(name)
             if isinstance(value, str) and value.strip() and image is not None:
-                base = self.base_dirs.get(image.value.loc.path, self.config.root)
+                base = self.base_dirs.get(image.value.loc.path, self.root)
                 account[name] = os.path.abspath(os.path.join(str(base), value.strip()))
 
 

@@ -25,20 +25,9 @@ from pydantic import (
 )
 
 from smartpay_apply.spec import rules
+from smartpay_apply.yamldoc.problems import Location  # SpecSource's positions (also re-exported)
 
 SECTIONS: tuple[str, ...] = ("account", "developer_config", "payment_service")
-
-
-@dataclass(frozen=True)
-class Location:
-    """A position in a spec file (1-based line and column)."""
-
-    path: Path
-    line: int
-    column: int
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr, ValidationInfo
 
 from smartpay_apply.spec import numbers
-from smartpay_apply.spec.refs import UnresolvedSecret
+from smartpay_apply.yamldoc.refs import UnresolvedSecret
 
 APP_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 #: Chinese characters (CJK unified ideographs and extension A), plus the middle dot used in

@@ -1,21 +1,26 @@
-"""What `validate` checks: the loader's rules plus the offline dictionary checks."""
+"""What `validate` checks beyond the loader's rules: the offline dictionary checks, and a
+warning for local id-card images that apply could not upload.
+
+Given the loader's report, the project's dictionary cache and a rule saying whether a spec's
+images can be uploaded (whether the TP's own token is configured, a question of smartpay.yaml),
+so that this module needs nothing of the project config (`smartpay_apply.project` wires them).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable
 
-from smartpay_apply.config import ProjectConfig, tp_token_configured, uses_local_images
 from smartpay_apply.spec.dictionary import (
     MISSING_HINT,
+    DictCache,
     DictionaryError,
     check_partial,
     check_specs,
-    load_cached,
 )
-from smartpay_apply.spec.errors import Problem
-from smartpay_apply.spec.loader import LoadReport, load_report
+from smartpay_apply.spec.images import uses_local_images
+from smartpay_apply.spec.loader import LoadReport
 from smartpay_apply.spec.models import AppSpec
+from smartpay_apply.yamldoc.problems import Problem
 
 #: Said at a spec's local id-card image when nothing can give the TP's own token to upload it.
 TP_TOKEN_HINT = (
@@ -25,22 +30,18 @@ TP_TOKEN_HINT = (
 )
 
 
-def validate_project(
-    config: ProjectConfig,
-    paths: Sequence[Path] | None = None,
-    environ: Mapping[str, str] | None = None,
-    cwd: Path | None = None,
+def check_report(
+    report: LoadReport, cache: DictCache, uploads_possible: Callable[[AppSpec], bool]
 ) -> LoadReport:
-    """Load the specs and check payment-service names against the cached dictionary, those
-    of specs with other problems too (every problem at once).
+    """`report` with the payment-service names checked against the cached dictionary, those
+    of specs with other problems too (every problem at once), and the upload warnings.
 
     A missing or unreadable cache is a warning, not a problem: validate must work in a fresh
     clone and in a pre-commit hook, where nobody has fetched the dictionary yet.
     """
-    report = load_report(config, paths, environ=environ, cwd=cwd)
-    report.located_warnings.extend(tp_token_warnings(config, report.specs))
+    report.located_warnings.extend(tp_token_warnings(report.specs, uploads_possible))
     try:
-        data = load_cached(config)
+        data = cache.load()
     except DictionaryError as error:
         report.warnings.append(f"{error}; dictionary checks skipped")
         return report
@@ -53,13 +54,15 @@ def validate_project(
     return report
 
 
-def tp_token_warnings(config: ProjectConfig, specs: list[AppSpec]) -> list[Problem]:
+def tp_token_warnings(
+    specs: list[AppSpec], uploads_possible: Callable[[AppSpec], bool]
+) -> list[Problem]:
     """A warning at the first local id-card image of each spec that apply could not upload
     (no source of the TP's own token): validate says so now rather than apply later."""
     warnings: list[Problem] = []
     for spec in specs:
         images = uses_local_images(spec)
-        if not images or tp_token_configured(config, spec):
+        if not images or uploads_possible(spec):
             continue
         field = f"account.{images[0]}"
         where = spec.source.locate(field) if spec.source is not None else None

@@ -1,8 +1,8 @@
 """Fixtures of the apply tests: a sandbox with short audits, a project on SQLite or PostgreSQL.
 
-Every end-to-end test runs twice, once per state store backend (`state` parameter): the
-PostgreSQL run uses tests/conftest.py's `postgres_url` (a fresh database), which fails rather
-than skips in CI.
+The end-to-end tests run on SQLite; the races between processes (test_apply_races.py) run on
+PostgreSQL as well, through tests/conftest.py's `postgres_url` (a fresh database), which fails
+rather than skips in CI.
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ from tests.apply.project import Project
 AUDIT_DELAY = 0.3
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def state_location(request: pytest.FixtureRequest) -> str:
+@pytest.fixture
+def state_location() -> str:
+    """SQLite: the store contract is the same on both backends and tests/state runs it on
+    PostgreSQL too; test_apply_races.py overrides this with both, for the multi-process cases."""
+    return ".smartpay/state.db"
+
+
+def both_backends(request: pytest.FixtureRequest) -> str:
+    """The `state_location` of a module whose tests must also run on PostgreSQL."""
     if request.param == "postgres":
         return str(request.getfixturevalue("postgres_url"))
     return ".smartpay/state.db"

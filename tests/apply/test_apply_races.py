@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
+from tests.apply.conftest import both_backends
 from tests.apply.project import CREATES, Project, paths, writes
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def state_location(request: pytest.FixtureRequest) -> str:
+    """Processes racing over one store: on both backends (their locking SQL differs)."""
+    return both_backends(request)
 
 
 def start_cli(project: Project, *args: str) -> subprocess.Popen[str]:

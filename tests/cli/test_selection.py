@@ -1,4 +1,4 @@
-"""One rule for naming a mini-program (cli/selection.py), and every command following it."""
+"""One rule for naming a mini-program (selection.py), and every command following it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from smartpay_apply.cli.selection import KnownApp, merged_apps, resolve, select_specs
 from smartpay_apply.errors import UsageError
+from smartpay_apply.selection import KnownApp, merged_apps, resolve, select_specs
 from smartpay_apply.state import AuditEvent, open_store
 from smartpay_apply.timeutil import now, parse_baidu_time
 from tests.support.cli import invoke

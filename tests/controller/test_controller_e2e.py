@@ -126,8 +126,8 @@ def test_a_console_edit_is_repaired_and_a_payout_drift_waits_for_consent(
     name = world.project.documents[renamed]["payment_service"]["app_name"]
     branch = world.project.documents[moved]["payment_service"]["bank_branch"]
 
-    sandbox.console_edit(renamed_id, app_name="控制台改的名字")
-    sandbox.console_edit(moved_id, bank_branch="招商银行北京分行")
+    sandbox.put_payment_service(renamed_id, {"app_name": "控制台改的名字"})
+    sandbox.put_payment_service(moved_id, {"bank_branch": "招商银行北京分行"})
 
     # The no-audit field is put back at the next resync, with paymentservice/update.
     assert wait_for(lambda: sandbox.app_state(renamed_id)["bind_service"]["app_name"] == name, 30)

@@ -219,3 +219,38 @@ def test_add_accepts_an_app_id_not_yet_in_the_specs(
     refused = invoke("auth", "refresh", "3998", cwd=root, env=ENV)
     assert refused.returncode == 1
     assert "APP 3998: no such mini-program" in refused.stderr
+
+
+def test_commands_that_only_read_baidu_take_tp_tokens_from_the_store(
+    run_cli: Any, project: tuple[Path, Any]
+) -> None:
+    """`dict --refresh` and `data` open the state store only for the tp: flow's tokens, use
+    the access tokens `auth add` stored there, and leave it as they found it."""
+    root, sandbox = project
+    for app_id, name in ((3101, "shop"), (3102, "cafe")):
+        code = sandbox.tp_authorize(app_id)
+        added = run_cli("auth", "add", name, "--authorization-code", code, cwd=root, env=ENV)
+        assert added.returncode == 0, added.stderr
+    sandbox.clear_calls()
+
+    refreshed = run_cli("dict", "--refresh", cwd=root, env=ENV)  # cafe: the first spec
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert sandbox.calls(app_id=3102, path="/rest/2.0/smartapp/pay/paymentservice/dict")
+
+    exported = run_cli(
+        "data",
+        "orders",
+        "shop",
+        "--format",
+        "jsonl",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-21",
+        cwd=root,
+        env=ENV,
+    )
+    # Baidu answered for shop with its stored token: no payment service yet, not a token error.
+    assert exported.returncode == 1 and "errno 60008" in exported.stderr, exported.stderr
+    assert sandbox.calls(app_id=3101, path="/rest/2.0/smartapp/pay/paymentservice/orderlist")
+    assert sandbox.calls(path="/oauth/token") == []  # the stored access tokens did

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from smartpay_apply.api.client import OpenApi
 from smartpay_apply.api.errors import TokenError
+from smartpay_apply.config import ProjectConfig
 from smartpay_apply.credentials import CommandToken, CredentialsError, StaticToken, token_source_for
 from smartpay_apply.credentials.command import BARE_TOKEN_TTL, parse_token_output
 from smartpay_apply.spec.models import AppSpec, Location, SpecSource
@@ -22,6 +24,16 @@ def spec_with(credentials: dict | None, path: Path = Path("specs/shop.yaml")) ->
         data["credentials"] = credentials
     spec = AppSpec.model_validate(data)
     return spec.with_source(SpecSource(Location(path, 1, 1), {"credentials": Location(path, 3, 3)}))
+
+
+async def test_the_tp_flow_without_a_store_is_refused_not_opened(tmp_path: Path) -> None:
+    """A token source never opens a state store of its own (one nobody would close): the
+    caller passes the run's (runtime.Runtime, runtime.open_token_store)."""
+    config = ProjectConfig(root=tmp_path, path=tmp_path / "smartpay.yaml")
+    async with OpenApi("http://127.0.0.1:9") as api:
+        with pytest.raises(CredentialsError, match="tp credentials need the state store"):
+            token_source_for(spec_with({"tp": {}}), config, api=api)
+    assert not (tmp_path / ".smartpay").exists()
 
 
 def token_script(tmp_path: Path, body: str) -> str:

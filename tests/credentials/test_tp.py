@@ -185,6 +185,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 async def test_two_processes_refreshing_at_once_spend_one_refresh_token(
     tp_world: TpWorld, tmp_path: Path
 ) -> None:
@@ -339,6 +340,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 async def test_a_process_killed_between_refresh_and_store_is_recovered(tp_world: TpWorld) -> None:
     async with OpenApi(tp_world.sandbox.base_url) as api:
         await authorized(api, tp_world)

@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.data.conftest import SMALL_EXPORT as EXPORT
 from tests.data.conftest import SMALL_EXPORT_SANDBOX as SETTINGS
 from tests.data.conftest import onboard, write_project
 
 
+@pytest.mark.slow
 def test_progress_is_drawn_on_a_tty_stderr_only(sandbox_factory: Any, tmp_path: Path) -> None:
     handle = sandbox_factory(**SETTINGS)
     onboard(handle.base_url, 21)

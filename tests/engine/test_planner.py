@@ -17,7 +17,7 @@ from smartpay_apply.api.client import OpenApi
 from smartpay_apply.config import ProjectConfig
 from smartpay_apply.engine.fingerprints import desired_fingerprints
 from smartpay_apply.engine.observe import read_store, read_store_all
-from smartpay_apply.engine.planner import build_plan
+from smartpay_apply.runtime import build_plan
 from smartpay_apply.sandbox.app import create_app
 from smartpay_apply.sandbox.config import SandboxConfig
 from smartpay_apply.state import AuditEvent, StateStore, open_store

@@ -205,6 +205,7 @@ def _wait_healthy(server: subprocess.Popen[str], port: int) -> None:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.slow
 def test_serve_exits_0_after_a_clean_shutdown(project: Path, sig: signal.Signals) -> None:
     port = free_port()
     server = _serve(project, port)
@@ -218,6 +219,7 @@ def test_serve_exits_0_after_a_clean_shutdown(project: Path, sig: signal.Signals
     assert stderr.splitlines()[-1] == "events: stopped."
 
 
+@pytest.mark.slow
 def test_serve_on_a_busy_port_is_one_line_and_exit_1(project: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -167,6 +167,7 @@ def test_a_store_failure_is_a_503_so_baidu_retries(receiver: Receiver) -> None:
     assert httpx.get(receiver.url + "/healthz").status_code == 503
 
 
+@pytest.mark.slow
 async def test_200_concurrent_deliveries_are_all_stored(receiver: Receiver) -> None:
     envelopes = [receiver.envelope(event(app_id=1000 + i)) for i in range(200)]
     limits = httpx.Limits(max_connections=200)
@@ -177,6 +178,7 @@ async def test_200_concurrent_deliveries_are_all_stored(receiver: Receiver) -> N
     assert sorted(e.app_id for e in stored) == list(range(1000, 1200))
 
 
+@pytest.mark.slow
 def test_on_event_command_gets_the_event_json(
     receiver_factory: ReceiverFactory, tmp_path: Path
 ) -> None:
@@ -249,6 +251,7 @@ def in_process(receiver: Receiver) -> Iterator[TestClient]:
     | _json_values.map(lambda v: json.dumps(v).encode()),
     path=st.sampled_from(["/", "/tp/auth"]),
 )
+@pytest.mark.slow
 def test_fuzz_no_input_escapes_the_handler(
     receiver: Receiver, in_process: TestClient, body: bytes, path: str
 ) -> None:
@@ -262,6 +265,7 @@ def test_fuzz_no_input_escapes_the_handler(
 )
 @given(message=st.binary(max_size=200) | _json_values.map(lambda v: json.dumps(v).encode()))
 @example(message=b'{"EVENT":[]}')  # found by this test: an unhashable event name was a 503
+@pytest.mark.slow
 def test_fuzz_signed_envelopes_with_arbitrary_content(
     receiver: Receiver, in_process: TestClient, message: bytes
 ) -> None:

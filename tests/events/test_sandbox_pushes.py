@@ -71,7 +71,8 @@ def test_ticket_and_authorization_pushes_become_encrypted_secrets(
     stored_code = vault.read(receiver.store, key)
     assert stored_code.value == code
     assert stored_code.expires_at is not None and stored_code.fresh()
-    assert [e.event for e in receiver.store.list_events(77)] == ["AUTHORIZED"]
+    # The receiver keeps the code first, then records the event (storage.py): wait for both.
+    assert wait_for(lambda: [e.event for e in receiver.store.list_events(77)]) == ["AUTHORIZED"]
 
     receiver.store.put_secret(vault.refresh_token_key(77), "rt-to-forget")
     pushing_sandbox.tp_unauthorize(77)

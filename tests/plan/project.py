@@ -18,7 +18,7 @@ from smartpay_apply.api.models import (
 )
 from smartpay_apply.config import load_project_config
 from smartpay_apply.engine.fingerprints import desired_fingerprints
-from smartpay_apply.spec.loader import load_specs
+from smartpay_apply.project import load_specs
 from smartpay_apply.state import open_store
 from smartpay_apply.timeutil import now
 from tests.support.files import PNG

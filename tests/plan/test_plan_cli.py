@@ -178,6 +178,7 @@ def test_no_secret_in_any_format_or_plan_file(project: Project, run_cli, sandbox
     assert "<summary>shop-b (1002): 4 step(s)</summary>" in markdown
 
 
+@pytest.mark.slow
 def test_colour_only_on_a_terminal_without_no_color(tmp_path: Path) -> None:
     """Run the CLI on a pseudo-terminal: colour by default, none with NO_COLOR (or in a pipe,
     which every other test here is)."""

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 
+@pytest.mark.slow
 def test_serve_prints_its_url_serves_and_stops_cleanly(tmp_path: Path) -> None:
     state = tmp_path / "world.json"
     env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}

@@ -26,6 +26,7 @@ def httpx_body(
     filename=st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=20),
 )
 @settings(max_examples=300, deadline=None)
+@pytest.mark.slow
 def test_httpx_uploads_read_as_the_email_parser_reads_them(content: bytes, filename: str) -> None:
     content_type, body = httpx_body(
         {"type": "2"}, {"multipartFile": (filename, content, "image/png")}

@@ -26,6 +26,7 @@ async def wait_until(check: Any, timeout: float = 20) -> None:
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.slow
 async def test_whole_onboarding_through_the_client(sandbox: Any) -> None:
     app_id = 4001
     async with OpenApi(sandbox.base_url) as api:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
 from tests.sandbox.helpers import DEVELOPER, Clock, account_form, call, client
@@ -50,6 +51,7 @@ async def test_embedded_transport_persists_under_its_directory(tmp_path: Path) -
 WRITER = """
 import asyncio, sys
 import httpx
+import pytest
 from smartpay_apply.sandbox.embedded import EMBEDDED_BASE_URL, embedded_transport
 
 async def main(directory, first):
@@ -63,6 +65,7 @@ asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 """
 
 
+@pytest.mark.slow
 def test_concurrent_processes_do_not_lose_each_others_writes(tmp_path: Path) -> None:
     procs = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(first)])

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from smartpay_apply.config import load_project_config
-from smartpay_apply.spec.loader import LoadReport, load_report
-from smartpay_apply.spec.validation import validate_project
+from smartpay_apply.project import load_report, validate_project
+from smartpay_apply.spec.loader import LoadReport
 from tests.support.files import public_key_pem, tiny_png
 from tests.support.specs import VALID_SPEC
 

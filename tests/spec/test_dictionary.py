@@ -29,7 +29,7 @@ def save(project: Project, data: PaymentDictData = DATA) -> None:
 def test_cache_round_trips(project: Project) -> None:
     save(project)
     config = load_project_config(project.root, None, environ={})
-    assert load_cached(config) == DATA
+    assert load_cached(config.state_dir) == DATA
 
 
 def test_valid_spec_passes_the_dictionary(project: Project) -> None:
@@ -117,7 +117,7 @@ def test_corrupt_cache_is_an_error_when_asked_for_directly(project: Project) -> 
     project.write(".smartpay/dict.json", '{"format_version": 99}')
     config = load_project_config(project.root, None, environ={})
     with pytest.raises(DictionaryError):
-        load_cached(config)
+        load_cached(config.state_dir)
 
 
 def test_dictionary_problems_come_with_the_other_problems(project: Project) -> None:

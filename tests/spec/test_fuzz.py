@@ -6,19 +6,23 @@ a smaller set goes through the real CLI in a subprocess and checks exit code and
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import re
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from smartpay_apply.config import ProjectConfig
+from smartpay_apply.project import validate_project
 from smartpay_apply.sensitive import is_sensitive
-from smartpay_apply.spec.validation import validate_project
 from tests.spec.conftest import VALID_SPEC
 from tests.support.files import public_key_pem, tiny_png
 
@@ -84,6 +88,24 @@ structures = st.recursive(
 )
 
 
+_SCRATCH: list[Path] = []
+
+
+def _scratch(prefix: str) -> Path:
+    """A directory for one example, removed when the module's tests end (hundreds per run)."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    _SCRATCH.append(root)
+    return root
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_scratch() -> Iterator[None]:
+    yield
+    for root in _SCRATCH:
+        shutil.rmtree(root, ignore_errors=True)
+    _SCRATCH.clear()
+
+
 def _project() -> Path:
     root = Path(tempfile.mkdtemp(prefix="spec-fuzz-"))
     (root / "specs" / "images").mkdir(parents=True)
@@ -96,6 +118,7 @@ def _project() -> Path:
 
 
 ROOT = _project()
+atexit.register(shutil.rmtree, ROOT, ignore_errors=True)  # one directory for the whole module
 CONFIG = ProjectConfig(root=ROOT, path=ROOT / "smartpay.yaml")
 
 
@@ -145,12 +168,14 @@ def test_yaml_like_text_never_crashes(text: str) -> None:
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(structures)
+@pytest.mark.slow
 def test_random_structures_never_crash_or_leak(data: object) -> None:
     _check(_dump(data))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=VALID_SPEC.count("\n") - 1), scalars)
+@pytest.mark.slow
 def test_one_value_of_a_valid_spec_replaced_never_crashes(line_number: int, value: object) -> None:
     lines = VALID_SPEC.splitlines()
     key, sep, _ = lines[line_number].partition(":")
@@ -210,13 +235,14 @@ config_structures = st.recursive(
     st.one_of(st.binary(max_size=200), config_structures.map(_dump)),
     st.sampled_from(["", "0", "x", "17", "-1", "９"]),
 )
+@pytest.mark.slow
 def test_any_smartpay_yaml_gives_a_config_or_a_config_error(
     content: bytes, concurrency: str
 ) -> None:
     from smartpay_apply.config import load_project_config
     from smartpay_apply.errors import ConfigError
 
-    root = Path(tempfile.mkdtemp(prefix="config-fuzz-"))
+    root = _scratch("config-fuzz-")
     (root / "smartpay.yaml").write_bytes(content)
     try:
         config = load_project_config(
@@ -298,6 +324,7 @@ def _inside(rule: object, value: object) -> bool:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(NUMERIC_LINES)), number_tokens, st.booleans())
+@pytest.mark.slow
 def test_any_number_is_a_value_in_range_or_one_problem_at_its_field(
     field: str, token: str, quoted: bool
 ) -> None:
@@ -332,13 +359,14 @@ CONFIG_NUMERIC_LINES = {
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(sorted(CONFIG_NUMERIC_LINES)), number_tokens, st.booleans())
+@pytest.mark.slow
 def test_any_number_in_smartpay_yaml_is_in_range_or_a_located_config_error(
     field: str, token: str, quoted: bool
 ) -> None:
     from smartpay_apply.config import CONFIG_NUMBERS, load_project_config
     from smartpay_apply.errors import ConfigError
 
-    root = Path(tempfile.mkdtemp(prefix="config-numbers-"))
+    root = _scratch("config-numbers-")
     written = f'"{token}"' if quoted else token
     (root / "smartpay.yaml").write_text(CONFIG_NUMERIC_LINES[field].format(written))
     try:
@@ -370,12 +398,13 @@ def _sandbox_settings() -> list[str]:
         max_size=4,
     )
 )
+@pytest.mark.slow
 def test_any_sandbox_setting_gives_a_config_or_located_problems(settings_: dict) -> None:
     """Issue 14.10: `sandbox:` settings are checked at load, each problem at its key."""
     from smartpay_apply.config import load_project_config
     from smartpay_apply.errors import ConfigError
 
-    root = Path(tempfile.mkdtemp(prefix="sandbox-fuzz-"))
+    root = _scratch("sandbox-fuzz-")
     # JSON is YAML, and always valid (ruamel's emitter can write plain scalars like `0?` in a
     # flow mapping that its own parser refuses).
     (root / "smartpay.yaml").write_text(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from smartpay_apply.config import load_project_config
+from smartpay_apply.project import load_spec_file, load_specs
 from smartpay_apply.spec.errors import SpecError
-from smartpay_apply.spec.loader import load_spec_file, load_specs
 from smartpay_apply.spec.models import Location
 from tests.spec.conftest import VALID_SPEC, Project
 

@@ -14,7 +14,7 @@ import pytest
 from smartpay_apply.config import load_project_config, secret_fields
 from smartpay_apply.errors import ConfigError
 from smartpay_apply.events.settings import receiver_configured, receiver_settings
-from smartpay_apply.spec.refs import UnresolvedSecret
+from smartpay_apply.yamldoc.refs import UnresolvedSecret
 
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 

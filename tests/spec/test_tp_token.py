@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from smartpay_apply.config import load_project_config, tp_token_configured, uses_local_images
+from smartpay_apply.config import load_project_config, tp_token_configured
 from smartpay_apply.errors import ConfigError
-from smartpay_apply.spec.refs import UnresolvedSecret
+from smartpay_apply.spec.images import uses_local_images
+from smartpay_apply.yamldoc.refs import UnresolvedSecret
 from tests.spec.conftest import VALID_SPEC, Project
 from tests.support.specs import spec_without_credentials
 
@@ -72,7 +73,7 @@ def test_no_tp_token(tmp_path: Path) -> None:
 def test_a_spec_without_credentials_still_has_none(tmp_path: Path) -> None:
     """The lead's credentials code tells a TP-only `credentials:` from a default."""
     from smartpay_apply.credentials import CredentialsError, token_source_for
-    from smartpay_apply.spec.loader import load_report
+    from smartpay_apply.project import load_report
 
     config = load(tmp_path, "credentials:\n  tp_access_token: tp-token\n")
     (tmp_path / "specs").mkdir()

@@ -149,6 +149,7 @@ def _on_tty(project: Path, answer: str, *args: str) -> subprocess.CompletedProce
         os.close(primary)
 
 
+@pytest.mark.slow
 def test_on_a_terminal_only_yes_forgets(seeded):
     refused = _on_tty(seeded, "y\n", "state", "forget", "demo-shop")
     assert refused.returncode == 1

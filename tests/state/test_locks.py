@@ -78,6 +78,7 @@ def test_the_context_manager_names_the_holder_and_the_way_out(store):
     assert "`smartpay-apply unlock 123`" in message
 
 
+@pytest.mark.slow
 def test_the_context_manager_holds_renews_and_releases(store):
     owner = LockOwner.current("r-cm")
     with store.lock(123, owner, ttl=1):
@@ -119,6 +120,7 @@ def _append(path: str, line: str) -> None:
         os.close(fd)
 
 
+@pytest.mark.slow
 def test_many_processes_taking_one_lock_never_overlap(store, location, tmp_path):
     log_path = str(tmp_path / "holders.log")
     context = multiprocessing.get_context("fork")
@@ -158,6 +160,7 @@ HOLDER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_killed_owners_lock_expires(store, location, tmp_path):
     ready = tmp_path / "ready"
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, location, str(tmp_path), str(ready)])

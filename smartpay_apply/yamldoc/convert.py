@@ -13,6 +13,7 @@ import difflib
 import functools
 import types
 import typing
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,8 @@ from typing import Any
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from smartpay_apply.sensitive import is_sensitive
-from smartpay_apply.spec.errors import Problem
-from smartpay_apply.spec.models import PROJECT_ONLY_FIELDS, AppSpec, Location
-from smartpay_apply.spec.yamlread import MapNode, Scalar, SeqNode, Tree, to_python
+from smartpay_apply.yamldoc.problems import Location, Problem
+from smartpay_apply.yamldoc.tree import MapNode, Scalar, SeqNode, Tree, to_python
 
 _STRING_TYPES = (str, SecretStr, Path)
 
@@ -236,11 +236,14 @@ def problems_from(
     model: type[BaseModel],
     display: Path,
     prefix: tuple[str | int, ...] = (),
+    misplaced: Mapping[str, str] | None = None,
 ) -> list[Problem]:
     """Every error of a failed validation, each at the position of its field.
 
     A misspelt field shows up twice in pydantic (unknown `bank_nmae`, missing `bank_name`);
-    the user sees one problem: the unknown field, with its did-you-mean.
+    the user sees one problem: the unknown field, with its did-you-mean. `misplaced` (field
+    path -> message) words an unknown field that belongs elsewhere (a spec's
+    `credentials.tp_access_token` belongs in smartpay.yaml).
     """
     problems = []
     errors = error.errors(include_url=False)
@@ -253,8 +256,9 @@ def problems_from(
         field = ".".join(str(part) for part in full)
         key_loc, value_loc = locate(tree, parts)
         if item["type"] == "extra_forbidden":
-            message = PROJECT_ONLY_FIELDS.get(field) if model is AppSpec else None
-            message = message or unknown_field_message(field, model, parts[:-1])
+            message = (misplaced or {}).get(field) or unknown_field_message(
+                field, model, parts[:-1]
+            )
             where = key_loc
         elif item["type"] == "missing":
             message = "required field is missing"

@@ -1,0 +1,75 @@
+"""A project: smartpay.yaml and the specs it points at, loaded together.
+
+Why a module of its own: `spec` reads spec files and knows nothing of smartpay.yaml; `config`
+reads smartpay.yaml and holds spec-shaped defaults (so it imports `spec`). Whatever needs both
+— the loader's settings from the config, `validate`'s dictionary cache and its "can this
+spec's images be uploaded" rule — is wired here, above the two, and the commands call these
+functions with a `ProjectConfig`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from smartpay_apply.config import ProjectConfig, tp_token_configured
+from smartpay_apply.spec import loader
+from smartpay_apply.spec.dictionary import DictCache
+from smartpay_apply.spec.loader import LoadReport, SpecSettings
+from smartpay_apply.spec.models import AppSpec
+from smartpay_apply.spec.validation import check_report
+
+
+def spec_settings(config: ProjectConfig) -> SpecSettings:
+    """What the spec loader needs of smartpay.yaml: root, `specs:` patterns, `defaults:`."""
+    return SpecSettings(
+        root=config.root,
+        config_path=config.path,
+        patterns=tuple(config.specs),
+        defaults_tree=config.defaults_tree,
+        defaults=config.defaults,
+    )
+
+
+def load_specs(config: ProjectConfig, paths: Sequence[Path] | None = None) -> list[AppSpec]:
+    """Every spec matched by `config.specs` (or in `paths`), sorted by app; SpecError if any
+    is wrong."""
+    return loader.load_specs(spec_settings(config), paths)
+
+
+def load_report(
+    config: ProjectConfig,
+    paths: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> LoadReport:
+    """Like load_specs, but returns problems and warnings instead of raising."""
+    return loader.load_report(spec_settings(config), paths, environ=environ, cwd=cwd)
+
+
+def load_spec_file(
+    path: Path, defaults: Mapping[str, Any] | None = None, config: ProjectConfig | None = None
+) -> list[AppSpec]:
+    """The specs of one file, with plain `defaults` merged under them; SpecError if wrong."""
+    settings = spec_settings(config) if config is not None else None
+    return loader.load_spec_file(path, defaults, settings)
+
+
+def dictionary_cache(config: ProjectConfig) -> DictCache:
+    """The project's payment dictionary cache (`<root>/.smartpay/dict.json`)."""
+    return DictCache.in_dir(config.state_dir)
+
+
+def validate_project(
+    config: ProjectConfig,
+    paths: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> LoadReport:
+    """Load the specs and check them as `validate` does: the loader's rules, the cached
+    dictionary (offline), and a warning for local images nothing could upload."""
+    report = load_report(config, paths, environ=environ, cwd=cwd)
+    return check_report(
+        report, dictionary_cache(config), lambda spec: tp_token_configured(config, spec)
+    )
