@@ -48,6 +48,7 @@ async def serve_controller(
     from smartpay_apply.controller.report import replica_name
     from smartpay_apply.controller.settings import Settings
     from smartpay_apply.controller.triggers import load_spec_set
+    from smartpay_apply.controller.web import status_page_open
     from smartpay_apply.events.serve import bind
     from smartpay_apply.events.settings import receiver_settings
     from smartpay_apply.runtime import open_runtime
@@ -55,6 +56,7 @@ async def serve_controller(
 
     settings = Settings.from_config(config, resync)
     receiver = receiver_settings(config.events, command="controller")
+    status_page_open(config, host)  # status credentials resolved before binding
     parts = _Parts()
     with _signals(parts.stop, parts.reload):
         sock = bind(host, port)
@@ -97,7 +99,7 @@ async def _run(
 ) -> int:
     from smartpay_apply.controller.loop import Controller
     from smartpay_apply.controller.replicas import on_sqlite
-    from smartpay_apply.controller.web import create_controller_app
+    from smartpay_apply.controller.web import create_controller_app, status_page
 
     metrics = _metrics(runtime)
     controller = parts.controller = Controller(runtime, settings, specs, metrics)
@@ -108,6 +110,7 @@ async def _run(
         on_event=controller.on_event,
         readiness=lambda: _readiness(controller),
         metrics=metrics,
+        status_app=status_page(runtime.config, runtime.store, sock.getsockname()[0]),
     )
     server = _server(app)
     serving = asyncio.create_task(server.serve(sockets=[sock]))
@@ -115,7 +118,7 @@ async def _run(
     address = sock.getsockname()
     log.info(
         "controller: listening on http://%s:%s (receiver /, /tp/auth; /healthz, /readyz, "
-        "/metrics); %d mini-program(s), resync every %gs; state store %s%s",
+        "/metrics, /ui/); %d mini-program(s), resync every %gs; state store %s%s",
         address[0],
         address[1],
         len(controller.specs.specs),

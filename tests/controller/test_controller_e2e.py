@@ -143,6 +143,19 @@ def test_a_console_edit_is_repaired_and_a_payout_drift_waits_for_consent(
         f"smartpay-apply approve {moved} --payout-change" in seen.summary["controller"]["message"]
     )
     assert "payout change (bank_branch) awaits consent" in controller.log()
+    # ... and in `status`, and on the status page the controller serves under /ui/.
+    shown = run_cli("status", "--format", "json", cwd=world.root)
+    assert shown.returncode == 0, shown.stderr
+    entry = next(a for a in json.loads(shown.stdout)["apps"] if a["app_id"] == moved_id)
+    assert entry["controller"]["outcome"] == "awaiting_consent"
+    text = run_cli("status", "--app", moved, cwd=world.root).stdout
+    assert "drift (awaiting consent)" in text
+    page = controller.get(f"/ui/app/{moved_id}")
+    assert (
+        page.status_code == 200 and f"smartpay-apply approve {moved} --payout-change" in page.text
+    )
+    api = controller.get("/ui/api/status").json()
+    assert {a["app_id"] for a in api["apps"]} == {renamed_id, moved_id}
 
     approved = run_cli("approve", moved, "--payout-change", cwd=world.root)
     assert approved.returncode == 0, approved.stderr

@@ -11,10 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from smartpay_apply.config import load_project_config
 from smartpay_apply.controller.logs import JsonFormatter, configure
 from smartpay_apply.controller.metrics import FleetCollector, Metrics
 from smartpay_apply.controller.outcome import Outcome
-from smartpay_apply.controller.web import create_controller_app
+from smartpay_apply.controller.web import create_controller_app, status_page, status_page_open
+from smartpay_apply.errors import ConfigError
 from smartpay_apply.events import crypto
 from smartpay_apply.events.app import ReceiverSettings
 from smartpay_apply.state import StateStore, open_store
@@ -131,7 +133,7 @@ async def test_readiness_metrics_and_the_receivers_routes(store: StateStore) -> 
         assert pushed.text == "success"
         assert (await http.post("/", json={**envelope, "MsgSignature": "x"})).status_code == 403
         ui = await http.get("/ui/")
-        assert ui.status_code == 404 and "status page is not part of this build" in ui.text
+        assert ui.status_code == 403 and "status page is not served here" in ui.text
     # The hook runs in the background after Baidu got its `success`.
     for _ in range(100):
         if events:
@@ -186,4 +188,71 @@ def test_json_log_lines_carry_the_fields_and_no_token(capsys: pytest.CaptureFixt
     log.info("plain %s", "line")
     assert (
         capsys.readouterr().err.rstrip().endswith("INFO smartpay_apply.controller.loop: plain line")
+    )
+
+
+def page_for(tmp_path: Path, store: StateStore, host: str, status: str = "") -> httpx.AsyncClient:
+    """The controller's app listening on `host`, its status page from a smartpay.yaml with
+    `status` (YAML lines under `status:`)."""
+    (tmp_path / "smartpay.yaml").write_text(
+        "version: 1\n" + (f"status:\n{status}" if status else ""), encoding="utf-8"
+    )
+    config = load_project_config(tmp_path, None)
+    settings = ReceiverSettings(TOKEN, crypto.aes_key(AES_KEY_TEXT), CLIENT_ID)
+
+    async def on_event(data: dict[str, Any]) -> None:
+        return None
+
+    app = create_controller_app(
+        settings,
+        store,
+        on_event=on_event,
+        readiness=lambda: None,
+        metrics=Metrics(),
+        status_app=status_page(config, store, host),
+    )
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c.test")
+
+
+async def test_the_status_page_is_served_under_ui_by_the_rules_of_status_serve(
+    tmp_path: Path, store: StateStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    summary = {"version": 1, "steps": [], "sections": {}, "controller": {"outcome": "in_sync"}}
+    observe(store, 7, summary)
+    async with page_for(tmp_path, store, "127.0.0.1") as http:
+        assert (await http.get("/ui")).headers["location"].endswith("/ui/")
+        overview = await http.get("/ui/")
+        assert overview.status_code == 200 and "app-7" in overview.text
+        api = (await http.get("/ui/api/status")).json()
+        assert [(a["app_id"], a["controller"]["outcome"]) for a in api["apps"]] == [(7, "in_sync")]
+        assert (await http.get("/healthz")).text == "ok"  # the receiver's routes stay
+
+    # Reachable from other machines without credentials: the page is off, said in the log.
+    with caplog.at_level(logging.WARNING, logger="smartpay_apply.controller"):
+        async with page_for(tmp_path, store, "0.0.0.0") as http:
+            off = await http.get("/ui/")
+            assert off.status_code == 403 and "status.token" in off.text
+            assert "app-7" not in off.text
+            assert (await http.get("/readyz")).text == "ready"
+    assert "the status page (/ui/) is off" in caplog.text
+
+    async with page_for(tmp_path, store, "0.0.0.0", "  token: page-token\n") as http:
+        assert (await http.get("/ui/")).status_code == 401
+        bearer = {"Authorization": "Bearer page-token"}
+        assert (await http.get("/ui/", headers=bearer)).status_code == 200
+        assert (await http.get("/metrics")).status_code == 200  # the page's auth only
+
+
+def test_unset_status_credentials_stop_the_controller_before_it_binds(tmp_path: Path) -> None:
+    (tmp_path / "smartpay.yaml").write_text(
+        "version: 1\nstatus:\n  token: ${env:SMARTPAY_TEST_UNSET_PAGE_TOKEN}\n", encoding="utf-8"
+    )
+    config = load_project_config(tmp_path, None)  # loads: only a command needing it resolves
+    with pytest.raises(ConfigError, match="SMARTPAY_TEST_UNSET_PAGE_TOKEN"):
+        status_page_open(config, "127.0.0.1")
+    (tmp_path / "smartpay.yaml").write_text("version: 1\n", encoding="utf-8")
+    plain = load_project_config(tmp_path, None)
+    assert (status_page_open(plain, "localhost"), status_page_open(plain, "0.0.0.0")) == (
+        True,
+        False,
     )
