@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -110,11 +110,10 @@ def status_page(config: ProjectConfig, store: StateStore, host: str) -> ASGIApp:
             "status.username and status.password (basic auth) in smartpay.yaml"
         )
 
-    @contextlib.contextmanager
-    def opener() -> Iterator[StateStore | None]:
-        yield store  # the controller's own store: open for its whole life, thread-safe
-
-    return create_status_app(config, opener, auth=status_auth(settings, host))
+    # The controller's own store: open for its whole life, and thread-safe.
+    return create_status_app(
+        config, lambda: contextlib.nullcontext(store), auth=status_auth(settings, host)
+    )
 
 
 def status_page_open(config: ProjectConfig, host: str) -> bool:
