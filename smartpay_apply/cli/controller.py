@@ -62,11 +62,12 @@ def controller(
     """Reconcile the specs continuously: onboarding and drift repair that run themselves.
 
     \b
-    Serves the event receiver (/, /tp/auth, /healthz) with /readyz and /metrics, and reconciles
-    a mini-program when an audit event for it is stored, when its spec file changes (or on
-    SIGHUP), and every --resync. Runs only what controller.actions allows; a payout change
-    waits for `smartpay-apply approve APP --payout-change`. Several replicas may share one
-    PostgreSQL state store. SIGTERM finishes the write under way and exits 0.
+    Serves the event receiver (/, /tp/auth, /healthz) with /readyz, /metrics and the status
+    page (/ui/), and reconciles a mini-program when an audit event for it is stored, when its
+    spec file changes (or on SIGHUP), and every --resync. Runs only what controller.actions
+    allows; a payout change waits for `smartpay-apply approve APP --payout-change`. Several
+    replicas may share one PostgreSQL state store. SIGTERM finishes the write under way and
+    exits 0.
     """
     from smartpay_apply.controller import logs
     from smartpay_apply.controller.process import run_once, serve_controller
