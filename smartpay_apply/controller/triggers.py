@@ -17,6 +17,7 @@ import glob
 import json
 import logging
 import random
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -48,13 +49,18 @@ class EventFeed:
         self.store = store
         self.cursor = since
         self._seen: dict[EventKey, datetime] = {}
+        #: `poll` runs in a worker thread while the local receiver's hook calls `note` on the
+        #: event loop: without it the pruning met "dictionary changed size during iteration"
+        #: (the benchmark, 1,000 apps) and could drop a key just noted.
+        self._lock = threading.Lock()
 
     def note(self, key: EventKey, received_at: datetime) -> bool:
         """Remember an event (the local receiver's); False if it was seen already."""
-        if key in self._seen:
-            return False
-        self._seen[key] = received_at
-        return True
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = received_at
+            return True
 
     def poll(self) -> list[AuditEvent]:
         """The events received since the last poll that were not seen yet (synchronous)."""
@@ -71,7 +77,8 @@ class EventFeed:
                 break
             since = batch[-1].received_at
         floor = self.cursor - 2 * OVERLAP
-        self._seen = {key: at for key, at in self._seen.items() if at >= floor}
+        with self._lock:
+            self._seen = {key: at for key, at in self._seen.items() if at >= floor}
         return found
 
 
