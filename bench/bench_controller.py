@@ -1,7 +1,7 @@
 """N mini-programs onboarding through one controller, the sandbox approving after random delays.
 
     .venv/bin/python bench/bench_controller.py [N=1000] [--latency-ms 50] [--delay-max 5]
-        [--concurrency 64] [--state .smartpay/state.db]
+        [--concurrency 64] [--state .smartpay/state.db] [--profile FILE]
 
 What runs: the sandbox served by uvicorn in a child process (its CPU does not count against the
 controller's), with `latency_ms` added to every request, every audit approved after a delay
@@ -92,6 +92,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--state", default=".smartpay/state.db", help="the project's state:")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the controller under cProfile, stats to FILE"
+    )
     args = parser.parse_args()
 
     from smartpay_apply.sandbox.config import SandboxConfig
@@ -136,9 +139,15 @@ def main() -> None:
             started_wall = time.time()
             started = time.perf_counter()
             with log_path.open("wb") as log:
+                profile = (
+                    ["-m", "cProfile", "-o", str(Path(args.profile).resolve())]
+                    if args.profile
+                    else []
+                )
                 child = subprocess.Popen(
                     [
                         sys.executable,
+                        *profile,
                         "-m",
                         "smartpay_apply",
                         "controller",
