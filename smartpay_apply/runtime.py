@@ -35,12 +35,22 @@ SANDBOX_ENDPOINT = "sandbox"
 class Runtime:
     """The API client, state store and credentials of one run, and the factories over them."""
 
-    def __init__(self, config: ProjectConfig, api: OpenApi, store: StateStore) -> None:
+    def __init__(
+        self,
+        config: ProjectConfig,
+        api: OpenApi,
+        store: StateStore,
+        *,
+        receiver: bool | None = None,
+    ) -> None:
         from smartpay_apply.credentials.registry import Credentials
 
         self.config = config
         self.api = api
         self.store = store
+        #: Whether audit outcomes arrive as pushes: None asks the project's events settings
+        #: (plan, apply); the controller says True, it serves the receiver itself.
+        self.receiver = receiver
         self.credentials: Credentials = Credentials(config, store, api)
 
     def app_api(self, spec: AppSpec) -> AppApi:
@@ -63,20 +73,26 @@ class Runtime:
         return Planner(
             app_api=self.app_api,
             store=self.store,
-            options=decide_options(self.config),
+            options=decide_options(self.config, receiver=self.receiver),
             concurrency=concurrency or self.config.concurrency,
             uploads_possible=lambda spec: tp_token_configured(self.config, spec),
             source=source,
         )
 
 
-def decide_options(config: ProjectConfig) -> DecideOptions:
-    """How decide learns outcomes in this project: is the event receiver configured, and when."""
+def decide_options(config: ProjectConfig, *, receiver: bool | None = None) -> DecideOptions:
+    """How decide learns outcomes in this project: is the event receiver configured, and when.
+
+    `receiver` overrides the project's events settings: the controller serves the receiver
+    itself, so for it outcomes always arrive as pushes.
+    """
     from smartpay_apply.engine.decide import DecideOptions
     from smartpay_apply.events.settings import receiver_configured
     from smartpay_apply.timeutil import now
 
-    return DecideOptions(receiver=receiver_configured(config), now=now())
+    if receiver is None:
+        receiver = receiver_configured(config)
+    return DecideOptions(receiver=receiver, now=now())
 
 
 async def build_plan(
@@ -92,11 +108,14 @@ async def build_plan(
 
 
 @contextlib.asynccontextmanager
-async def open_runtime(config: ProjectConfig, **api_overrides: Any) -> AsyncIterator[Runtime]:
-    """The parts of one run, closed in reverse order when the block ends."""
+async def open_runtime(
+    config: ProjectConfig, *, receiver: bool | None = None, **api_overrides: Any
+) -> AsyncIterator[Runtime]:
+    """The parts of one run, closed in reverse order when the block ends (`receiver`: see
+    `Runtime.receiver`)."""
     with open_state(config) as store:
         async with open_api(config, **api_overrides) as api:
-            yield Runtime(config, api, store)
+            yield Runtime(config, api, store, receiver=receiver)
 
 
 def sandbox_state_dir(config: ProjectConfig) -> Path:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,7 +26,7 @@ from smartpay_apply.api import endpoints as ep
 from smartpay_apply.api.app import AppApi, TpApi
 from smartpay_apply.api.encoding import Body, Files, encode_body, url_with_query
 from smartpay_apply.api.endpoints import Endpoint
-from smartpay_apply.api.errors import ResponseError, TokenError
+from smartpay_apply.api.errors import ApiError, ResponseError, TokenError
 from smartpay_apply.api.interpret import (
     Fail,
     Ok,
@@ -128,6 +128,9 @@ class OpenApi:
         self._limiter = RateLimiter(rps) if rps else None
         self._timeouts = Timeouts(connect=connect_timeout, read=timeout, pool=timeout)
         self._headers = {"accept": "*/*", "connection": "keep-alive", "user-agent": user_agent}
+        #: Told of every attempt that did not succeed (Baidu's refusal, a transport failure),
+        #: before retries or errors are decided: the controller counts errors by errno with it.
+        self.on_error: Callable[[ApiError], None] | None = None
 
     async def __aenter__(self) -> OpenApi:
         return self
@@ -296,9 +299,18 @@ class OpenApi:
                 )
             except TransportFailure as failure:
                 self._log(request, query, failure, started)
-                return unanswered(endpoint, failure)
+                return self._tell(unanswered(endpoint, failure))
         self._log(request, query, answer.status, started, answer.body)
-        return interpret(endpoint, answer, after_retry=after_retry)
+        return self._tell(interpret(endpoint, answer, after_retry=after_retry))
+
+    def _tell(self, result: Result) -> Result:
+        """Pass a failed attempt's error to `on_error` (a listener's bug never fails a call)."""
+        if self.on_error is not None and not isinstance(result, Ok):
+            try:
+                self.on_error(result.error)
+            except Exception:
+                log.exception("the on_error listener failed")
+        return result
 
     @staticmethod
     def _log(

@@ -57,6 +57,12 @@ def sandbox() -> None:
     help="Seconds until a submission's audit is decided.",
 )
 @click.option(
+    "--audit-delay-max",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Draw each audit's delay between --audit-delay and this many seconds.",
+)
+@click.option(
     "--audit-policy",
     type=click.Choice(["approve", "reject", "manual"]),
     default="approve",
@@ -191,9 +197,11 @@ def _serve(config: Any, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, terminate)
     click.echo(f"Sandbox listening on http://{shown}:{sock.getsockname()[1]}", nl=True)
     where = str(config.state_file) if config.state_file else "memory (lost on exit)"
+    after = f"{config.audit_delay:g}" + (
+        f"-{config.audit_delay_max:g}" if config.audit_delay_max is not None else ""
+    )
     click.echo(
-        f"World: {where}; audits: {config.audit_policy} after {config.audit_delay:g} s; "
-        "Ctrl-C stops.",
+        f"World: {where}; audits: {config.audit_policy} after {after} s; Ctrl-C stops.",
         err=True,
     )
     sys.stdout.flush()

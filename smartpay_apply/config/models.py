@@ -145,6 +145,45 @@ class ApplyConfig(_Strict):
         return value
 
 
+#: The writes `smartpay-apply controller` may run on its own (`controller.actions`), by step
+#: name: the onboarding chain and the updates. A payout change needs consent whatever this says.
+CONTROLLER_ACTIONS: tuple[str, ...] = (
+    "create_account",
+    "submit_developer_config",
+    "create_payment_service",
+    "update_payment_service",
+    "update_bind_service",
+)
+#: `controller.resync` (and `controller --resync`), in seconds: a second to a day.
+RESYNC_RANGE = (1.0, 24 * 3600.0)
+
+
+class ControllerConfig(_Strict):
+    """`smartpay-apply controller`: what it may do on its own, and how often it looks again."""
+
+    #: The steps it runs without a person (default: all of CONTROLLER_ACTIONS). A plan needing
+    #: another one is left to `apply` and reported.
+    actions: list[str] = Field(default_factory=lambda: list(CONTROLLER_ACTIONS))
+    #: Every mini-program is reconciled again this often (jittered), e.g. "10m".
+    resync: str = "10m"
+
+    @field_validator("actions")
+    @classmethod
+    def _actions(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in CONTROLLER_ACTIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown action {unknown[0]!r} (allowed: {', '.join(CONTROLLER_ACTIONS)})"
+            )
+        return value
+
+    @field_validator("resync")
+    @classmethod
+    def _resync(cls, value: str) -> str:
+        check_duration(value, *RESYNC_RANGE)
+        return value
+
+
 class StatusConfig(_Strict):
     """The status page (`smartpay-apply status serve`): where it listens, who may read it.
 
@@ -188,6 +227,7 @@ class ProjectConfig(_Strict):
     events: EventsConfig = Field(default_factory=EventsConfig)
     credentials: CredentialsDefaults | None = None
     apply: ApplyConfig = Field(default_factory=ApplyConfig)
+    controller: ControllerConfig = Field(default_factory=ControllerConfig)
     sandbox: dict[str, Any] = Field(default_factory=dict)
     status: StatusConfig = Field(default_factory=StatusConfig)
     rate_limit: float | None = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from smartpay_apply.engine.images import IMAGE_FIELDS, image_urls
 from smartpay_apply.engine.steps import Action, Step
 from smartpay_apply.errors import SmartpayError
+from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -119,6 +120,10 @@ class Actions:
         assert config is not None, "decide plans submit_developer_config only when managed"
         request = DeveloperConfigRequest(**section_fields(config))
         detail = "developer config submitted (its audit outcome arrives only as a pushed event)"
+        # Recorded as submitted when sent, not when answered: its outcome event is matched by
+        # Baidu's eventTime (whole seconds) against this time, and an audit decided within the
+        # answer's latency across a second boundary would otherwise look older than it.
+        sent = now()
         try:
             await self.api.submit_developer_config(request)
         except OutcomeUnknownError:
@@ -139,7 +144,7 @@ class Actions:
             detail = (
                 "developer config already in review with no record (an interrupted run): recorded"
             )
-        await self.recorder.submitted(self.spec, "developer_config")
+        await self.recorder.submitted(self.spec, "developer_config", at=sent)
         return Done("submitted", detail)
 
     # ------------------------------------------------------------------ payment service

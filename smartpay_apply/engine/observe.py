@@ -202,17 +202,37 @@ def read_store(store: StateStore | None, app_id: int) -> Recorded:
     return submissions, tuple(_events(store.list_events(app_id)))
 
 
+#: Up to this many mini-programs, `read_store_all` asks the store per mini-program.
+FEW_APPS = 16
+
+
 def read_store_all(store: StateStore | None, app_ids: Sequence[int]) -> dict[int, Recorded]:
-    """`read_store` for many mini-programs in two queries (not four per mini-program)."""
+    """`read_store` for many mini-programs in two queries (not four per mini-program).
+
+    For a few mini-programs (a controller's reconcile plans one), two queries *per
+    mini-program* instead: reading the whole fleet's submissions and events to plan one app
+    made each reconcile cost O(fleet) — 40 ms of CPU per reconcile at 1,000 apps.
+    """
     wanted = set(app_ids)
     found: dict[int, Recorded] = {app_id: ({}, ()) for app_id in wanted}
     if store is None:
         return found
-    for record in store.list_submissions():
+    few = len(wanted) <= FEW_APPS
+    submissions = (
+        [record for app_id in sorted(wanted) for record in store.list_submissions(app_id)]
+        if few
+        else store.list_submissions()
+    )
+    for record in submissions:
         if record.app_id in wanted:
             found[record.app_id][0][record.section] = _submission(record)
+    stored = (
+        [event for app_id in sorted(wanted) for event in store.list_events(app_id)]
+        if few
+        else store.list_events()
+    )
     by_app: dict[int, list[Any]] = {}
-    for event in store.list_events():
+    for event in stored:
         if event.app_id in wanted:
             by_app.setdefault(event.app_id, []).append(event)
     for app_id, events in by_app.items():

@@ -17,6 +17,8 @@ from smartpay_apply.engine.observe import Submission
 from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
 
@@ -24,8 +26,9 @@ if TYPE_CHECKING:
 class Recorder(Protocol):
     """The state-store writes and reads of a run."""
 
-    async def submitted(self, spec: AppSpec, section: str) -> None:
-        """`section` was sent to Baidu now: remember its fingerprint (outcome pending)."""
+    async def submitted(self, spec: AppSpec, section: str, *, at: datetime | None = None) -> None:
+        """`section` was sent to Baidu (`at`, default now): remember its fingerprint (outcome
+        pending)."""
         ...
 
     async def outcome(self, spec: AppSpec, section: str, outcome: str, reason: str | None) -> None:
@@ -64,10 +67,15 @@ class StoreRecorder:
         self.fingerprints = fingerprints
         self.run_id = run_id
 
-    async def submitted(self, spec: AppSpec, section: str) -> None:
+    async def submitted(self, spec: AppSpec, section: str, *, at: datetime | None = None) -> None:
         fingerprint = self.fingerprints(spec)[section]
         await asyncio.to_thread(
-            self.store.record_submission, spec.app_id, section, fingerprint, app=spec.app, at=now()
+            self.store.record_submission,
+            spec.app_id,
+            section,
+            fingerprint,
+            app=spec.app,
+            at=at or now(),
         )
 
     async def outcome(self, spec: AppSpec, section: str, outcome: str, reason: str | None) -> None:

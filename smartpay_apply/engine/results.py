@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from smartpay_apply.engine.steps import Plan
+from smartpay_apply.engine.steps import AppPlan, Plan
 
 #: Bumped when the JSON result's shape changes incompatibly.
 RESULT_FORMAT_VERSION = 1
@@ -57,6 +57,11 @@ class AppResult:
     pending: list[dict[str, str]] = field(default_factory=list)  # {"section", "detail"}
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: What `reconcile` planned under the lock (None when it planned nothing): how a controller
+    #: tells a rejection from a failure, and keeps what it saw. Not part of the JSON.
+    plan: AppPlan | None = field(default=None, repr=False, compare=False)
+    #: `reconcile` found the mini-program locked by another run or replica (it is being handled).
+    lock_held: bool = False
 
     def fail(self, message: str, status: AppStatus = AppStatus.FAILED) -> None:
         self.errors.append(message)

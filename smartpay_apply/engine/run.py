@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import logging
+import secrets
 import socket
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -25,7 +26,8 @@ from smartpay_apply.engine.locking import RunLocks
 from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.preflight import Request, Verdict, preflight
 from smartpay_apply.engine.recorder import StoreRecorder
-from smartpay_apply.engine.results import ApplyResult, AppResult
+from smartpay_apply.engine.results import ApplyResult, AppResult, AppStatus
+from smartpay_apply.engine.steps import Action
 from smartpay_apply.engine.uninterrupted import cleanup, run_to_end
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.state.locks import LockOwner
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.money_guard import PayoutChange
     from smartpay_apply.engine.planner import Planner
-    from smartpay_apply.engine.steps import Plan
+    from smartpay_apply.engine.steps import AppPlan, Plan
     from smartpay_apply.engine.waiting import ProgressSink
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
@@ -164,60 +166,131 @@ async def reconcile(
     spec: AppSpec,
     options: ApplyOptions,
     *,
-    run_id: str,
+    run_id: str | None = None,
     allow_payout_change: tuple[str, ...] = (),
     managed: int = 1,
     source: str = "controller",
+    ask: Callable[[PayoutChange], bool] | None = None,
+    refuse: Callable[[AppPlan], str | None] | None = None,
 ) -> AppResult:
     """Plan and apply one mini-program under its lock, without asking anyone.
 
     The unit a long-running controller calls (and the same engine as `apply`): the lock is
-    taken without waiting (another replica or run has it: this reconcile is skipped with that
-    reason), and released whatever happens.
+    taken waiting at most `options.lock_wait` (another replica or run has it: the result says
+    so, `lock_held`), and released whatever happens. The result carries the plan made under
+    the lock (`AppResult.plan`).
+
+    The caller's say, besides `allow_payout_change` (names, as `--allow-payout-change`):
+    `ask` is consulted for a payout change nobody named (the controller's consent from the
+    store and its per-round threshold), `refuse` may leave a whole plan to a person (what the
+    controller may not do on its own) — checked before the money guard, so a refused plan
+    uses up no consent.
+
+    The run history: with `run_id`, the steps go to that run (the caller started it). Without,
+    a run (command `source`) is recorded only when there is something to write, and finished
+    here: a controller's thousand idle resyncs leave no empty runs behind.
+
+    Cancelled (SIGTERM), a write under way is finished and recorded first (the executor's
+    interruption handling), the lock released and the run recorded `aborted`.
     """
-    locks = RunLocks(runtime.store, LockOwner.current(run_id), ttl=options.lock_ttl)
+    owner = run_id or _reconcile_owner(source)
+    locks = RunLocks(runtime.store, LockOwner.current(owner), ttl=options.lock_ttl)
+    started: str | None = None
+    outcome = ApplyResult()
     try:
         refused = await locks.take([spec.app_id], wait=options.lock_wait)
         if refused:
             (failed,) = _lock_failures([spec], refused)
+            failed.lock_held = True
             return failed
         plan, _ = await runtime.planner(source=source).plan_all([spec])
-        request = Request(
-            specs=[spec],
-            managed=managed,
-            allow_payout_change=allow_payout_change,
-            auto_approve=True,
-        )
-        verdict = preflight(
-            plan,
-            [spec],
-            request,
-            max_share=runtime.config.apply.payout_change_max_share,
-            ask=None,
-        )
+        (app_plan,) = plan.apps
+        verdict = _reconcile_verdict(runtime, plan, spec, managed, allow_payout_change, ask, refuse)
         if not verdict.work:
             (settled,) = verdict.settled
+            settled.plan = app_plan
             return settled
-        executor = _executor(runtime, run_id, options, None, lambda: False, source)
-        (result,) = await executor.run(verdict.work)
+        if run_id is None and (options.wait or _writes_first(app_plan)):
+            started, interrupted = await _start_run(runtime, None, command=source)
+            if interrupted:
+                outcome.interrupted = True
+                raise asyncio.CancelledError
+        executor = _executor(
+            runtime, run_id or started or owner, options, None, lambda: False, source
+        )
+        try:
+            outcome.apps = await executor.run(verdict.work)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            outcome.interrupted = True
+            outcome.apps = list(executor.results)
+            raise
+        (result,) = outcome.apps
+        result.plan = app_plan
         return result
     finally:
         await locks.release()
+        if started is not None:
+            await _finish_run(runtime, started, outcome)
+
+
+def _reconcile_verdict(
+    runtime: RunParts,
+    plan: Plan,
+    spec: AppSpec,
+    managed: int,
+    allow_payout_change: tuple[str, ...],
+    ask: Callable[[PayoutChange], bool] | None,
+    refuse: Callable[[AppPlan], str | None] | None,
+) -> Verdict:
+    """The caller's refusal first, then the same preflight as apply (money guard included)."""
+    (app_plan,) = plan.apps
+    reason = refuse(app_plan) if refuse is not None and not app_plan.error else None
+    if reason is not None:
+        refused = AppResult(app_plan.app, app_plan.app_id, notes=list(app_plan.notes))
+        refused.fail(reason, AppStatus.REFUSED)
+        return Verdict(settled=[refused])
+    request = Request(
+        specs=[spec],
+        managed=managed,
+        allow_payout_change=allow_payout_change,
+        auto_approve=True,
+    )
+    return preflight(
+        plan, [spec], request, max_share=runtime.config.apply.payout_change_max_share, ask=ask
+    )
+
+
+def _writes_first(app_plan: AppPlan) -> bool:
+    """Whether the steps before the first wait or rejection record anything (a write, an
+    adoption): otherwise a run without --wait writes nothing and needs no run record."""
+    for step in app_plan.steps:
+        if step.action in (Action.WAIT, Action.BLOCKED):
+            return False
+        if not step.is_marker:
+            return True
+    return False
+
+
+def _reconcile_owner(source: str) -> str:
+    """The lock owner's run id of a reconcile that has no run (yet): `controller-1a2b3c4d`."""
+    return f"{source}-{secrets.token_hex(4)}"
 
 
 # ---------------------------------------------------------------- the phases
 
 
-async def _start_run(runtime: RunParts, request: Request) -> tuple[str, bool]:
+async def _start_run(
+    runtime: RunParts, request: Request | None, *, command: str = "apply"
+) -> tuple[str, bool]:
     """The run's history record — written to the end even if Ctrl-C comes meanwhile, so that
     its end is recorded too — and whether Ctrl-C came."""
     task, interrupted = await run_to_end(
         asyncio.to_thread(
             runtime.store.start_run,
-            command="apply",
+            command=command,
             user=_user(),
             host=socket.gethostname(),
-            plan_checksum=request.saved_checksum,
+            plan_checksum=request.saved_checksum if request is not None else None,
         )
     )
     return task.result(), interrupted

@@ -36,8 +36,10 @@ def receiver_settings(
     *,
     allow_plaintext: bool = False,
     environ: Mapping[str, str] | None = None,
+    command: str = "events serve",
 ) -> ReceiverSettings:
-    """Settings for `events serve`; ConfigError if encrypted pushes cannot be verified."""
+    """Settings for `events serve` (or the `command` serving the receiver); ConfigError if
+    encrypted pushes cannot be verified."""
     from smartpay_apply.events.app import MAX_BODY, ReceiverSettings  # the web stack: serve only
 
     env = os.environ if environ is None else environ
@@ -48,10 +50,13 @@ def receiver_settings(
     client_id = env.get(CLIENT_ID_ENV) or events.tp_client_id
     plaintext = allow_plaintext or events.allow_plaintext
     if not plaintext and not (token and key_text):
+        how = (
+            "pass --allow-plaintext" if command == "events serve" else "set events.allow_plaintext"
+        )
         raise ConfigError(
-            "events serve needs the message token and EncodingAESKey: set events.token and "
+            f"{command} needs the message token and EncodingAESKey: set events.token and "
             f"events.encoding_aes_key in smartpay.yaml, or {TOKEN_ENV} and {AES_KEY_ENV} "
-            "(or pass --allow-plaintext to accept unencrypted JSON only)"
+            f"(or {how} to accept unencrypted JSON only)"
         )
     key = None
     if key_text:

@@ -37,6 +37,9 @@ class SandboxConfig:
     state_file: Path | None = None
     #: Seconds from a submission until the default policy decides its audit.
     audit_delay: float = 2.0
+    #: When set, each audit's delay is drawn from [audit_delay, audit_delay_max] seconds
+    #: (uniformly, reproducibly from `seed`, the app, the section and the submission time).
+    audit_delay_max: float | None = None
     #: approve | reject | manual (manual: decided only through the admin API).
     audit_policy: AuditPolicy = "approve"
     #: Per-app override of `audit_policy` (app_id -> policy).
@@ -146,6 +149,10 @@ class SandboxConfig:
         for name in ("audit_delay", "latency_ms", "slow_body_ms", "token_ttl"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}.{name}: must not be negative")
+        if self.audit_delay_max is not None and self.audit_delay_max < self.audit_delay:
+            raise ConfigError(
+                f"{where}.audit_delay_max: must not be less than audit_delay ({self.audit_delay:g})"
+            )
         unknown = [name for name in self.relax if name not in RULES]
         if unknown:
             raise ConfigError(
@@ -190,6 +197,10 @@ def _coerce(where: str, hint: Any, value: Any) -> Any:
             return None if value is None else Path(str(value))
         if text.startswith("str | None") or text == "typing.Optional[str]":
             return None if value is None else str(value)
+        if text.startswith("float | None") or text == "typing.Optional[float]":
+            if isinstance(value, bool):
+                raise ValueError
+            return None if value is None else float(value)
         if "AuditPolicy" in text or "Literal" in text:
             if isinstance(value, dict):
                 return {int(k): _policy(where, v) for k, v in value.items()}

@@ -10,7 +10,7 @@ Three sections per app, each with at most one audit pending:
   (a guess, see `service_view`).
 
 Audits are decided by the clock: `settle(now)` decides every audit whose
-`submitted_at + audit_delay` has passed, on every request, on load, and from a ticker while a
+`submitted_at + audit_delay` (or its draw up to `audit_delay_max`) has passed, on every request, on load, and from a ticker while a
 server or an embedded transport runs. That is what lets separate CLI processes share one
 embedded world.
 """
@@ -151,13 +151,23 @@ def resolve_policy(
 Parked = set[tuple[int, str]]
 
 
+def audit_delay(config: SandboxConfig, app_id: int, section: str, submitted_at: float) -> float:
+    """How long this audit takes: `audit_delay`, or with `audit_delay_max` a reproducible draw
+    between the two (a hash of seed, app, section and submission time: no state to keep)."""
+    if config.audit_delay_max is None or config.audit_delay_max <= config.audit_delay:
+        return config.audit_delay
+    pick = hashlib.sha256(f"{config.seed}:{app_id}:{section}:{submitted_at!r}".encode()).digest()
+    share = int.from_bytes(pick[:8], "big") / float(1 << 64)
+    return config.audit_delay + share * (config.audit_delay_max - config.audit_delay)
+
+
 def due(state: State, config: SandboxConfig, now: float, parked: Parked | None = None) -> bool:
-    """Whether some pending audit has waited `audit_delay` (cheap: no policy evaluation)."""
+    """Whether some pending audit has waited its delay (cheap: no policy evaluation)."""
     for app_id, section in state.get("pending", []):
         if parked and (app_id, section) in parked:
             continue
         submitted_at = app_record(state, app_id)[section]["submitted_at"] or 0.0
-        if now >= submitted_at + config.audit_delay:
+        if now >= submitted_at + audit_delay(config, app_id, section, submitted_at):
             return True
     return False
 
@@ -180,7 +190,8 @@ def settle(
             state["pending"].remove([app_id, section])
             continue
         submitted_at = record[section]["submitted_at"] or 0.0
-        if now < submitted_at + config.audit_delay:
+        delay = audit_delay(config, app_id, section, submitted_at)
+        if now < submitted_at + delay:
             continue
         policy, reason = resolve_policy(state, config, app_id, section)
         if policy == "manual":
@@ -188,7 +199,7 @@ def settle(
                 parked.add((app_id, section))
             continue
         # Baidu decided when the delay ran out, even if nobody asked until later.
-        decided_at = min(now, submitted_at + config.audit_delay)
+        decided_at = min(now, submitted_at + delay)
         events.append(
             decide(state, config, app_id, section, policy == "approve", reason, decided_at)
         )

@@ -201,6 +201,11 @@ class AppSpec(BaseModel):
     account: AccountSpec | None = None
     developer_config: DeveloperConfigSpec | None = None
     payment_service: PaymentServiceSpec | None = None
+    suspend: bool = Field(
+        default=False,
+        description="The controller leaves this mini-program alone while true (plan and apply "
+        "still work)",
+    )
 
     _source: SpecSource | None = PrivateAttr(default=None)
 

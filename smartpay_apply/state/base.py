@@ -163,6 +163,14 @@ class StateStore(abc.ABC):
     ) -> list[AuditEvent]:
         """Stored events (of one mini-program, with event_time >= since), oldest first."""
 
+    @abc.abstractmethod
+    def list_events_received(self, since: datetime, *, limit: int = 1000) -> list[AuditEvent]:
+        """Events *received* at or after `since`, in the order they were received (at most
+        `limit`): how a controller learns of an event another replica's receiver stored — the
+        store is the bus. `received_at` is the receiving machine's clock: readers allow for
+        skew by asking from a little earlier and ignoring what they have seen.
+        """
+
     # -- uploaded images ---------------------------------------------------------------
 
     @abc.abstractmethod

@@ -96,6 +96,10 @@ MIGRATIONS: list[list[str]] = [
             suspended_us BIGINT NOT NULL,
             reason TEXT)""",
     ],
+    # 3: events by the time they were received (controllers poll for new ones)
+    [
+        "CREATE INDEX IF NOT EXISTS smartpay_events_received ON smartpay_events (received_us)",
+    ],
 ]
 
 #: The schema version this code writes and understands.

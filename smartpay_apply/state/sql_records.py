@@ -251,17 +251,16 @@ class RecordsPart(SqlPart):
                 f"{where} ORDER BY event_us, received_us, app_id, event",
                 params,
             ).all()
-        return [
-            AuditEvent(
-                app_id=int(row[0]),
-                tp_app_id=None if row[1] is None else int(row[1]),
-                event=row[2],
-                event_time=from_us(int(row[3]), SHANGHAI),
-                reason=row[4],
-                received_at=from_us(int(row[5])),
-            )
-            for row in rows
-        ]
+        return [_event(row) for row in rows]
+
+    def list_events_received(self, since: datetime, *, limit: int = 1000) -> list[AuditEvent]:
+        with self._db.transaction(write=False) as tx:
+            rows = tx.execute(
+                "SELECT app_id, tp_app_id, event, event_us, reason, received_us FROM smartpay_events"
+                " WHERE received_us >= ? ORDER BY received_us, app_id, event, event_us LIMIT ?",
+                (to_us(since), max(1, limit)),
+            ).all()
+        return [_event(row) for row in rows]
 
     # -- images --------------------------------------------------------------------------
 
@@ -295,3 +294,15 @@ class RecordsPart(SqlPart):
                 "recorded_us = excluded.recorded_us",
                 (sha256, sealed, now_us()),
             )
+
+
+def _event(row: tuple[Any, ...]) -> AuditEvent:
+    """An events-table row (app_id, tp_app_id, event, event_us, reason, received_us)."""
+    return AuditEvent(
+        app_id=int(row[0]),
+        tp_app_id=None if row[1] is None else int(row[1]),
+        event=row[2],
+        event_time=from_us(int(row[3]), SHANGHAI),
+        reason=row[4],
+        received_at=from_us(int(row[5])),
+    )

@@ -127,6 +127,19 @@ def row_json(row: StatusRow, now: datetime) -> dict[str, Any]:
             "at": json_time(row.suspended.suspended_at),
             "reason": row.suspended.reason,
         },
+        "controller": None
+        if row.controller is None
+        else {
+            name: row.controller.get(name)
+            for name in (
+                "outcome",
+                "message",
+                "reconciled_at",
+                "replica",
+                "failures",
+                "next_attempt",
+            )
+        },
     }
 
 

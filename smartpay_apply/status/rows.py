@@ -82,6 +82,9 @@ class StatusRow:
     pending: tuple[Mapping[str, Any], ...] = ()
     notes: tuple[str, ...] = ()
     suspended: Suspension | None = None
+    #: What the controller recorded with the observation when the latest one is its own
+    #: (outcome, message, reconciled_at, replica, failures, next_attempt); else None.
+    controller: Mapping[str, Any] | None = None
     summary: Mapping[str, Any] | None = field(default=None, repr=False)
     submissions: tuple[Submission, ...] = field(default=(), repr=False)
 
@@ -144,6 +147,7 @@ def build_row(fleet: Fleet, app_id: int) -> StatusRow:
         pending=tuple(summary.get("steps") or ()) if summary is not None else (),
         notes=tuple(summary.get("notes") or ()) if summary is not None else (),
         suspended=fleet.suspensions.get(app_id),
+        controller=_controller_block(summary),
         summary=summary,
         submissions=tuple(submissions),
     )
@@ -153,6 +157,12 @@ def build_row(fleet: Fleet, app_id: int) -> StatusRow:
 SUBMITTED_AUDIT = {"pending": "in review", "approved": "approved", "rejected": "rejected"}
 #: The sync state of a section written after it was last observed.
 SUBMITTED_SINCE = "submitted since observed"
+
+
+def _controller_block(summary: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The controller's block of the observation (controller/report.py), if it wrote one."""
+    block = summary.get("controller") if summary is not None else None
+    return block if isinstance(block, Mapping) and block.get("outcome") else None
 
 
 def _sections(

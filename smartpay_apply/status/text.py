@@ -78,13 +78,24 @@ def row_cells(row: StatusRow, now: datetime) -> list[str]:
     return [
         row.app or "-",
         str(row.app_id),
-        row.state + (" (suspended)" if row.suspended is not None else ""),
+        row.state + marks(row),
         *(section_cell(section) for section in row.sections),
         age(row.in_review_seconds(now)) if row.in_review else "-",
         _rejection(row),
         _event(row),
         _run(row),
     ]
+
+
+def marks(row: StatusRow) -> str:
+    """What follows the state: ` (suspended)`, ` (awaiting consent)` (a payout change the
+    controller may not make until `approve APP --payout-change`)."""
+    found = []
+    if row.suspended is not None:
+        found.append("suspended")
+    if row.controller is not None and row.controller.get("outcome") == "awaiting_consent":
+        found.append("awaiting consent")
+    return "".join(f" ({mark})" for mark in found)
 
 
 def section_cell(section: SectionStatus) -> str:

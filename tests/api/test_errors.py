@@ -271,3 +271,26 @@ async def test_card_and_id_numbers_echoed_by_baidu_are_masked(
     assert "6217000010001234" not in message and "****1234" in message
     assert "11010119900307123X" not in message and "****123X" in message
     assert "80048556607063" in message  # a 14-digit order id is not a secret
+
+
+async def test_on_error_hears_every_failed_attempt(fake: FakeBaidu, api: OpenApi) -> None:
+    """What the controller counts by errno: each refusal and each failed attempt, retried or not;
+    a listener that breaks never breaks the call."""
+    from tests.api.test_endpoints import SERVICE
+
+    heard: list[tuple[str, object]] = []
+    api.on_error = lambda error: heard.append((error.endpoint, error.code))
+    fake.always(f"{PAY}/paymentservice/create", {"errno": 60014, "msg": "开发者设置未提交"})
+    fake.queue(f"{PAY}/account/auditstatus", httpx.Response(503), {"errno": 0, "data": {}})
+    with pytest.raises(BusinessError):
+        await api.app("tok").create_payment_service(SERVICE)
+    await api.app("tok").get_account_audit_status()
+    assert heard[0] == ("paymentservice/create", 60014)
+    assert heard[1][0] == "account/auditstatus" and len(heard) == 2
+
+    def broken(error: object) -> None:
+        raise RuntimeError("listener bug")
+
+    api.on_error = broken
+    with pytest.raises(BusinessError):
+        await api.app("tok").create_payment_service(SERVICE)

@@ -140,3 +140,32 @@ async def test_plan_reads_only(tmp_path: Path, store: StateStore, world) -> None
     calls = (await raw.get("/_sandbox/calls")).json()["calls"]
     assert calls and all(call["method"] == "GET" for call in calls)
     assert store.list_submissions() == []
+
+
+async def test_the_store_is_read_alike_for_one_and_for_many_mini_programs(
+    tmp_path: Path, store: StateStore
+) -> None:
+    """A controller plans one mini-program at a time (its reads must not grow with the fleet);
+    apply plans all of them in bulk: both readings agree."""
+    from smartpay_apply.engine.observe import FEW_APPS
+
+    for app_id in range(1, FEW_APPS + 6):
+        store.record_submission(app_id, "account", f"fp-{app_id}", app=f"a{app_id}", at=now())
+        store.record_event(
+            AuditEvent(
+                app_id=app_id,
+                tp_app_id=1,
+                event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
+                event_time=now(),
+            )
+        )
+    many = list(range(1, FEW_APPS + 4))
+    bulk = read_store_all(store, many)
+    assert len(bulk) == len(many)
+    for app_id in (1, 7):
+        assert (
+            read_store_all(store, [app_id])
+            == {app_id: bulk[app_id]}
+            == {app_id: read_store(store, app_id)}
+        )
+    assert bulk[FEW_APPS + 3][0]["account"].fingerprint == f"fp-{FEW_APPS + 3}"

@@ -320,3 +320,51 @@ def test_good_sandbox_and_apply_settings_load(tmp_path: Path) -> None:
     config = load_project_config(tmp_path, None, environ={})
     assert config.apply.wait_timeout == "1h30m"
     assert config.sandbox["audit_policy"] == "manual"
+
+
+def test_the_controller_section_defaults_to_the_onboarding_chain_and_updates(
+    tmp_path: Path,
+) -> None:
+    from smartpay_apply.config import CONTROLLER_ACTIONS
+    from smartpay_apply.engine.steps import ENDPOINTS
+
+    write(tmp_path / "smartpay.yaml", "endpoint: sandbox\n")
+    config = load_project_config(tmp_path, None, environ={})
+    assert config.controller.actions == list(CONTROLLER_ACTIONS)
+    assert config.controller.resync == "10m"
+    # Every write the engine knows is a controller action, and nothing else is.
+    assert sorted(CONTROLLER_ACTIONS) == sorted(action.value for action in ENDPOINTS)
+
+    write(
+        tmp_path / "smartpay.yaml",
+        "controller:\n  actions: [create_account, update_payment_service]\n  resync: 30s\n",
+    )
+    config = load_project_config(tmp_path, None, environ={})
+    assert config.controller.actions == ["create_account", "update_payment_service"]
+    assert config.controller.resync == "30s"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "controller:\n  actions: [create_acount]\n",
+            "smartpay.yaml:2:12: controller.actions: unknown action 'create_acount' (allowed: "
+            "create_account, submit_developer_config, create_payment_service, "
+            "update_payment_service, update_bind_service)",
+        ),
+        (
+            "controller:\n  resync: 0s\n",
+            "smartpay.yaml:2:11: controller.resync: '0s' is out of range (allowed: from 1s to 24h)",
+        ),
+        (
+            "controller:\n  resyn: 1m\n",
+            "smartpay.yaml:2:3: controller.resyn: unknown field (did you mean 'resync'?)",
+        ),
+    ],
+)
+def test_controller_section_problems_are_located(tmp_path: Path, text: str, expected: str) -> None:
+    write(tmp_path / "smartpay.yaml", text)
+    with pytest.raises(ConfigError) as caught:
+        load_project_config(tmp_path, None, environ={})
+    assert str(caught.value) == "invalid project config:\n" + expected

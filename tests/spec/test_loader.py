@@ -348,3 +348,15 @@ def test_a_failed_reference_does_not_hide_a_missing_image(project: Project) -> N
         "account.id_card_front",
         "payment_service.bank_name",
     ]
+
+
+def test_suspend_is_an_optional_flag_of_a_spec(project: Project) -> None:
+    """`suspend: true` stops the controller (Flux's suspend); left out, it is false."""
+    project.spec(MINIMAL.format(app="held", app_id=1) + "suspend: true\n", "held.yaml")
+    project.spec(MINIMAL.format(app="free", app_id=2), "free.yaml")
+    project.spec(MINIMAL.format(app="odd", app_id=3) + "suspend: [yes]\n", "odd.yaml")
+    report = project.report()
+    assert {spec.app: spec.suspend for spec in report.specs} == {"held": True, "free": False}
+    assert [str(p) for p in report.problems] == [
+        "specs/odd.yaml:3:10: suspend: expected true or false (got a list)"
+    ]

@@ -141,3 +141,38 @@ def test_concurrent_deliveries_from_processes_store_each_event_once(store, locat
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 25  # each event won by exactly one delivery
     assert len(store.list_events()) == 25
+
+
+def test_events_are_listed_by_when_they_were_received(store):
+    """What a controller polls: events received since a moment, in the order they arrived,
+    whatever their Baidu event time (a late redelivery of an old event included)."""
+    base = datetime(2026, 12, 2, 10, 0, 0, tzinfo=UTC)
+    late = AuditEvent(
+        app_id=1,
+        tp_app_id=7,
+        event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        event_time=parse_baidu_time("2019-01-14 12:00:00"),
+        received_at=base + timedelta(seconds=30),
+    )
+    early = AuditEvent(
+        app_id=2,
+        tp_app_id=7,
+        event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        event_time=parse_baidu_time("2019-01-14 13:00:00"),
+        received_at=base + timedelta(seconds=10),
+    )
+    before = AuditEvent(
+        app_id=3,
+        tp_app_id=7,
+        event="APP_PAYMENT_CREATE_ACCOUNT_PASS",
+        event_time=parse_baidu_time("2019-01-14 11:00:00"),
+        received_at=base - timedelta(seconds=1),
+    )
+    for event in (late, early, before):
+        assert store.record_event(event)
+    received = store.list_events_received(base)
+    assert [e.app_id for e in received] == [2, 1]
+    assert received[1].received_at == late.received_at
+    assert received[1].event_time == late.event_time
+    assert [e.app_id for e in store.list_events_received(base, limit=1)] == [2]
+    assert store.list_events_received(base + timedelta(seconds=31)) == []

@@ -235,6 +235,59 @@ def test_a_suspension_is_shown_and_names_an_app(store: StateStore) -> None:
     assert row.suspended is not None and row.suspended.reason == "bank change pending"
 
 
+def test_what_the_controller_recorded_is_shown_until_another_observation(
+    store: StateStore,
+) -> None:
+    """A payout drift the controller may not repair is `drift (awaiting consent)`, with its
+    message in the JSON; a failure it backs off from carries its next attempt; a later plan's
+    observation replaces the controller's block (it spoke of that reconcile only)."""
+    from smartpay_apply.controller.outcome import Outcome
+    from smartpay_apply.controller.report import controller_block, keep_observation
+    from smartpay_apply.engine.results import AppResult
+    from smartpay_apply.status.text import row_cells
+
+    payout = Step(
+        Action.UPDATE_PAYMENT_SERVICE,
+        "payment_service",
+        (Change("bank_branch", "招商银行北京分行", "工商银行上海分行"),),
+    )
+    plan = AppPlan(app="shop", app_id=1, steps=(payout,), status=DONE)
+    message = "a payout change needs consent: smartpay-apply approve shop --payout-change"
+    result = AppResult("shop", 1, plan=plan)
+    block = controller_block(
+        result, Outcome.AWAITING_CONSENT, message=message, at=T0, failures=0, next_attempt=None
+    )
+    keep_observation(store, result, block)
+    failing = AppResult("cafe", 2, plan=AppPlan(app="cafe", app_id=2, error="network down"))
+    retry = T0 + timedelta(minutes=2)
+    block = controller_block(
+        failing, Outcome.FAILED, message="network down", at=T0, failures=3, next_attempt=retry
+    )
+    keep_observation(store, failing, block)
+
+    found = rows(store)
+    shop, cafe = found["shop"], found["cafe"]
+    assert (shop.state, cafe.state) == ("drift", "failing")
+    assert row_cells(shop, T0)[2] == "drift (awaiting consent)"
+    assert row_cells(cafe, T0)[2] == "failing"
+    apps = {
+        entry["app"]: entry
+        for entry in status_document(list(found.values()), list(found.values()), Selection(), T0)[
+            "apps"
+        ]
+    }
+    assert apps["shop"]["controller"]["outcome"] == "awaiting_consent"
+    assert apps["shop"]["controller"]["message"] == message
+    assert (apps["cafe"]["controller"]["failures"], apps["cafe"]["controller"]["next_attempt"]) == (
+        3,
+        retry.isoformat(),
+    )
+
+    observe(store, "shop", 1, status=DONE, steps=(payout,), at=T0 + timedelta(minutes=5))
+    again = rows(store)["shop"]
+    assert again.controller is None and row_cells(again, T0)[2] == "drift"
+
+
 # ---------------------------------------------------------------- selection and the document
 
 
