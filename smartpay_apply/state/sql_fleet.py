@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from smartpay_apply.state import sql_rows
 from smartpay_apply.state.records import (
     AuditEvent,
     Consent,
@@ -20,11 +21,10 @@ from smartpay_apply.state.records import (
     Suspension,
 )
 from smartpay_apply.state.sqlpart import SqlPart
-from smartpay_apply.state.sqltime import from_us, maybe_from_us, to_us
+from smartpay_apply.state.sqltime import from_us, to_us
 
 T = TypeVar("T")
 _EVENT_COLUMNS = "app_id, tp_app_id, event, event_us, reason, received_us"
-_SUBMISSION_COLUMNS = "app_id, section, fingerprint, submitted_us, outcome, reason, outcome_us, app"
 
 #: Per mini-program, the newest run with a step for it (ties: the larger run id). Window
 #: functions: SQLite 3.25+ and PostgreSQL alike.
@@ -41,19 +41,6 @@ WHERE n = 1
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     """`items` in slices of at most `size` (bound parameters per statement stay few)."""
     return [items[start : start + size] for start in range(0, len(items), size)]
-
-
-def _submission(row: tuple[Any, ...]) -> Submission:
-    return Submission(
-        app_id=int(row[0]),
-        section=row[1],
-        fingerprint=row[2],
-        submitted_at=from_us(int(row[3])),
-        outcome=row[4],
-        reason=row[5],
-        outcome_at=maybe_from_us(row[6]),
-        app=row[7],
-    )
 
 
 def _event(row: tuple[Any, ...]) -> AuditEvent:
@@ -147,10 +134,10 @@ class FleetPart(SqlPart):
     def open_submissions(self) -> list[Submission]:
         with self._db.transaction(write=False) as tx:
             rows = tx.execute(
-                f"SELECT {_SUBMISSION_COLUMNS} FROM smartpay_submissions "
+                f"SELECT {sql_rows.SUBMISSION_COLUMNS} FROM smartpay_submissions "
                 "WHERE outcome <> 'approved' ORDER BY app_id, section"
             ).all()
-        return [_submission(row) for row in rows]
+        return [sql_rows.submission(row) for row in rows]
 
     def submitted_apps(self) -> dict[int, str | None]:
         with self._db.transaction(write=False) as tx:
@@ -190,44 +177,21 @@ class FleetPart(SqlPart):
             for chunk in _chunks(run_ids, 500):
                 marks = ", ".join("?" for _ in chunk)
                 for row in tx.execute(
-                    "SELECT run_id, command, run_user, host, plan_checksum, started_us, "
-                    f"finished_us, status FROM smartpay_runs WHERE run_id IN ({marks})",
+                    f"SELECT {sql_rows.RUN_COLUMNS} FROM smartpay_runs WHERE run_id IN ({marks})",
                     chunk,
                 ).all():
                     runs[row[0]] = row
                 for row in tx.execute(
-                    "SELECT run_id, seq, app_id, app, action, section, result, detail, at_us "
-                    f"FROM smartpay_steps WHERE run_id IN ({marks}) ORDER BY run_id, seq",
+                    f"SELECT {sql_rows.STEP_COLUMNS} FROM smartpay_steps "
+                    f"WHERE run_id IN ({marks}) ORDER BY run_id, seq",
                     chunk,
                 ).all():
                     app_id = int(row[2])
                     if latest.get(app_id) == row[0]:
-                        steps.setdefault(app_id, []).append(
-                            RunStep(
-                                seq=int(row[1]),
-                                app_id=app_id,
-                                app=row[3],
-                                action=row[4],
-                                section=row[5],
-                                result=row[6],
-                                detail=row[7],
-                                at=from_us(int(row[8])),
-                            )
-                        )
+                        steps.setdefault(app_id, []).append(sql_rows.step(row))
         found: dict[int, RunRecord] = {}
         for app_id, run_id in latest.items():
-            head = runs[run_id]
-            found[app_id] = RunRecord(
-                run_id=head[0],
-                command=head[1],
-                user=head[2],
-                host=head[3],
-                plan_checksum=head[4],
-                started_at=from_us(int(head[5])),
-                finished_at=maybe_from_us(head[6]),
-                status=head[7],
-                steps=tuple(steps.get(app_id, ())),
-            )
+            found[app_id] = sql_rows.run(runs[run_id], steps.get(app_id, ()))
         return found
 
     def grant_consent(self, consent: Consent) -> None:

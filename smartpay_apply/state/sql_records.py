@@ -10,6 +10,7 @@ from typing import Any
 
 from smartpay_apply.errors import StateError
 from smartpay_apply.sensitive import mask_query
+from smartpay_apply.state import sql_rows
 from smartpay_apply.state.backend import Tx
 from smartpay_apply.state.crypto import KEY_ENV
 from smartpay_apply.state.records import (
@@ -22,7 +23,7 @@ from smartpay_apply.state.records import (
     event_outcome,
 )
 from smartpay_apply.state.sqlpart import SqlPart
-from smartpay_apply.state.sqltime import from_us, maybe_from_us, now_us, to_us
+from smartpay_apply.state.sqltime import from_us, now_us, to_us
 from smartpay_apply.timeutil import SHANGHAI, text_time
 
 log = logging.getLogger(__name__)
@@ -35,30 +36,13 @@ class RecordsPart(SqlPart):
 
     # -- submissions ---------------------------------------------------------------------
 
-    _SUBMISSION_COLUMNS = (
-        "app_id, section, fingerprint, submitted_us, outcome, reason, outcome_us, app"
-    )
-
-    @staticmethod
-    def _submission(row: tuple[Any, ...]) -> Submission:
-        return Submission(
-            app_id=int(row[0]),
-            section=row[1],
-            fingerprint=row[2],
-            submitted_at=from_us(int(row[3])),
-            outcome=row[4],
-            reason=row[5],
-            outcome_at=maybe_from_us(row[6]),
-            app=row[7],
-        )
-
     def get_submission(self, app_id: int, section: str) -> Submission | None:
         with self._db.transaction(write=False) as tx:
             row = tx.execute(
-                f"SELECT {self._SUBMISSION_COLUMNS} FROM smartpay_submissions WHERE app_id = ? AND section = ?",
+                f"SELECT {sql_rows.SUBMISSION_COLUMNS} FROM smartpay_submissions WHERE app_id = ? AND section = ?",
                 (app_id, section),
             ).one()
-        return None if row is None else self._submission(row)
+        return None if row is None else sql_rows.submission(row)
 
     def record_submission(
         self, app_id: int, section: str, fingerprint: str, *, app: str, at: datetime
@@ -110,14 +94,14 @@ class RecordsPart(SqlPart):
             self._set_outcome(tx, app_id, section, outcome, reason, to_us(at))
 
     def list_submissions(self, app_id: int | None = None) -> list[Submission]:
-        sql = f"SELECT {self._SUBMISSION_COLUMNS} FROM smartpay_submissions"
+        sql = f"SELECT {sql_rows.SUBMISSION_COLUMNS} FROM smartpay_submissions"
         params: tuple[Any, ...] = ()
         if app_id is not None:
             sql += " WHERE app_id = ?"
             params = (app_id,)
         with self._db.transaction(write=False) as tx:
             rows = tx.execute(sql + " ORDER BY app_id, section", params).all()
-        return [self._submission(row) for row in rows]
+        return [sql_rows.submission(row) for row in rows]
 
     def recorded_apps(self) -> dict[int, str | None]:
         with self._db.transaction(write=False) as tx:
@@ -168,7 +152,7 @@ class RecordsPart(SqlPart):
             removed: list[Submission] = []
             for section in sections:
                 row = tx.execute(
-                    f"SELECT {self._SUBMISSION_COLUMNS} FROM smartpay_submissions "
+                    f"SELECT {sql_rows.SUBMISSION_COLUMNS} FROM smartpay_submissions "
                     f"WHERE app_id = ? AND section = ?{self._db.for_update}",
                     (app_id, section),
                 ).one()
@@ -177,7 +161,7 @@ class RecordsPart(SqlPart):
                         "DELETE FROM smartpay_submissions WHERE app_id = ? AND section = ?",
                         (app_id, section),
                     )
-                    removed.append(self._submission(row))
+                    removed.append(sql_rows.submission(row))
             images = 0
             for digest in sorted(set(image_digests)):
                 tx.execute("DELETE FROM smartpay_images WHERE sha256 = ?", (digest,))

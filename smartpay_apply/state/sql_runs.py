@@ -8,10 +8,11 @@ from typing import Any
 
 from smartpay_apply.errors import StateError
 from smartpay_apply.sensitive import mask_query
+from smartpay_apply.state import sql_rows
 from smartpay_apply.state.backend import Tx
 from smartpay_apply.state.records import RunRecord, RunStep
 from smartpay_apply.state.sqlpart import SqlPart
-from smartpay_apply.state.sqltime import from_us, maybe_from_us, now_us, to_us
+from smartpay_apply.state.sqltime import now_us, to_us
 
 
 class RunsPart(SqlPart):
@@ -84,10 +85,7 @@ class RunsPart(SqlPart):
         self, app_id: int | None = None, limit: int = 50, offset: int = 0
     ) -> list[RunRecord]:
         with self._db.transaction(write=False) as tx:
-            sql = (
-                "SELECT run_id, command, run_user, host, plan_checksum, started_us, finished_us, status "
-                "FROM smartpay_runs"
-            )
+            sql = f"SELECT {sql_rows.RUN_COLUMNS} FROM smartpay_runs"
             params: list[Any] = []
             if app_id is not None:
                 sql += " WHERE run_id IN (SELECT run_id FROM smartpay_steps WHERE app_id = ?)"
@@ -97,20 +95,7 @@ class RunsPart(SqlPart):
                 (*params, limit, offset),
             ).all()
             steps = self._steps(tx, [row[0] for row in runs], app_id)
-        return [
-            RunRecord(
-                run_id=row[0],
-                command=row[1],
-                user=row[2],
-                host=row[3],
-                plan_checksum=row[4],
-                started_at=from_us(int(row[5])),
-                finished_at=maybe_from_us(row[6]),
-                status=row[7],
-                steps=tuple(steps.get(row[0], ())),
-            )
-            for row in runs
-        ]
+        return [sql_rows.run(row, steps.get(row[0], ())) for row in runs]
 
     @staticmethod
     def _steps(tx: Tx, run_ids: list[str], app_id: int | None) -> dict[str, list[RunStep]]:
@@ -118,25 +103,11 @@ class RunsPart(SqlPart):
         if not run_ids:
             return found
         marks = ", ".join("?" for _ in run_ids)
-        sql = (
-            "SELECT run_id, seq, app_id, app, action, section, result, detail, at_us FROM smartpay_steps "
-            f"WHERE run_id IN ({marks})"
-        )
+        sql = f"SELECT {sql_rows.STEP_COLUMNS} FROM smartpay_steps WHERE run_id IN ({marks})"
         params: list[Any] = list(run_ids)
         if app_id is not None:
             sql += " AND app_id = ?"
             params.append(app_id)
         for row in tx.execute(sql + " ORDER BY run_id, seq", params).all():
-            found.setdefault(row[0], []).append(
-                RunStep(
-                    seq=int(row[1]),
-                    app_id=int(row[2]),
-                    app=row[3],
-                    action=row[4],
-                    section=row[5],
-                    result=row[6],
-                    detail=row[7],
-                    at=from_us(int(row[8])),
-                )
-            )
+            found.setdefault(row[0], []).append(sql_rows.step(row))
         return found
