@@ -2,7 +2,7 @@
 
 Every command that takes a mini-program (`plan --app`, `apply --app`, `output APP`,
 `data … APP`, `state show APP`, `state history APP`, `state forget APP`, `unlock APP`,
-`events list --app`, `auth add|refresh APP`) resolves it here, the same way:
+`events list --app`, `auth add|refresh APP`, `import --update APP`) resolves it here, the same way:
 
 1. the text equal to a known app name picks that mini-program — a name wins, so an all-digit
    app name that equals another mini-program's app_id picks the named one;

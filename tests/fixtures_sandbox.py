@@ -12,6 +12,8 @@ without registration. Helpers (each one admin call over HTTP, see docs/sandbox.m
 `token(app_id)` -> "sandbox-<app_id>" (accepted without registration);
 `tp_token()` -> a TP token issued like tp/token's; `upload(content, tp_token=TP_TOKEN)` -> URL;
 `set_account_status(app_id, status, verify_message="")` (any documented status 0-5);
+`put_payment_service(app_id, values)` (the console: an approved service with these values, or
+an edit of the given fields of an existing one; the account must be approved);
 `apps()` -> the app ids the sandbox has seen;
 `approve(app_id, section)`, `reject(app_id, section, reason)` with section one of
 account | developer_config | payment_service (-> the pushed event);
@@ -91,6 +93,10 @@ class SandboxHandle:
             f"apps/{app_id}/account/status",
             {"status": status, "verify_message": verify_message},
         )
+
+    def put_payment_service(self, app_id: int, values: dict[str, Any]) -> dict[str, Any]:
+        """Open (or edit) the payment service as by hand in Baidu's console: approved at once."""
+        return self.admin("PUT", f"apps/{app_id}/payment_service", {"values": values})  # type: ignore[no-any-return]
 
     def apps(self) -> list[int]:
         return self.admin("GET", "apps")["apps"]  # type: ignore[no-any-return]

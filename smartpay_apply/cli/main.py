@@ -51,6 +51,11 @@ COMMANDS: dict[str, LazyEntry] = {
         "smartpay_apply.cli.output:output",
         "Print APP's payment-service outputs: pm_app_id, pm_app_key, deal_id, platform_public_key.",
     ),
+    "import": (
+        "smartpay_apply.cli.import_cmd:import_command",
+        "Bring mini-programs opened by hand under management: one spec file each, from what "
+        "Baidu reports (account/auditstatus, getbindservice; read calls only).",
+    ),
     "state": (
         "smartpay_apply.cli.state:state",
         "Show what the state store knows (submissions, audit events, run history); forget it.",

@@ -132,6 +132,14 @@ def sandbox() -> None:
     metavar="RULE",
     help="Turn a strict rule off for a demo (repeatable; names in docs/sandbox.md).",
 )
+@click.option(
+    "--quirk",
+    "quirks",
+    multiple=True,
+    metavar="QUIRK",
+    help="Answer with a real server's formatting: numbers_as_strings, padded_strings, "
+    "decimal_amounts (repeatable; docs/sandbox.md).",
+)
 def serve(
     host: str,
     port: int,
@@ -139,6 +147,7 @@ def serve(
     tokens: tuple[str, ...],
     no_auto_tokens: bool,
     relax: tuple[str, ...],
+    quirks: tuple[str, ...],
     **options: Any,
 ) -> None:
     """Run the sandbox on HOST:PORT until Ctrl-C.
@@ -157,6 +166,7 @@ def serve(
     settings["tokens"] = _tokens(tokens)
     settings["auto_tokens"] = not no_auto_tokens
     settings["relax"] = list(relax)
+    settings["quirks"] = list(quirks)
     config = SandboxConfig.from_settings(settings, where="sandbox serve")
     _serve(config, host, port)
 

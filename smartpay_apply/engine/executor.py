@@ -20,28 +20,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from smartpay_apply.engine.actions import SECTION_LABELS, Actions
+from smartpay_apply.engine.audit_waits import AuditWaits
 from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.results import AppResult, StepResult
 from smartpay_apply.engine.steps import ENDPOINTS, Action, AppPlan, Step
 from smartpay_apply.engine.uninterrupted import run_to_end
-from smartpay_apply.engine.waiting import (
-    AuditOutcome,
-    NullProgress,
-    Poll,
-    ProbeWait,
-    ProgressSink,
-    account_poll,
-    developer_config_poll,
-    payment_service_poll,
-    wait_for,
-)
+from smartpay_apply.engine.waiting import NullProgress, ProgressSink
 from smartpay_apply.errors import SmartpayError
 
 if TYPE_CHECKING:
@@ -115,15 +105,14 @@ class Executor:
         self.progress = progress or NullProgress()
         #: True once the run must stop (Ctrl-C): checked before every write.
         self.stop = stop or (lambda: False)
-        self.deadline = time.monotonic() + options.wait_timeout
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
-        self._probes: dict[int, ProbeWait] = {}
+        self.waits = AuditWaits(wiring, options, self.progress, self._idle)
         #: Every mini-program's result as it is built: what an interrupted run reports.
         self.results: list[AppResult] = []
 
     async def run(self, work: Sequence[tuple[AppSpec, AppPlan]]) -> list[AppResult]:
         """Apply each (spec, plan) pair, many at once; every pair ends as an AppResult."""
-        self.deadline = time.monotonic() + self.options.wait_timeout
+        self.waits.start()
         outcomes = await asyncio.gather(
             *(self.apply_app(spec, plan) for spec, plan in work), return_exceptions=True
         )
@@ -157,7 +146,7 @@ class Executor:
                         spec, "error", "-", "failed", error.user_message()
                     )
                 finally:
-                    self._end_probe(spec, result)
+                    self.waits.end(spec, result)
         except asyncio.CancelledError:
             result.settle()
             result.interrupt()
@@ -211,13 +200,13 @@ class Executor:
             if not self.options.wait:
                 result.wait_on(outcome.waiting_for, outcome.reason or "in review")
                 return None
-            waited = await self._wait(spec, api, outcome.waiting_for, result)
+            waited = await self.waits.wait(spec, api, outcome.waiting_for, result)
             return None if waited is None else waited.state
         if not self._follow_audits(outcome, result):
             return None
         if outcome.submitted == ["developer_config"]:
             # Submitted on its own: its outcome comes only as a pushed event.
-            waited = await self._wait(spec, api, "developer_config", result)
+            waited = await self.waits.wait(spec, api, "developer_config", result)
             return None if waited is None else waited.state
         return "submitted"
 
@@ -344,80 +333,6 @@ class Executor:
             record = await self.wiring.recorder.last_submission(spec, "developer_config")
             return "developer_config" if record is not None else None
         return None
-
-    # -------------------------------------------------------------- waiting
-
-    async def _wait(
-        self, spec: AppSpec, api: AppApi, section: str, result: AppResult
-    ) -> AuditOutcome | None:
-        """Poll one audit to its end; None when the deadline passed (the result says so)."""
-        label = SECTION_LABELS[section]
-        if section == "developer_config" and not self.options.events_configured:
-            return await self._probe(spec, result)
-        poll = await self._poll_for(spec, api, section)
-        async with self._idle():
-            try:
-                outcome = await wait_for(
-                    f"{spec.app_id}:{section}",
-                    spec.app,
-                    section,
-                    poll,
-                    deadline=self.deadline,
-                    backoff=self.options.backoff,
-                    progress=self.progress,
-                )
-            except asyncio.CancelledError:
-                result.wait_on(section, f"{label} in review (waiting was interrupted)")
-                raise
-        if outcome.state == "in_review":
-            result.wait_on(section, f"{label} still in review when --wait-timeout ran out")
-            return None
-        decided = "approved" if outcome.state == "approved" else "rejected"
-        await self.wiring.recorder.outcome(spec, section, decided, outcome.reason)
-        return outcome
-
-    async def _probe(self, spec: AppSpec, result: AppResult) -> AuditOutcome | None:
-        """A pause before trying the payment-service create again (see ProbeWait)."""
-        probe = self._probes.get(spec.app_id)
-        if probe is None:
-            probe = ProbeWait(
-                f"{spec.app_id}:developer_config",
-                f"{spec.app}: developer config: in review (no event receiver: "
-                "create_payment_service is tried again after each pause)",
-                self.options.backoff,
-                self.progress,
-            )
-            self._probes[spec.app_id] = probe
-        async with self._idle():
-            paused = await probe.pause(self.deadline)
-        if not paused:
-            result.wait_on(
-                "developer_config", "developer config still in review when --wait-timeout ran out"
-            )
-            return None
-        return AuditOutcome("developer_config", "probed")
-
-    def _end_probe(self, spec: AppSpec, result: AppResult) -> None:
-        probe = self._probes.pop(spec.app_id, None)
-        if probe is None:
-            return
-        created = any(
-            step.action == Action.CREATE_PAYMENT_SERVICE.value
-            and step.result in ("submitted", "already_exists")
-            for step in result.steps
-        )
-        state = "approved (the payment service was created)" if created else "stopped waiting"
-        probe.end(f"{spec.app}: developer config: {state}")
-
-    async def _poll_for(self, spec: AppSpec, api: AppApi, section: str) -> Poll:
-        if section == "account":
-            return account_poll(api)
-        if section == "payment_service":
-            return payment_service_poll(api)
-        record = await self.wiring.recorder.last_submission(spec, section)
-        return developer_config_poll(
-            self.wiring.store, spec.app_id, record.submitted_at if record else None
-        )
 
 
 def in_review_detail(section: str, errno: int) -> str:

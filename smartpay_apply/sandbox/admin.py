@@ -10,7 +10,6 @@ The routes are one table, `ROUTES` (path, methods, handler): each handler is a m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,63 +18,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from smartpay_apply.sandbox import auth, tp
-from smartpay_apply.sandbox.config import AUDIT_POLICIES, SECTIONS
+from smartpay_apply.sandbox import admin_apps, auth, tp
+from smartpay_apply.sandbox.admin_request import AdminError, as_int, read_json
 from smartpay_apply.sandbox.faults import FAULT_FIELDS, current_faults
-from smartpay_apply.sandbox.world import (
-    NotPending,
-    app_record,
-    decide,
-    find_record,
-    is_pending,
-    resolve_policy,
-    service_view,
-    set_account_status,
-)
 
 if TYPE_CHECKING:
     from smartpay_apply.sandbox.app import Sandbox
 
 #: One admin handler: the sandbox and the request in, a JSON-able answer out.
 Handler = Callable[["Sandbox", Request], Awaitable[Any]]
-
-
-class AdminError(Exception):
-    """A refusal of the admin API: HTTP `status` with `{"error": message}`."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if not body.strip():
-        return {}
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise AdminError("body must be JSON") from None
-    if not isinstance(data, dict):
-        raise AdminError("body must be a JSON object")
-    return data
-
-
-def _int(value: Any, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise AdminError(f"{name} must be an integer") from None
-
-
-def _section(value: Any) -> str:
-    if value not in SECTIONS:
-        raise AdminError(f"section must be one of {', '.join(SECTIONS)}")
-    return str(value)
-
-
-def _app_id(request: Request) -> int:
-    return _int(request.path_params["app_id"], "app_id")
 
 
 # ------------------------------------------------------------------------ settings, tokens
@@ -103,16 +54,17 @@ async def show_config(sandbox: Sandbox, request: Request) -> Any:
         "seed": config.seed,
         "no_service_shape": config.no_service_shape,
         "relax": list(config.relax),
+        "quirks": list(config.quirks),
         "faults": current_faults(sandbox),
     }
 
 
 async def register_token(sandbox: Sandbox, request: Request) -> Any:
-    body = await _json(request)
+    body = await read_json(request)
     token = body.get("token")
     if not isinstance(token, str) or not token:
         raise AdminError("token (string) is required")
-    app_id = _int(body.get("app_id"), "app_id")
+    app_id = as_int(body.get("app_id"), "app_id")
     ttl = body.get("ttl")
     with sandbox.world() as state:
         expires = None if ttl is None else sandbox.clock() + float(ttl)
@@ -121,7 +73,7 @@ async def register_token(sandbox: Sandbox, request: Request) -> Any:
 
 
 async def expire_token(sandbox: Sandbox, request: Request) -> Any:
-    body = await _json(request)
+    body = await read_json(request)
     token, app_id = body.get("token"), body.get("app_id")
     if token is None and app_id is None:
         raise AdminError("give token or app_id")
@@ -130,105 +82,9 @@ async def expire_token(sandbox: Sandbox, request: Request) -> Any:
             state,
             sandbox.config,
             token=token,
-            app_id=None if app_id is None else _int(app_id, "app_id"),
+            app_id=None if app_id is None else as_int(app_id, "app_id"),
         )
     return {"expired": count}
-
-
-# --------------------------------------------------------------------------- mini-programs
-
-
-async def list_apps(sandbox: Sandbox, request: Request) -> Any:
-    with sandbox.world() as state:
-        return {"apps": sorted(int(k) for k in state["apps"])}
-
-
-async def show_app(sandbox: Sandbox, request: Request) -> Any:
-    """Everything the sandbox holds for one app; 404 for an app it has never seen."""
-    app_id = _app_id(request)
-    with sandbox.world() as state:
-        record = find_record(state, app_id)
-        if record is None:
-            raise AdminError(f"no such mini-program in the sandbox: {app_id}", 404)
-        view = service_view(record, sandbox.config)
-        return {
-            "app_id": app_id,
-            "account": record["account"],
-            "developer_config": record["developer_config"],
-            "payment_service": record["payment_service"],
-            "bind_service": None
-            if view is None
-            else {**view.values, "open_status": view.open_status, "fail_reason": view.fail_reason},
-            "policy": record["policy"],
-            "pending": [s for s in SECTIONS if is_pending(record, s)],
-            "events": [e for e in state.get("events", []) if e.get("appId") == app_id],
-        }
-
-
-async def set_policy(sandbox: Sandbox, request: Request) -> Any:
-    app_id = _app_id(request)
-    body = await _json(request)
-    policy = body.get("policy")
-    section = body.get("section") or "*"
-    if section != "*":
-        _section(section)
-    if policy is not None and policy not in AUDIT_POLICIES:
-        raise AdminError(f"policy must be one of {', '.join(AUDIT_POLICIES)} (or null to clear)")
-    with sandbox.world() as state:
-        record = app_record(state, app_id)
-        if section == "*":
-            record["policy"].clear()  # the whole app: per-section overrides go too
-        else:
-            record["policy"].pop(section, None)
-        if policy is not None:
-            record["policy"][section] = {"policy": policy, "reason": body.get("reason")}
-        sandbox.policies_changed()
-        return {"app_id": app_id, "policy": record["policy"]}
-
-
-async def account_status(sandbox: Sandbox, request: Request) -> Any:
-    """Set the account's status to any documented value 0-5 (e.g. 1 编辑中, 5 回填过协议 id).
-
-    2 starts an audit as a submission does; any other status ends a pending one unannounced.
-    """
-    app_id = _app_id(request)
-    body = await _json(request)
-    status = body.get("status")
-    if not isinstance(status, int) or isinstance(status, bool) or not 0 <= status <= 5:
-        raise AdminError("status must be one of 0, 1, 2, 3, 4, 5")
-    message = body.get("verify_message", "")
-    if not isinstance(message, str):
-        raise AdminError("verify_message must be a string")
-    with sandbox.world() as state:
-        set_account_status(state, app_id, status, message, sandbox.clock())
-        return {"app_id": app_id, "account": app_record(state, app_id)["account"]}
-
-
-async def _decide(sandbox: Sandbox, request: Request, approve: bool) -> Any:
-    app_id = _app_id(request)
-    section = _section(request.path_params["section"])
-    body = await _json(request)
-    with sandbox.world() as state:
-        if approve:
-            reason = ""
-        else:
-            reason = body.get("reason") or resolve_policy(state, sandbox.config, app_id, section)[1]
-            if not isinstance(reason, str):
-                raise AdminError("reason must be a string")
-        try:
-            event = decide(state, sandbox.config, app_id, section, approve, reason, sandbox.clock())
-        except NotPending as error:
-            raise AdminError(str(error), 409) from None
-    sandbox.pusher.push([event])
-    return {"event": event}
-
-
-async def approve(sandbox: Sandbox, request: Request) -> Any:
-    return await _decide(sandbox, request, True)
-
-
-async def reject(sandbox: Sandbox, request: Request) -> Any:
-    return await _decide(sandbox, request, False)
 
 
 # ------------------------------------------------------------------ calls, events, faults
@@ -262,7 +118,7 @@ async def settle_now(sandbox: Sandbox, request: Request) -> Any:
 
 async def faults(sandbox: Sandbox, request: Request) -> Any:
     if request.method in ("PUT", "POST"):
-        body = await _json(request)
+        body = await read_json(request)
         unknown = sorted(set(body) - set(FAULT_FIELDS))
         if unknown:
             raise AdminError(
@@ -310,7 +166,7 @@ async def tp_token(sandbox: Sandbox, request: Request) -> Any:
 
 
 async def tp_authorize(sandbox: Sandbox, request: Request) -> Any:
-    app_id = _int((await _json(request)).get("app_id"), "app_id")
+    app_id = as_int((await read_json(request)).get("app_id"), "app_id")
     with sandbox.world() as state:
         now = sandbox.clock()
         code = tp.authorize(state, sandbox.config, app_id, now)
@@ -323,7 +179,7 @@ async def tp_authorize(sandbox: Sandbox, request: Request) -> Any:
 
 
 async def tp_unauthorize(sandbox: Sandbox, request: Request) -> Any:
-    app_id = _int((await _json(request)).get("app_id"), "app_id")
+    app_id = as_int((await read_json(request)).get("app_id"), "app_id")
     with sandbox.world() as state:
         now = sandbox.clock()
         tp.unauthorize(state, sandbox.config, app_id)
@@ -347,12 +203,17 @@ ROUTES: tuple[AdminRoute, ...] = (
     AdminRoute("/_sandbox/config", ("GET",), show_config),
     AdminRoute("/_sandbox/tokens", ("POST",), register_token),
     AdminRoute("/_sandbox/tokens/expire", ("POST",), expire_token),
-    AdminRoute("/_sandbox/apps", ("GET",), list_apps),
-    AdminRoute("/_sandbox/apps/{app_id}", ("GET",), show_app),
-    AdminRoute("/_sandbox/apps/{app_id}/policy", ("PUT", "POST"), set_policy),
-    AdminRoute("/_sandbox/apps/{app_id}/account/status", ("PUT", "POST"), account_status),
-    AdminRoute("/_sandbox/apps/{app_id}/{section}/approve", ("POST",), approve),
-    AdminRoute("/_sandbox/apps/{app_id}/{section}/reject", ("POST",), reject),
+    AdminRoute("/_sandbox/apps", ("GET",), admin_apps.list_apps),
+    AdminRoute("/_sandbox/apps/{app_id}", ("GET",), admin_apps.show_app),
+    AdminRoute("/_sandbox/apps/{app_id}/policy", ("PUT", "POST"), admin_apps.set_policy),
+    AdminRoute(
+        "/_sandbox/apps/{app_id}/account/status", ("PUT", "POST"), admin_apps.account_status
+    ),
+    AdminRoute(
+        "/_sandbox/apps/{app_id}/payment_service", ("PUT",), admin_apps.console_payment_service
+    ),
+    AdminRoute("/_sandbox/apps/{app_id}/{section}/approve", ("POST",), admin_apps.approve),
+    AdminRoute("/_sandbox/apps/{app_id}/{section}/reject", ("POST",), admin_apps.reject),
     AdminRoute("/_sandbox/calls", ("GET", "DELETE"), calls),
     AdminRoute("/_sandbox/events", ("GET",), events),
     AdminRoute("/_sandbox/settle", ("POST",), settle_now),

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from smartpay_apply.sandbox import handlers, multipart, tp, upload
+from smartpay_apply.sandbox import handlers, multipart, quirks, tp, upload
 from smartpay_apply.sandbox.admin import admin_routes
 from smartpay_apply.sandbox.auth import authenticate, authenticate_tp
 from smartpay_apply.sandbox.config import SandboxConfig
-from smartpay_apply.sandbox.data import DATA_HANDLERS
+from smartpay_apply.sandbox.data import handlers as data_handlers
 from smartpay_apply.sandbox.errors import ApiError, GatewayError, OAuthError
 from smartpay_apply.sandbox.faults import FaultMiddleware
 from smartpay_apply.sandbox.push import Pusher
@@ -51,7 +51,10 @@ API: dict[tuple[str, str], handlers.Handler] = {
     ("POST", f"{PAY}/paymentservice/update"): handlers.update_payment_service,
     ("POST", f"{PAY}/paymentservice/updatebindservice"): handlers.update_bind_service,
     ("GET", f"{PAY}/paymentservice/getbindservice"): handlers.get_bind_service,
-    **{("GET", f"{PAY}/paymentservice/{name}"): handler for name, handler in DATA_HANDLERS.items()},
+    **{
+        ("GET", f"{PAY}/paymentservice/{name}"): handler
+        for name, handler in data_handlers().items()
+    },
 }
 
 
@@ -179,7 +182,8 @@ def api_endpoint(sandbox: Sandbox) -> Callable[[Request], Any]:
             except ApiError as error:
                 body = error.body()
             sandbox.log_call(request, app_id, body)
-        return JSONResponse(body)
+        # The call log keeps the documented answer; the quirks change only how it is written.
+        return JSONResponse(quirks.dress(sandbox.config.quirks, request.url.path, body))
 
     return endpoint
 

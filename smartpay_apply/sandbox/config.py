@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from smartpay_apply.errors import ConfigError
+from smartpay_apply.sandbox.quirks import QUIRKS
 from smartpay_apply.sandbox.rules import RULES
 
 AuditPolicy = Literal["approve", "reject", "manual"]
@@ -91,6 +92,9 @@ class SandboxConfig:
     no_service_shape: str | None = None
     #: Rules (names of rules.RULES) turned off for a demo; empty: every rule is enforced.
     relax: tuple[str, ...] = ()
+    #: Formatting quirks of a real server (names of quirks.QUIRKS) the answers show; empty:
+    #: the documented shapes exactly.
+    quirks: tuple[str, ...] = ()
 
     def strict(self, rule: str) -> bool:
         """Whether `rule` (a name of rules.RULES) is enforced."""
@@ -103,8 +107,9 @@ class SandboxConfig:
         unknown = sorted(set(overrides) - names)
         if unknown:
             raise TypeError(f"unknown sandbox setting(s): {', '.join(unknown)}")
-        if isinstance(overrides.get("relax"), list):
-            overrides["relax"] = tuple(overrides["relax"])
+        for name in ("relax", "quirks"):
+            if isinstance(overrides.get(name), list):
+                overrides[name] = tuple(overrides[name])
         if "state_file" in overrides and overrides["state_file"] is not None:
             overrides["state_file"] = Path(overrides["state_file"])
         return dataclasses.replace(self, **overrides)
@@ -145,6 +150,11 @@ class SandboxConfig:
         if unknown:
             raise ConfigError(
                 f"{where}.relax: unknown rule {unknown[0]!r} (known: {', '.join(RULES)})"
+            )
+        strange = [name for name in self.quirks if name not in QUIRKS]
+        if strange:
+            raise ConfigError(
+                f"{where}.quirks: unknown quirk {strange[0]!r} (known: {', '.join(QUIRKS)})"
             )
         if self.no_service_shape is not None and self.no_service_shape not in NO_SERVICE_SHAPES:
             raise ConfigError(

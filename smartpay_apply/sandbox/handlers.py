@@ -165,8 +165,14 @@ def submit_developer_config(call: Call) -> dict[str, Any]:
 
 def _service_values(call: Call) -> dict[str, Any]:
     """Checked create/updatebindservice values, numbers as ints (as getbindservice shows them)."""
-    raw = require(call.params, SERVICE_FIELDS)
-    config = call.config
+    return check_service_values(call.config, call.params)
+
+
+def check_service_values(config: SandboxConfig, params: dict[str, str]) -> dict[str, Any]:
+    """The payment-service values of `params` checked as paymentservice/create checks them
+    (ApiError 60000 naming the field), numbers as ints. The admin API's console route uses
+    the same checks, so no value enters the world that the API would have refused."""
+    raw = require(params, SERVICE_FIELDS)
     values: dict[str, Any] = dict(raw)
     values["payment_days"] = parse_int(config, "payment_days", raw["payment_days"], 1)
     if values["payment_days"] not in dict_data.payment_days():
@@ -189,13 +195,13 @@ def _service_values(call: Call) -> dict[str, Any]:
         raise ApiError(60000, "service_phone 格式错误")
     if not CARD.match(raw["bank_card"]):
         raise ApiError(60000, "bank_card 必须是 8-32 位数字")
-    phone = optional(call.params, ("bank_phone_number",))
+    phone = optional(params, ("bank_phone_number",))
     if phone and not PHONE.match(phone["bank_phone_number"]):
         raise ApiError(60000, "bank_phone_number 格式错误")
     return {**values, **keep(phone)}
 
 
-def _identity(config: SandboxConfig, app_id: int) -> dict[str, Any]:
+def service_identity(config: SandboxConfig, app_id: int) -> dict[str, Any]:
     """pm_app_id, pm_app_key, platform_public_key, deal_id: stable for (seed, app)."""
     seed = hashlib.sha256(f"{config.seed}:{app_id}".encode()).hexdigest()
     key_body = hashlib.sha512(seed.encode()).digest() * 4
@@ -236,7 +242,7 @@ def create_payment_service(call: Call) -> dict[str, Any]:
     if service is not None:
         raise ApiError(60019 if service["open_status"] == 1 else 60009)
     record["payment_service"] = {
-        **_identity(call.config, call.app_id),
+        **service_identity(call.config, call.app_id),
         "open_status": 1,
         "fail_reason": "",
         "submitted": values,

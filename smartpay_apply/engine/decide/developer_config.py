@@ -27,7 +27,32 @@ def developer_config_part(
     account: Part,
     options: DecideOptions,
 ) -> Part:
+    """The developer config's share of the plan (docs/plan.md, its rows of the table)."""
     record = observed.submissions.get("developer_config")
+    early = _without_a_decision(spec, observed, record)
+    if early is not None:
+        return early
+    outcome, reason = _outcome(observed, record)
+    health = {"approved": "approved", "rejected": "rejected"}.get(
+        outcome or "", "not submitted" if record is None else "outcome not received"
+    )
+    if record is None or record.fingerprint != desired:
+        if record is not None and outcome is None and options.receiver:
+            return _still_in_review(health)
+        return _submit(spec, observed, record, outcome, account, options, health)
+    if outcome == "rejected":
+        return Part(
+            steps=[Step(Action.BLOCKED, "developer_config", reason=reason)],
+            status=f"synced · {health}",
+            readiness=Readiness.STUCK,
+        )
+    return _synced(record, options, health, service_exists=observed.payment_service is not None)
+
+
+def _without_a_decision(
+    spec: AppSpec, observed: Observed, record: Submission | None
+) -> Part | None:
+    """Not managed, contradicted by Baidu, or to adopt: nothing to compare, or None."""
     service_exists = observed.payment_service is not None
     if spec.developer_config is None:
         known = record is not None or service_exists
@@ -46,40 +71,39 @@ def developer_config_part(
             ],
             status="not recorded · approved",
         )
-    outcome, reason = _outcome(observed, record)
-    health = {"approved": "approved", "rejected": "rejected"}.get(
-        outcome or "", "not submitted" if record is None else "outcome not received"
-    )
-    if record is None or record.fingerprint != desired:
-        if record is not None and outcome is None and options.receiver:
-            return Part(
-                steps=[
-                    Step(
-                        Action.WAIT,
-                        "developer_config",
-                        reason="the last developer-config submission is still in review (its "
-                        "outcome event has not arrived; Baidu answers 60018 meanwhile): the "
-                        "changed spec is submitted once it ends",
-                    )
-                ],
-                status=f"out of sync · {health}",
-                readiness=Readiness.IN_REVIEW,
+    return None
+
+
+def _still_in_review(health: str) -> Part:
+    """A change while the last submission's outcome is awaited: Baidu answers 60018."""
+    return Part(
+        steps=[
+            Step(
+                Action.WAIT,
+                "developer_config",
+                reason="the last developer-config submission is still in review (its "
+                "outcome event has not arrived; Baidu answers 60018 meanwhile): the "
+                "changed spec is submitted once it ends",
             )
-        return _submit(spec, observed, record, outcome, account, options, health)
-    if outcome == "rejected":
-        return Part(
-            steps=[Step(Action.BLOCKED, "developer_config", reason=reason)],
-            status=f"synced · {health}",
-            readiness=Readiness.STUCK,
-        )
+        ],
+        status=f"out of sync · {health}",
+        readiness=Readiness.IN_REVIEW,
+    )
+
+
+def _synced(
+    record: Submission, options: DecideOptions, health: str, *, service_exists: bool
+) -> Part:
+    """The spec was submitted as it is; its outcome is approved or still unknown."""
     part = Part(status=f"synced · {health}")
-    if outcome is None:
-        part.notes.append("developer config: audit outcome not yet received")
-        if _unknown_outcome(record, options) is Readiness.AWAIT_EVENT:
-            part.steps.append(_await_event())
-            part.readiness = Readiness.IN_REVIEW
-        elif not service_exists:
-            part.readiness = Readiness.PROBE
+    if health == "approved":
+        return part
+    part.notes.append("developer config: audit outcome not yet received")
+    if _unknown_outcome(record, options) is Readiness.AWAIT_EVENT:
+        part.steps.append(_await_event())
+        part.readiness = Readiness.IN_REVIEW
+    elif not service_exists:
+        part.readiness = Readiness.PROBE
     return part
 
 
