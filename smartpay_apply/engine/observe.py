@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -202,18 +203,25 @@ def read_store(store: StateStore | None, app_id: int) -> Recorded:
     return submissions, tuple(_events(store.list_events(app_id)))
 
 
-def read_store_all(store: StateStore | None, app_ids: Sequence[int]) -> dict[int, Recorded]:
-    """`read_store` for many mini-programs in two queries (not four per mini-program)."""
-    wanted = set(app_ids)
-    found: dict[int, Recorded] = {app_id: ({}, ()) for app_id in wanted}
+def read_store_all(
+    store: StateStore | None, app_ids: Sequence[int] | None
+) -> defaultdict[int, Recorded]:
+    """`read_store` for many mini-programs in two queries (not four per mini-program); with
+    `app_ids` None, for every mini-program (one the store knows nothing of reads as empty)."""
+    wanted = None if app_ids is None else set(app_ids)
+    found: defaultdict[int, Recorded] = defaultdict(lambda: ({}, ()))
+    for app_id in wanted or ():
+        found[app_id] = ({}, ())
     if store is None:
         return found
     for record in store.list_submissions():
-        if record.app_id in wanted:
+        if wanted is None or record.app_id in wanted:
+            if record.app_id not in found:
+                found[record.app_id] = ({}, ())
             found[record.app_id][0][record.section] = _submission(record)
     by_app: dict[int, list[Any]] = {}
     for event in store.list_events():
-        if event.app_id in wanted:
+        if wanted is None or event.app_id in wanted:
             by_app.setdefault(event.app_id, []).append(event)
     for app_id, events in by_app.items():
         found[app_id] = (found[app_id][0], tuple(_events(events)))

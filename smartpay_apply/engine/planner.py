@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,7 @@ from smartpay_apply.engine.observe import (
     observed_checksum,
     read_store_all,
 )
-from smartpay_apply.engine.outcomes import record_seen_outcomes
+from smartpay_apply.engine.outcomes import record_seen_outcomes, seen_outcomes
 from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.timeutil import now
@@ -73,19 +73,28 @@ class Planner:
         return app_plan
 
     async def plan_app(
-        self, spec: AppSpec, *, recorded: Recorded | None = None
+        self,
+        spec: AppSpec,
+        *,
+        recorded: Recorded | None = None,
+        writable: asyncio.Event | None = None,
     ) -> tuple[AppPlan, ObservedContext]:
         """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes
         the AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
 
         The audit outcomes the observation saw are recorded in the store on the way (engine/
         outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
+        With `writable`, that write waits until it is set (`plan_stream`: every spec is read and
+        valid), so a run that fails on a spec read later leaves the store as it was.
         """
         try:
             observed = await observe_app(self.app_api(spec), spec, self.store, recorded=recorded)
-            observed = await asyncio.to_thread(
-                record_seen_outcomes, self.store, spec.app_id, observed, now()
-            )
+            if seen_outcomes(observed):  # a thread hop only when there is something to write
+                if writable is not None:
+                    await writable.wait()
+                observed = await asyncio.to_thread(
+                    record_seen_outcomes, self.store, spec.app_id, observed, now()
+                )
             fingerprints = self.fingerprints(spec)
         except SmartpayError as error:
             message = error.user_message()
@@ -99,7 +108,10 @@ class Planner:
             observed_checksum=checksum,
             desired_checksum=desired_checksum(fingerprints),
         )
-        missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+        creates = any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps)
+        missing = (
+            await asyncio.to_thread(self._upload_token_missing, spec, app_plan) if creates else None
+        )
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
         context = ObservedContext(
@@ -128,6 +140,39 @@ class Planner:
             contexts[app_plan.app] = context
         await asyncio.to_thread(self._keep, apps)
         return Plan(apps=tuple(apps)), contexts
+
+    async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
+        """`plan_all` for specs that arrive one by one (`plan` observes a mini-program as soon
+        as its spec is read): at most `concurrency` at once, the store read in bulk first (all
+        of it: which mini-programs will come is not known yet). If `specs` raises (a spec with a problem), the
+        observations under way are cancelled and nothing was written to the store: outcomes
+        an observation saw wait for the last spec (`plan_app`'s `writable`).
+        """
+        recorded = await asyncio.to_thread(read_store_all, self.store, None)
+        queue: asyncio.Queue[AppSpec | None] = asyncio.Queue()
+        loaded = asyncio.Event()
+        planned: list[AppPlan] = []
+
+        async def worker() -> None:
+            while (spec := await queue.get()) is not None:
+                app_plan, _ = await self.plan_app(
+                    spec, recorded=recorded[spec.app_id], writable=loaded
+                )
+                planned.append(app_plan)
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(max(1, self.concurrency))]
+        try:
+            async for spec in specs:
+                queue.put_nowait(spec)
+            loaded.set()
+            for _ in workers:
+                queue.put_nowait(None)
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+        await asyncio.to_thread(self._keep, planned)
+        return Plan(apps=tuple(planned))
 
     def _keep(self, apps: Sequence[AppPlan]) -> None:
         """Record what was seen (engine/observation.py), one transaction for the whole plan.

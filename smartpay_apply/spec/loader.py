@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +106,27 @@ def load_report(
     cwd: Path | None = None,
 ) -> LoadReport:
     """Like load_specs, but returns problems and warnings instead of raising."""
+    loading = iter_load(settings, paths, environ, cwd)
+    while True:
+        try:
+            next(loading)
+        except StopIteration as done:
+            report: LoadReport = done.value
+            return report
+
+
+def iter_load(
+    settings: SpecSettings,
+    paths: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Generator[AppSpec, None, LoadReport]:
+    """`load_report` that hands out each valid spec as soon as its file is read; the report
+    (every spec sorted, every problem) is the generator's return value.
+
+    Why: `plan` starts observing a mini-program while the other files are still being read
+    (reads are harmless; a problem found later still fails the command before it prints).
+    """
     here = (cwd or Path.cwd()).resolve()
     env = os.environ if environ is None else environ
     report = LoadReport()
@@ -117,6 +138,7 @@ def load_report(
         report.specs.extend(specs)
         report.problems.extend(problems)
         report.warnings.extend(warnings)
+        yield from specs
     report.partial = loader.partial
     report.problems.extend(duplicate_problems(loader.identities))
     report.specs.sort(key=lambda spec: spec.app)
