@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 SPECS = "the specs"
 SPECS_AND_STORE = "the specs or the state store"
+#: `status` and its page know the mini-programs the state store knows (they load no spec).
+STORE = "the state store"
 #: At most this many names are listed in an "unknown mini-program" error.
 LISTED = 20
 
@@ -93,6 +95,23 @@ def select_specs(specs: Sequence[S], names: Sequence[str], *, option: str = "--a
     if unknown:
         raise UsageError(_unknown(option, sorted(set(unknown)), known, SPECS))
     return [spec for spec in specs if spec.app_id in chosen]
+
+
+def select_known(
+    known: Sequence[KnownApp], names: Sequence[str], *, option: str = "--app", where: str = SPECS
+) -> list[KnownApp]:
+    """The mini-programs among `known` that `names` name (by the module's rule), in the order
+    of `known`; every unknown name is reported at once (`where` says what `known` came from)."""
+    chosen: set[int] = set()
+    unknown: list[str] = []
+    for name in names:
+        try:
+            chosen.add(resolve(name, known, option=option, where=where).app_id)
+        except UsageError:
+            unknown.append(name.strip())
+    if unknown:
+        raise UsageError(_unknown(option, sorted(set(unknown)), known, where))
+    return [app for app in known if app.app_id in chosen]
 
 
 def select_spec(specs: Sequence[S], name: str, *, option: str = "APP") -> S:

@@ -80,6 +80,11 @@ COMMANDS: dict[str, LazyEntry] = {
         "smartpay_apply.cli.data:data",
         "Export payment data (支付数据) as csv, jsonl or an aligned table.",
     ),
+    "status": (
+        "smartpay_apply.cli.status:status",
+        "One row per mini-program: each section's sync and audit state, how long the oldest "
+        "audit has been in review, the last rejection reason, the last event, the last run.",
+    ),
     "sandbox": (
         "smartpay_apply.cli.sandbox:sandbox",
         "A local simulator of Baidu's payment-service openapi (see docs/sandbox.md).",

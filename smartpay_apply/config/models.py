@@ -53,6 +53,8 @@ CONFIG_NUMBERS: dict[str, NumberRule | ChoiceRule] = {
     "timeout": TIMEOUT,
     "events.port": PORT,
     "apply.payout_change_max_share": PAYOUT_SHARE,
+    "status.port": PORT,
+    "status.auto_refresh": NumberRule(Decimal(0), Decimal(86400), unit="seconds"),
 }
 
 
@@ -143,6 +145,35 @@ class ApplyConfig(_Strict):
         return value
 
 
+class StatusConfig(_Strict):
+    """The status page (`smartpay-apply status serve`): where it listens, who may read it.
+
+    Bound to 127.0.0.1 by default. Listening on any other address needs `token` (a bearer
+    token) or `username` and `password` (HTTP basic auth), usually `${env:...}`: resolved only
+    by `status serve`, so other commands run without them.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8090
+    token: SecretStr | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    #: Seconds between reloads when a reader turns the page's auto-refresh on (0: no control).
+    auto_refresh: int = 60
+
+    _port = field_validator("port", mode="before")(_ranged(PORT, "whole_number"))
+    _auto_refresh = field_validator("auto_refresh", mode="before")(
+        _ranged(CONFIG_NUMBERS["status.auto_refresh"], "whole_number")
+    )
+    _text = field_validator("host", "token", "username", "password")(rules.non_empty)
+
+    @model_validator(mode="after")
+    def _basic_auth_pair(self) -> StatusConfig:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("give username and password together (HTTP basic auth), or neither")
+        return self
+
+
 class ProjectConfig(_Strict):
     """smartpay.yaml, validated. `root` is its directory; relative paths are relative to it."""
 
@@ -158,6 +189,7 @@ class ProjectConfig(_Strict):
     credentials: CredentialsDefaults | None = None
     apply: ApplyConfig = Field(default_factory=ApplyConfig)
     sandbox: dict[str, Any] = Field(default_factory=dict)
+    status: StatusConfig = Field(default_factory=StatusConfig)
     rate_limit: float | None = None
     timeout: float = 10
 

@@ -19,7 +19,7 @@ from smartpay_apply.engine.concurrency import bounded_gather
 from smartpay_apply.engine.decide import DecideOptions, decide
 from smartpay_apply.engine.fingerprints import desired_checksum, desired_fingerprints, secret_digest
 from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
-from smartpay_apply.engine.observation import observation
+from smartpay_apply.engine.observation import observation, service_name
 from smartpay_apply.engine.observe import (
     ObservedContext,
     Recorded,
@@ -68,8 +68,8 @@ class Planner:
 
     async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
         """Observe and decide one mini-program now (see `plan_app`); the observation is kept."""
-        app_plan, _ = await self.plan_app(spec, recorded=recorded)
-        await asyncio.to_thread(self._keep, [app_plan])
+        app_plan, context = await self.plan_app(spec, recorded=recorded)
+        await asyncio.to_thread(self._keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
     async def plan_app(
@@ -132,33 +132,37 @@ class Planner:
         results = await bounded_gather(jobs, self.concurrency)
         apps: list[AppPlan] = []
         contexts: dict[str, ObservedContext] = {}
-        for result in results:
+        kept: list[tuple[AppPlan, str | None]] = []
+        for spec, result in zip(specs, results, strict=True):
             if isinstance(result, BaseException):
                 raise result  # plan_app turns every user-facing error into an AppPlan: a bug
             app_plan, context = result
             apps.append(app_plan)
             contexts[app_plan.app] = context
-        await asyncio.to_thread(self._keep, apps)
+            kept.append((app_plan, service_name(spec, context.observed)))
+        await asyncio.to_thread(self._keep, kept)
         return Plan(apps=tuple(apps)), contexts
 
     async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
         """`plan_all` for specs that arrive one by one (`plan` observes a mini-program as soon
         as its spec is read): at most `concurrency` at once, the store read in bulk first (all
-        of it: which mini-programs will come is not known yet). If `specs` raises (a spec with a problem), the
-        observations under way are cancelled and nothing was written to the store: outcomes
-        an observation saw wait for the last spec (`plan_app`'s `writable`).
+        of it: which mini-programs will come is not known yet). If `specs` raises (a spec with
+        a problem), the observations under way are cancelled and nothing was written to the
+        store: outcomes an observation saw wait for the last spec (`plan_app`'s `writable`).
         """
         recorded = await asyncio.to_thread(read_store_all, self.store, None)
         queue: asyncio.Queue[AppSpec | None] = asyncio.Queue()
         loaded = asyncio.Event()
         planned: list[AppPlan] = []
+        kept: list[tuple[AppPlan, str | None]] = []
 
         async def worker() -> None:
             while (spec := await queue.get()) is not None:
-                app_plan, _ = await self.plan_app(
+                app_plan, context = await self.plan_app(
                     spec, recorded=recorded[spec.app_id], writable=loaded
                 )
                 planned.append(app_plan)
+                kept.append((app_plan, service_name(spec, context.observed)))
 
         workers = [asyncio.ensure_future(worker()) for _ in range(max(1, self.concurrency))]
         try:
@@ -171,18 +175,19 @@ class Planner:
         finally:
             for task in workers:
                 task.cancel()
-        await asyncio.to_thread(self._keep, planned)
+        await asyncio.to_thread(self._keep, kept)
         return Plan(apps=tuple(planned))
 
-    def _keep(self, apps: Sequence[AppPlan]) -> None:
-        """Record what was seen (engine/observation.py), one transaction for the whole plan.
+    def _keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
+        """Record what was seen (engine/observation.py), one transaction for the whole plan;
+        each plan with its payment service's display name.
 
         Best effort: a store that refuses the write must not fail the plan it describes.
         """
         at = now()
         try:
             self.store.record_observations(
-                [observation(app, source=self.source, at=at) for app in apps]
+                [observation(app, source=self.source, at=at, app_name=name) for app, name in apps]
             )
         except SmartpayError as error:
             log.warning("could not record what was observed: %s", error.user_message())

@@ -14,7 +14,7 @@ encrypted (see crypto.py).
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -206,8 +206,11 @@ class StateStore(abc.ABC):
         """Mark a run finished with `status` (e.g. "succeeded", "failed", "pending")."""
 
     @abc.abstractmethod
-    def list_runs(self, app_id: int | None = None, limit: int = 50) -> list[RunRecord]:
-        """The latest runs, newest first, with their steps (only that app's steps if given)."""
+    def list_runs(
+        self, app_id: int | None = None, limit: int = 50, offset: int = 0
+    ) -> list[RunRecord]:
+        """The latest runs, newest first, with their steps (only that app's steps if given);
+        `offset` skips that many of the newest (a page of the run history)."""
 
     # -- locks ---------------------------------------------------------------------------
 
@@ -253,6 +256,40 @@ class StateStore(abc.ABC):
     @abc.abstractmethod
     def list_observations(self, app_ids: Sequence[int] | None = None) -> list[Observation]:
         """The latest observation of every (or of the given) mini-program, by app_id."""
+
+    @abc.abstractmethod
+    def latest_events(
+        self, events: Collection[str] | None = None, *, app_ids: Collection[int] | None = None
+    ) -> dict[int, AuditEvent]:
+        """Per mini-program (of `app_ids`, when given), its newest stored event (by
+        event_time), of the named `events` only when given. One query for the whole fleet:
+        `status` shows each mini-program's last event and last rejection without reading
+        every event."""
+
+    @abc.abstractmethod
+    def open_submissions(self) -> list[Submission]:
+        """The submissions whose audit is not approved (pending or rejected), by app_id then
+        section: what `status` needs of the fleet's submissions besides `submitted_apps`."""
+
+    @abc.abstractmethod
+    def submitted_apps(self) -> dict[int, str | None]:
+        """The mini-programs with at least one recorded submission, app_id -> the app name of
+        the latest one (None when it recorded none)."""
+
+    @abc.abstractmethod
+    def event_app_ids(self) -> set[int]:
+        """The mini-programs with at least one stored event."""
+
+    @abc.abstractmethod
+    def recent_events(
+        self, limit: int, offset: int = 0, *, app_id: int | None = None
+    ) -> list[AuditEvent]:
+        """A page of the stored events (of one mini-program), NEWEST first (the events feed)."""
+
+    @abc.abstractmethod
+    def latest_runs(self) -> dict[int, RunRecord]:
+        """Per mini-program, the newest run that recorded a step for it, holding only that
+        mini-program's steps (what `status` shows as its last run). One query for the fleet."""
 
     @abc.abstractmethod
     def grant_consent(self, consent: Consent) -> None:

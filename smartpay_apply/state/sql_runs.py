@@ -80,7 +80,9 @@ class RunsPart(SqlPart):
             if tx.rowcount == 0:
                 raise StateError(f"state store {self.name}: no run {run_id}")
 
-    def list_runs(self, app_id: int | None = None, limit: int = 50) -> list[RunRecord]:
+    def list_runs(
+        self, app_id: int | None = None, limit: int = 50, offset: int = 0
+    ) -> list[RunRecord]:
         with self._db.transaction(write=False) as tx:
             sql = (
                 "SELECT run_id, command, run_user, host, plan_checksum, started_us, finished_us, status "
@@ -91,7 +93,8 @@ class RunsPart(SqlPart):
                 sql += " WHERE run_id IN (SELECT run_id FROM smartpay_steps WHERE app_id = ?)"
                 params.append(app_id)
             runs = tx.execute(
-                sql + " ORDER BY started_us DESC, run_id DESC LIMIT ?", (*params, limit)
+                sql + " ORDER BY started_us DESC, run_id DESC LIMIT ? OFFSET ?",
+                (*params, limit, offset),
             ).all()
             steps = self._steps(tx, [row[0] for row in runs], app_id)
         return [

@@ -19,7 +19,8 @@ def to_us(moment: datetime) -> int:
 
 def from_us(value: int, zone: Any = UTC) -> datetime:
     """Microseconds since the epoch -> an aware datetime in `zone`."""
-    return (_EPOCH + value * _US).astimezone(zone)
+    moment = _EPOCH + timedelta(microseconds=value)
+    return moment if zone is UTC else moment.astimezone(zone)
 
 
 def maybe_from_us(value: int | None, zone: Any = UTC) -> datetime | None:
