@@ -144,8 +144,19 @@ def _time(moment: datetime | None) -> str | None:
 Recorded = tuple[dict[str, Submission], tuple[AuditEvent, ...]]
 
 
+#: The parts of an observation read from Baidu: `Observed.account_*`, and `payment_*`.
+REMOTE_PARTS = frozenset({"account", "payment_service"})
+
+
 async def observe_app(
-    app_api: AppApi, spec: AppSpec, store: StateStore | None, *, recorded: Recorded | None = None
+    app_api: AppApi,
+    spec: AppSpec,
+    store: StateStore | None,
+    *,
+    recorded: Recorded | None = None,
+    known: Observed | None = None,
+    stale: frozenset[str] = REMOTE_PARTS,
+    account: tuple[int | None, str | None] | None = None,
 ) -> Observed:
     """Observe one mini-program: account/auditstatus and getbindservice at once, then the store.
 
@@ -155,37 +166,86 @@ async def observe_app(
     "No account" and "no service" are observations, not errors (the client maps every shape of
     them to None); anything else the API raises
     (expired token, network, an unexpected errno) propagates for the caller to report.
+
+    `known`, `stale`, `account`: apply's observation again after its own steps (issue 16:
+    every request counts). The parts of `known` not in `stale` (nothing this run did can have
+    changed them) are taken as they are, and `account` is the (status, verify_message) an
+    audit poll has just read; only what is left is read from Baidu.
     """
+    if known is not None:
+        return await _observe_again(app_api, spec, store, known, stale, account, recorded)
 
-    async def account() -> tuple[int | None, str | None]:
-        status = await app_api.get_account_audit_status()  # status None: no account yet
-        return status.status, status.verify_message
-
-    async def service() -> dict[str, Any] | None:
-        bound = await app_api.get_bind_service()  # None for every "no service" answer
-        return None if bound is None else dict(bound)  # documented fields and later additions
-
-    async def service_audit() -> tuple[int | None, str | None]:
-        status = await app_api.get_payment_service_audit_status()
-        return status.status, status.fail_reason
-
-    (account_status, verify_message), bound = await asyncio.gather(account(), service())
-    audit_status: int | None = None
-    audit_reason: str | None = None
-    if bound is not None and bound.get("open_status") is None:
-        audit_status, audit_reason = await service_audit()
+    (account_status, verify_message), service = await asyncio.gather(
+        _read_account(app_api), _read_service(app_api)
+    )
     if recorded is None:
         recorded = await asyncio.to_thread(read_store, store, spec.app_id)
+    return _observed((account_status, verify_message), service, recorded)
+
+
+#: getbindservice's data (None: no service), and paymentservice/auditstatus's status and
+#: reason when getbindservice had no open_status.
+ServiceSeen = tuple[dict[str, Any] | None, int | None, str | None]
+
+
+async def _read_account(app_api: AppApi) -> tuple[int | None, str | None]:
+    status = await app_api.get_account_audit_status()  # status None: no account yet
+    return status.status, status.verify_message
+
+
+async def _read_service(app_api: AppApi) -> ServiceSeen:
+    found = await app_api.get_bind_service()  # None for every "no service" answer
+    bound = None if found is None else dict(found)  # documented fields and later additions
+    if bound is None or bound.get("open_status") is not None:
+        return bound, None, None
+    status = await app_api.get_payment_service_audit_status()
+    return bound, status.status, status.fail_reason
+
+
+def _observed(
+    account: tuple[int | None, str | None], service: ServiceSeen, recorded: Recorded
+) -> Observed:
+    bound, audit_status, audit_reason = service
     submissions, events = recorded
     return Observed(
-        account_status=account_status,
-        account_verify_message=verify_message,
+        account_status=account[0],
+        account_verify_message=account[1],
         payment_service=bound,
         payment_audit_status=audit_status,
         payment_audit_reason=audit_reason,
         submissions=submissions,
         events=events,
     )
+
+
+async def _observe_again(
+    app_api: AppApi,
+    spec: AppSpec,
+    store: StateStore | None,
+    known: Observed,
+    stale: frozenset[str],
+    account: tuple[int | None, str | None] | None,
+    recorded: Recorded | None,
+) -> Observed:
+    """`observe_app` that reads from Baidu only the stale parts of `known` (see there)."""
+
+    async def account_part() -> tuple[int | None, str | None]:
+        if account is not None:
+            return account
+        if "account" in stale:
+            return await _read_account(app_api)
+        return known.account_status, known.account_verify_message
+
+    async def service_part() -> ServiceSeen:
+        if "payment_service" in stale:
+            return await _read_service(app_api)
+        bound = None if known.payment_service is None else dict(known.payment_service)
+        return bound, known.payment_audit_status, known.payment_audit_reason
+
+    seen_account, service = await asyncio.gather(account_part(), service_part())
+    if recorded is None:
+        recorded = await asyncio.to_thread(read_store, store, spec.app_id)
+    return _observed(seen_account, service, recorded)
 
 
 def read_store(store: StateStore | None, app_id: int) -> Recorded:

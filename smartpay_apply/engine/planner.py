@@ -21,6 +21,8 @@ from smartpay_apply.engine.fingerprints import desired_checksum, desired_fingerp
 from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
 from smartpay_apply.engine.observation import observation, service_name
 from smartpay_apply.engine.observe import (
+    REMOTE_PARTS,
+    Observed,
     ObservedContext,
     Recorded,
     observe_app,
@@ -61,14 +63,35 @@ class Planner:
         self.source = source
         #: Whether a TP token source exists for `spec`'s image uploads.
         self.uploads_possible = uploads_possible
+        #: The last observation of each mini-program this planner made (`plan(stale=...)`).
+        self._seen: dict[int, Observed] = {}
 
     def fingerprints(self, spec: AppSpec) -> dict[str, str]:
         """The salted fingerprints of the spec's sections (as decide compares them)."""
         return desired_fingerprints(spec, self.store)
 
-    async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
-        """Observe and decide one mini-program now (see `plan_app`); the observation is kept."""
-        app_plan, context = await self.plan_app(spec, recorded=recorded)
+    async def plan(
+        self,
+        spec: AppSpec,
+        *,
+        recorded: Recorded | None = None,
+        stale: frozenset[str] | None = None,
+        account: tuple[int | None, str | None] | None = None,
+    ) -> AppPlan:
+        """Observe and decide one mini-program now (see `plan_app`); the observation is kept.
+
+        With `stale` (apply, after its own steps: engine/executor.py), the last observation of
+        this mini-program is reused but for the `stale` parts (REMOTE_PARTS), and `account`
+        is the account status an audit poll has just read (`observe_app`).
+        """
+        known = None if stale is None else self._seen.get(spec.app_id)
+        app_plan, context = await self.plan_app(
+            spec,
+            recorded=recorded,
+            known=known,
+            stale=REMOTE_PARTS if stale is None else stale,
+            account=account,
+        )
         await asyncio.to_thread(self._keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
@@ -78,6 +101,9 @@ class Planner:
         *,
         recorded: Recorded | None = None,
         writable: asyncio.Event | None = None,
+        known: Observed | None = None,
+        stale: frozenset[str] = REMOTE_PARTS,
+        account: tuple[int | None, str | None] | None = None,
     ) -> tuple[AppPlan, ObservedContext]:
         """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes
         the AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
@@ -88,13 +114,22 @@ class Planner:
         valid), so a run that fails on a spec read later leaves the store as it was.
         """
         try:
-            observed = await observe_app(self.app_api(spec), spec, self.store, recorded=recorded)
+            observed = await observe_app(
+                self.app_api(spec),
+                spec,
+                self.store,
+                recorded=recorded,
+                known=known,
+                stale=stale,
+                account=account,
+            )
             if seen_outcomes(observed):  # a thread hop only when there is something to write
                 if writable is not None:
                     await writable.wait()
                 observed = await asyncio.to_thread(
                     record_seen_outcomes, self.store, spec.app_id, observed, now()
                 )
+            self._seen[spec.app_id] = observed
             fingerprints = self.fingerprints(spec)
         except SmartpayError as error:
             message = error.user_message()
