@@ -65,10 +65,21 @@ class Planner:
         self.uploads_possible = uploads_possible
         #: The last observation of each mini-program this planner made (`plan(stale=...)`).
         self._seen: dict[int, Observed] = {}
+        #: Each spec's fingerprints, by id (the spec kept with them: an id is never reused).
+        self._prints: dict[int, tuple[AppSpec, dict[str, str]]] = {}
 
     def fingerprints(self, spec: AppSpec) -> dict[str, str]:
-        """The salted fingerprints of the spec's sections (as decide compares them)."""
-        return desired_fingerprints(spec, self.store)
+        """The salted fingerprints of the spec's sections (as decide compares them).
+
+        Computed once per spec and planner: apply asks for them at every re-plan and every
+        recorded submission (five HMACs over canonical JSON each time), and neither the spec
+        nor the store's salt changes during a run.
+        """
+        cached = self._prints.get(id(spec))
+        if cached is None or cached[0] is not spec:
+            cached = (spec, desired_fingerprints(spec, self.store))
+            self._prints[id(spec)] = cached
+        return dict(cached[1])
 
     async def plan(
         self,
@@ -144,8 +155,11 @@ class Planner:
             desired_checksum=desired_checksum(fingerprints),
         )
         creates = any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps)
+        # The store is asked (a thread hop) only when an upload could be impossible.
         missing = (
-            await asyncio.to_thread(self._upload_token_missing, spec, app_plan) if creates else None
+            await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+            if creates and not self.uploads_possible(spec)
+            else None
         )
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
