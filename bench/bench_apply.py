@@ -25,29 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from tests.apply.project import Project  # noqa: E402
-
-SERVER = """
-import sys, time
-from smartpay_apply.sandbox.config import SandboxConfig
-from smartpay_apply.sandbox.server import running_server
-config = SandboxConfig(state_file=None, audit_policy="manual", latency_ms=float(sys.argv[1]),
-                       call_log_limit=1_000_000)
-with running_server(config) as url:
-    print(url, flush=True)
-    sys.stdin.read()
-"""
-
-
-def proc_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from support import Sandbox, child_env, write_project
 
 
 async def bare_requests(base_url: str, count: int, concurrency: int) -> float:
@@ -80,28 +60,17 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(args.latency_ms)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
+    with Sandbox(audit_policy="manual", latency_ms=args.latency_ms) as sandbox:
+        base_url = sandbox.url
         with tempfile.TemporaryDirectory(prefix="bench-apply-") as tmp:
             root = Path(tmp)
-            project = Project(root, base_url, state=args.state)
-            text = (
-                (root / "smartpay.yaml")
-                .read_text()
-                .replace("concurrency: 8", f"concurrency: {args.concurrency}")
+            app_ids = [100_000 + number for number in range(args.apps)]
+            write_project(root, base_url, app_ids, concurrency=args.concurrency, own_images=True)
+            config = (root / "smartpay.yaml").read_text()
+            (root / "smartpay.yaml").write_text(
+                config.replace("state: .smartpay/state.db", f"state: {json.dumps(args.state)}")
             )
-            (root / "smartpay.yaml").write_text(text)
-            for number in range(args.apps):
-                project.add(f"app-{number:04d}", 100_000 + number)
-            env = {**os.environ, "NO_COLOR": "1"}
-            server0 = proc_cpu(server.pid)
+            server0 = sandbox.cpu()
             started = time.perf_counter()
             with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
                 child = subprocess.Popen(
@@ -115,7 +84,7 @@ def main() -> None:
                         "json",
                     ],
                     cwd=root,
-                    env=env,
+                    env=child_env(),
                     stdout=out,
                     stderr=err,
                 )
@@ -123,7 +92,7 @@ def main() -> None:
                     child.pid, 0
                 )  # the CLI's own rusage (CPU), not the server's
                 wall = time.perf_counter() - started
-                server_cpu = proc_cpu(server.pid) - server0
+                server_cpu = sandbox.cpu() - server0
                 returncode = os.waitstatus_to_exitcode(status)
                 out.seek(0)
                 err.seek(0)
@@ -131,12 +100,8 @@ def main() -> None:
             if returncode not in (0, 2):
                 sys.exit(f"apply failed ({returncode}):\n{stderr[-2000:]}")
             result = json.loads(stdout)
-            requests = len(httpx.get(f"{base_url}/_sandbox/calls", timeout=30).json()["calls"])
+            requests = len(sandbox.calls())
             baseline = asyncio.run(bare_requests(base_url, requests, args.concurrency))
-    finally:
-        if server.stdin:
-            server.stdin.close()
-        server.wait(timeout=30)
 
     ideal = requests * args.latency_ms / 1000 / args.concurrency
     steps = sum(len(app["steps"]) for app in result["apps"])

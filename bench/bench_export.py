@@ -1,6 +1,6 @@
 """Export 100,000 orders from the sandbox through the real CLI (prints wall, ideal, ratio, peak MB).
 
-The sandbox (real uvicorn on 127.0.0.1, in a thread of this process, world in memory)
+The sandbox (real uvicorn on 127.0.0.1, in a child process, world in memory)
 generates 1,000 orders a day for 100 days for one mini-program and adds 50 ms to every request.
 The CLI runs as a child process: `data orders shop --from ... --to ... --page-size 100 -o FILE`;
 its own peak RSS and CPU come from os.wait4 (that child's rusage). The ideal is
@@ -36,12 +36,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from smartpay_apply.sandbox.config import SandboxConfig  # noqa: E402
-from smartpay_apply.sandbox.server import running_server  # noqa: E402
-from tests.data.conftest import PAY, onboard, write_project  # noqa: E402
+from support import PAY, Sandbox, child_env, public_key_pem
 
 END = date(2024, 3, 31)
 DAYS = 100
@@ -132,8 +129,14 @@ def _free_port() -> int:
 def _export(
     base_url: str, root: Path, first: date, args: argparse.Namespace
 ) -> tuple[float, int, resource.struct_rusage]:
-    project = write_project(
-        root / "project", base_url, [("shop", APP_ID)], concurrency=args.concurrency
+    project = root / "project"
+    (project / "specs").mkdir(parents=True, exist_ok=True)
+    (project / "smartpay.yaml").write_text(
+        f"version: 1\nendpoint: {base_url}\nspecs: ['specs/*.yaml']\n"
+        f"concurrency: {args.concurrency}\n"
+    )
+    (project / "specs" / "shop.yaml").write_text(
+        f"app: shop\napp_id: {APP_ID}\ncredentials:\n  access_token: sandbox-{APP_ID}\n"
     )
     command = [
         sys.executable,
@@ -155,7 +158,7 @@ def _export(
     ]
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ}
+        command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=child_env()
     )
     assert process.stderr is not None
     stderr = process.stderr.read()
@@ -190,17 +193,16 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="bench-export-") as tmp:
         root = Path(tmp)
-        with running_server(SandboxConfig().with_overrides(**settings)) as sandbox_url:
-            onboard(sandbox_url, APP_ID)
+        with Sandbox(**settings) as sandbox:
+            sandbox_url = sandbox.url
+            sandbox.onboard(APP_ID, public_key_pem())
             keep = root / "pages" if args.server == "static" else None
             if keep:
                 keep.mkdir()
             asyncio.run(
                 _fetch_all(sandbox_url, first, args.page_size, args.concurrency, keep)
             )  # warms the caches
-            httpx.put(
-                f"{sandbox_url}/_sandbox/faults", json={"latency_ms": args.latency_ms}
-            ).raise_for_status()
+            sandbox.latency(args.latency_ms)
             if args.server == "sandbox":
                 floor, pages = _floor(sandbox_url, first, args)
                 wall, rows, usage = _export(sandbox_url, root, first, args)

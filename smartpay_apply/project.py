@@ -9,13 +9,14 @@ functions with a `ProjectConfig`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from smartpay_apply.config import ProjectConfig, tp_token_configured
 from smartpay_apply.spec import loader
 from smartpay_apply.spec.dictionary import DictCache
+from smartpay_apply.spec.errors import SpecError
 from smartpay_apply.spec.loader import LoadReport, SpecSettings
 from smartpay_apply.spec.models import AppSpec
 from smartpay_apply.spec.validation import check_report
@@ -46,6 +47,17 @@ def load_report(
 ) -> LoadReport:
     """Like load_specs, but returns problems and warnings instead of raising."""
     return loader.load_report(spec_settings(config), paths, environ=environ, cwd=cwd)
+
+
+def iter_specs(
+    config: ProjectConfig, paths: Sequence[Path] | None = None
+) -> Generator[AppSpec, None, list[AppSpec]]:
+    """`load_specs` handing out each valid spec as soon as its file is read; returns them all
+    (sorted by app) at the end, or raises SpecError then if any is wrong."""
+    report = yield from loader.iter_load(spec_settings(config), paths)
+    if report.problems:
+        raise SpecError(report.problems)
+    return report.specs
 
 
 def load_spec_file(

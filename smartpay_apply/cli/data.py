@@ -7,7 +7,6 @@ APP (a spec's app name or app_id) or `--all-apps`, `--format csv|jsonl|table`, `
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -212,6 +211,8 @@ def _run(
     check_dates(what, query)
     config = cli.project()
     specs = _select(config, app, all_apps)
+    import asyncio  # here, not at the top: `data --help` and usage errors need no event loop
+
     from smartpay_apply.cli.data_export import export
 
     result = asyncio.run(  # a closed stdout (`| head`) ends it quietly (cli/main.py)

@@ -19,32 +19,96 @@ import click
 
 from smartpay_apply import __version__
 from smartpay_apply.cli.context import CliContext
-from smartpay_apply.cli.lazy import LazyGroup
+from smartpay_apply.cli.lazy import LazyEntry, LazyGroup
 from smartpay_apply.cli.options import attach, global_options
 from smartpay_apply.errors import SmartpayError
 
-#: Every subcommand, imported only when used. Keep in sync with README's command list.
-COMMANDS: dict[str, str] = {
-    "validate": "smartpay_apply.cli.validate:validate",
-    "schema": "smartpay_apply.cli.schema:schema",
-    "dict": "smartpay_apply.cli.dict_cmd:dict_command",
-    "plan": "smartpay_apply.cli.plan:plan",
-    "apply": "smartpay_apply.cli.apply:apply",
-    "output": "smartpay_apply.cli.output:output",
-    "import": "smartpay_apply.cli.import_cmd:import_command",
-    "state": "smartpay_apply.cli.state:state",
-    "lock": "smartpay_apply.cli.lock:lock",
-    "unlock": "smartpay_apply.cli.lock:unlock",
-    "events": "smartpay_apply.cli.events:events",
-    "controller": "smartpay_apply.cli.controller:controller",
-    "approve": "smartpay_apply.cli.consent:approve",
-    "suspend": "smartpay_apply.cli.consent:suspend",
-    "resume": "smartpay_apply.cli.consent:resume",
-    "auth": "smartpay_apply.cli.auth:auth",
-    "data": "smartpay_apply.cli.data:data",
-    "status": "smartpay_apply.cli.status:status",
-    "sandbox": "smartpay_apply.cli.sandbox:sandbox",
-    "completion": "smartpay_apply.cli.completion:completion",
+#: Every subcommand, imported only when used (cli/lazy.py). Keep in sync with README's command
+#: list. An entry is `"name": ("module:attribute", "summary")`: the summary is the first
+#: sentence of the command's own help, word for word (tests/cli/test_global_options.py checks
+#: it), and is what `smartpay-apply --help` and shell completion show without importing the
+#: command. A bare "module:attribute" still works, but listing the commands then imports it.
+COMMANDS: dict[str, LazyEntry] = {
+    "validate": (
+        "smartpay_apply.cli.validate:validate",
+        "Check spec files (default: those matched by `specs:` in smartpay.yaml).",
+    ),
+    "schema": ("smartpay_apply.cli.schema:schema", "Print the JSON Schema of a spec file."),
+    "dict": (
+        "smartpay_apply.cli.dict_cmd:dict_command",
+        "Show (or --refresh) the payment dictionary: banks, provinces and cities, payment "
+        "days, rates.",
+    ),
+    "plan": (
+        "smartpay_apply.cli.plan:plan",
+        "Show what apply would do: observe Baidu and the state store, compare with the specs.",
+    ),
+    "apply": (
+        "smartpay_apply.cli.apply:apply",
+        "Apply the specs (or a plan saved with `plan --out FILE`) to Baidu.",
+    ),
+    "output": (
+        "smartpay_apply.cli.output:output",
+        "Print APP's payment-service outputs: pm_app_id, pm_app_key, deal_id, platform_public_key.",
+    ),
+    "import": (
+        "smartpay_apply.cli.import_cmd:import_command",
+        "Bring mini-programs opened by hand under management: one spec file each, from what "
+        "Baidu reports (account/auditstatus, getbindservice; read calls only).",
+    ),
+    "state": (
+        "smartpay_apply.cli.state:state",
+        "Show what the state store knows (submissions, audit events, run history); forget it.",
+    ),
+    "lock": (
+        "smartpay_apply.cli.lock:lock",
+        "Inspect the per-mini-program locks (see also `smartpay-apply unlock`).",
+    ),
+    "unlock": (
+        "smartpay_apply.cli.lock:unlock",
+        "Remove the lock of APP (app name or app_id) whoever holds it, for a run that died.",
+    ),
+    "events": (
+        "smartpay_apply.cli.events:events",
+        "Receive Baidu's pushed audit events (and TP tickets) and show what arrived.",
+    ),
+    "controller": (
+        "smartpay_apply.cli.controller:controller",
+        "Reconcile the specs continuously: onboarding and drift repair that run themselves.",
+    ),
+    "approve": (
+        "smartpay_apply.cli.consent:approve",
+        "Consent, for the controller, to a change of APP that needs a person.",
+    ),
+    "suspend": (
+        "smartpay_apply.cli.consent:suspend",
+        "Make the controller leave APP alone until `resume APP` (plan and apply still work).",
+    ),
+    "resume": (
+        "smartpay_apply.cli.consent:resume",
+        "Let the controller reconcile APP again (after `suspend APP`).",
+    ),
+    "auth": (
+        "smartpay_apply.cli.auth:auth",
+        "Store and refresh mini-program credentials (third-party-platform flow).",
+    ),
+    "data": (
+        "smartpay_apply.cli.data:data",
+        "Export payment data (支付数据) as csv, jsonl or an aligned table.",
+    ),
+    "status": (
+        "smartpay_apply.cli.status:status",
+        "One row per mini-program: each section's sync and audit state, how long the oldest "
+        "audit has been in review, the last rejection reason, the last event, the last run.",
+    ),
+    "sandbox": (
+        "smartpay_apply.cli.sandbox:sandbox",
+        "A local simulator of Baidu's payment-service openapi (see docs/sandbox.md).",
+    ),
+    "completion": (
+        "smartpay_apply.cli.completion:completion",
+        "Print the completion script for SHELL; load it from your shell's start-up file.",
+    ),
 }
 
 

@@ -16,6 +16,8 @@ import click
 from smartpay_apply.cli.context import CliContext, pass_cli
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.steps import Plan
     from smartpay_apply.spec.models import AppSpec
@@ -72,8 +74,11 @@ def plan(
     from smartpay_apply.selection import select_specs
 
     config = cli.project()
-    specs = select_specs(load_specs(config, list(paths) or None), apps)
-    result = asyncio.run(run_plan(config, specs))
+    if apps:  # which names mean which mini-programs is known only once every spec is read
+        specs = select_specs(load_specs(config, list(paths) or None), apps)
+        result = asyncio.run(run_plan(config, specs))
+    else:
+        result = asyncio.run(plan_while_loading(config, list(paths) or None))
     click.echo(render(result, fmt), nl=False)
     if result.errors:
         names = ", ".join(app.app for app in result.errors)
@@ -97,6 +102,27 @@ async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> Plan:
         async with open_api(config) as api:
             result, _ = await build_plan(config, specs, api, store)
     return result
+
+
+async def plan_while_loading(config: ProjectConfig, paths: list[Path] | None) -> Plan:
+    """Plan every spec, observing each mini-program as soon as its file is read.
+
+    Why: reading 1,000 spec files takes a fraction of a second of CPU that the requests of the
+    first ones can wait through (issue 16). Reads are harmless: a spec with a problem found
+    later still fails the command with every problem, before anything is printed.
+    """
+    from smartpay_apply.project import iter_specs
+    from smartpay_apply.runtime import Runtime, open_api, open_state
+
+    async def arriving() -> AsyncIterator[AppSpec]:
+        # Each step reads one file; a spec with a problem raises SpecError at the end.
+        for spec in iter_specs(config, paths):
+            yield spec
+            await asyncio.sleep(0)  # answers that arrived meanwhile are handled now
+
+    with open_state(config) as store:
+        async with open_api(config) as api:
+            return await Runtime(config, api, store).planner().plan_stream(arriving())
 
 
 def render(result: Plan, fmt: str) -> str:

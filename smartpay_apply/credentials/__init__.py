@@ -182,10 +182,10 @@ def source_kind(spec: AppSpec, config: ProjectConfig | None = None) -> str | Non
     return kinds[0] if len(kinds) == 1 else None
 
 
-def _chosen(spec: AppSpec, config: ProjectConfig | None) -> tuple[Any, str]:
+def _chosen(spec: AppSpec, config: ProjectConfig | None) -> tuple[Any, str | _Where]:
     """The spec's credentials, else the project default; and where they were written."""
     if spec.credentials is not None:
-        return spec.credentials, _locate(spec, "credentials")
+        return spec.credentials, _Where(spec, "credentials")
     default = getattr(config, "credentials", None) if config is not None else None
     if default is not None:
         path = getattr(config, "path", None) or "smartpay.yaml"
@@ -195,6 +195,18 @@ def _chosen(spec: AppSpec, config: ProjectConfig | None) -> tuple[Any, str]:
         "to the spec (access_token, token_command or tp) or a project-wide `credentials:` "
         "default to smartpay.yaml (docs/credentials.md)"
     )
+
+
+class _Where:
+    """Where a spec's field was written, as its text shows it in a message; found only when a
+    message is written (a valid spec's positions are looked up on first use)."""
+
+    def __init__(self, spec: AppSpec, field: str) -> None:
+        self.spec = spec
+        self.field = field
+
+    def __str__(self) -> str:
+        return _locate(self.spec, self.field)
 
 
 def _locate(spec: AppSpec, field: str | None) -> str:
@@ -211,7 +223,7 @@ def _tp_source(
     api: OpenApi | None,
     platform: TpPlatform | None,
     run_id: str | None,
-    where: str,
+    where: str | _Where,
 ) -> TpAppToken:
     if platform is None:
         # The caller passes the store it opened (and closes): runtime.Runtime, or

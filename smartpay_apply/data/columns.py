@@ -212,7 +212,8 @@ def _row_converter(columns: tuple[Column, ...]) -> Callable[[Sequence[Any]], lis
             )
         elif column.convert is amount:
             fields.append(
-                f"(_v if (_v := get({key})).__class__ is str and is_amount(_v) else amount(_v))"
+                f"(_v if (_v := get({key})).__class__ is str and is_amount(_v)"
+                " else None if _v is None else amount(_v))"
             )
         elif column.convert is baidu_time:
             fields.append(

@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from smartpay_apply.engine.actions import SECTION_LABELS
@@ -21,6 +22,7 @@ from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.results import AppResult
 from smartpay_apply.engine.steps import Action
 from smartpay_apply.engine.waiting import (
+    AccountPoll,
     AuditOutcome,
     Poll,
     ProbeWait,
@@ -83,6 +85,8 @@ class AuditWaits:
         if outcome.state == "in_review":
             result.wait_on(section, f"{label} still in review when --wait-timeout ran out")
             return None
+        if isinstance(poll, AccountPoll):
+            outcome = replace(outcome, account=poll.last)
         decided = "approved" if outcome.state == "approved" else "rejected"
         await self.wiring.recorder.outcome(spec, section, decided, outcome.reason)
         return outcome

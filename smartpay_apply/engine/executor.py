@@ -31,7 +31,7 @@ from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.results import AppResult, StepResult
 from smartpay_apply.engine.steps import ENDPOINTS, Action, AppPlan, Step
 from smartpay_apply.engine.uninterrupted import run_to_end
-from smartpay_apply.engine.waiting import NullProgress, ProgressSink
+from smartpay_apply.engine.waiting import AuditOutcome, NullProgress, ProgressSink
 from smartpay_apply.errors import SmartpayError
 
 if TYPE_CHECKING:
@@ -57,9 +57,53 @@ DEVELOPER_CONFIG_MISSING = 60014
 class AppPlanner(Protocol):
     """What the executor needs from the plan engine: decide one mini-program again."""
 
-    async def plan(self, spec: AppSpec) -> AppPlan:
-        """Observe `spec`'s mini-program now and decide (with its observed checksum)."""
+    async def plan(
+        self,
+        spec: AppSpec,
+        *,
+        stale: frozenset[str] | None = None,
+        account: tuple[int | None, str | None] | None = None,
+    ) -> AppPlan:
+        """Observe `spec`'s mini-program now and decide (with its observed checksum).
+
+        `stale`: the parts of its last observation this run's steps can have changed (only
+        those are read again); `account`: the account status an audit poll has just read.
+        """
         ...
+
+
+@dataclass
+class _Seen:
+    """What of a mini-program's last observation the run's own steps made stale since.
+
+    Issue 16: every request counts. Under the run's lock nothing but this run writes, so
+    after an account wait the re-plan takes the account status the poll read and the payment
+    service as last seen; after a payment-service write or wait it reads the service again.
+    """
+
+    stale: set[str] = field(default_factory=set)
+    account: tuple[int | None, str | None] | None = None
+
+    def wrote(self, section: str) -> None:
+        """A write of `section` was sent (whatever Baidu answered)."""
+        if section in ("account", "payment_service"):
+            self.stale.add(section)
+        if section == "account":
+            self.account = None
+
+    def waited(self, outcome: AuditOutcome) -> None:
+        """An audit wait ended: the account poll's answer is current; a service's is not."""
+        if outcome.account is not None:
+            self.account = outcome.account
+            self.stale.discard("account")
+        if outcome.section == "payment_service":
+            self.stale.add("payment_service")
+
+    def take(self) -> tuple[frozenset[str], tuple[int | None, str | None] | None]:
+        """What the next re-plan needs; the next one starts from its observation."""
+        taken = frozenset(self.stale), self.account
+        self.stale, self.account = set(), None
+        return taken
 
 
 @dataclass(frozen=True)
@@ -177,13 +221,17 @@ class Executor:
         tried again after a pause) does not count towards MAX_ROUNDS: the deadline bounds it.
         """
         rounds = 0
+        seen = _Seen()
         while rounds < MAX_ROUNDS:
-            outcome = await self._round(spec, plan, actions, result)
+            outcome = await self._round(spec, plan, actions, result, seen)
             waited = await self._after_round(spec, outcome, actions.api, result)
             if waited is None:
                 return
-            rounds += waited != "probed"
-            plan = await self.planner.plan(spec)
+            rounds += not isinstance(waited, AuditOutcome) or waited.state != "probed"
+            if isinstance(waited, AuditOutcome):
+                seen.waited(waited)
+            stale, account = seen.take()
+            plan = await self.planner.plan(spec, stale=stale, account=account)
             if plan.error:
                 result.fail(plan.error)
                 return
@@ -191,8 +239,9 @@ class Executor:
 
     async def _after_round(
         self, spec: AppSpec, outcome: _Round, api: AppApi, result: AppResult
-    ) -> str | None:
-        """What follows a round: None to stop here, else how the wait ended (then re-plan)."""
+    ) -> AuditOutcome | str | None:
+        """What follows a round: None to stop here, else how the wait ended (then re-plan):
+        the wait's outcome, or "submitted" (audits it started, to follow)."""
         if outcome.end is _RoundEnd.STOP:
             return None
         if outcome.end is _RoundEnd.WAIT:
@@ -200,14 +249,12 @@ class Executor:
             if not self.options.wait:
                 result.wait_on(outcome.waiting_for, outcome.reason or "in review")
                 return None
-            waited = await self.waits.wait(spec, api, outcome.waiting_for, result)
-            return None if waited is None else waited.state
+            return await self.waits.wait(spec, api, outcome.waiting_for, result)
         if not self._follow_audits(outcome, result):
             return None
         if outcome.submitted == ["developer_config"]:
             # Submitted on its own: its outcome comes only as a pushed event.
-            waited = await self.waits.wait(spec, api, "developer_config", result)
-            return None if waited is None else waited.state
+            return await self.waits.wait(spec, api, "developer_config", result)
         return "submitted"
 
     def _follow_audits(self, outcome: _Round, result: AppResult) -> bool:
@@ -227,7 +274,7 @@ class Executor:
         return bool(outcome.submitted) and self.options.events_configured
 
     async def _round(
-        self, spec: AppSpec, plan: AppPlan, actions: Actions, result: AppResult
+        self, spec: AppSpec, plan: AppPlan, actions: Actions, result: AppResult, seen: _Seen
     ) -> _Round:
         outcome = _Round()
         for step in plan.steps:
@@ -245,6 +292,7 @@ class Executor:
                 continue
             if self.stop():
                 raise asyncio.CancelledError  # Ctrl-C came between two writes
+            seen.wrote(step.section)
             in_review = await self._execute(spec, step, actions, result)
             if in_review is not None:
                 return _Round(

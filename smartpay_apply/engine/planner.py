@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -21,13 +21,15 @@ from smartpay_apply.engine.fingerprints import desired_checksum, desired_fingerp
 from smartpay_apply.engine.images import NO_TP_TOKEN, pending_uploads
 from smartpay_apply.engine.observation import observation, service_name
 from smartpay_apply.engine.observe import (
+    REMOTE_PARTS,
+    Observed,
     ObservedContext,
     Recorded,
     observe_app,
     observed_checksum,
     read_store_all,
 )
-from smartpay_apply.engine.outcomes import record_seen_outcomes
+from smartpay_apply.engine.outcomes import record_seen_outcomes, seen_outcomes
 from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.timeutil import now
@@ -61,31 +63,84 @@ class Planner:
         self.source = source
         #: Whether a TP token source exists for `spec`'s image uploads.
         self.uploads_possible = uploads_possible
+        #: The last observation of each mini-program this planner made (`plan(stale=...)`).
+        self._seen: dict[int, Observed] = {}
+        #: Each spec's fingerprints, by id (the spec kept with them: an id is never reused).
+        self._prints: dict[int, tuple[AppSpec, dict[str, str]]] = {}
 
     def fingerprints(self, spec: AppSpec) -> dict[str, str]:
-        """The salted fingerprints of the spec's sections (as decide compares them)."""
-        return desired_fingerprints(spec, self.store)
+        """The salted fingerprints of the spec's sections (as decide compares them).
 
-    async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
-        """Observe and decide one mini-program now (see `plan_app`); the observation is kept."""
-        app_plan, context = await self.plan_app(spec, recorded=recorded)
+        Computed once per spec and planner: apply asks for them at every re-plan and every
+        recorded submission (five HMACs over canonical JSON each time), and neither the spec
+        nor the store's salt changes during a run.
+        """
+        cached = self._prints.get(id(spec))
+        if cached is None or cached[0] is not spec:
+            cached = (spec, desired_fingerprints(spec, self.store))
+            self._prints[id(spec)] = cached
+        return dict(cached[1])
+
+    async def plan(
+        self,
+        spec: AppSpec,
+        *,
+        recorded: Recorded | None = None,
+        stale: frozenset[str] | None = None,
+        account: tuple[int | None, str | None] | None = None,
+    ) -> AppPlan:
+        """Observe and decide one mini-program now (see `plan_app`); the observation is kept.
+
+        With `stale` (apply, after its own steps: engine/executor.py), the last observation of
+        this mini-program is reused but for the `stale` parts (REMOTE_PARTS), and `account`
+        is the account status an audit poll has just read (`observe_app`).
+        """
+        known = None if stale is None else self._seen.get(spec.app_id)
+        app_plan, context = await self.plan_app(
+            spec,
+            recorded=recorded,
+            known=known,
+            stale=REMOTE_PARTS if stale is None else stale,
+            account=account,
+        )
         await asyncio.to_thread(self._keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
     async def plan_app(
-        self, spec: AppSpec, *, recorded: Recorded | None = None
+        self,
+        spec: AppSpec,
+        *,
+        recorded: Recorded | None = None,
+        writable: asyncio.Event | None = None,
+        known: Observed | None = None,
+        stale: frozenset[str] = REMOTE_PARTS,
+        account: tuple[int | None, str | None] | None = None,
     ) -> tuple[AppPlan, ObservedContext]:
         """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes
         the AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
 
         The audit outcomes the observation saw are recorded in the store on the way (engine/
         outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
+        With `writable`, that write waits until it is set (`plan_stream`: every spec is read and
+        valid), so a run that fails on a spec read later leaves the store as it was.
         """
         try:
-            observed = await observe_app(self.app_api(spec), spec, self.store, recorded=recorded)
-            observed = await asyncio.to_thread(
-                record_seen_outcomes, self.store, spec.app_id, observed, now()
+            observed = await observe_app(
+                self.app_api(spec),
+                spec,
+                self.store,
+                recorded=recorded,
+                known=known,
+                stale=stale,
+                account=account,
             )
+            if seen_outcomes(observed):  # a thread hop only when there is something to write
+                if writable is not None:
+                    await writable.wait()
+                observed = await asyncio.to_thread(
+                    record_seen_outcomes, self.store, spec.app_id, observed, now()
+                )
+            self._seen[spec.app_id] = observed
             fingerprints = self.fingerprints(spec)
         except SmartpayError as error:
             message = error.user_message()
@@ -99,7 +154,13 @@ class Planner:
             observed_checksum=checksum,
             desired_checksum=desired_checksum(fingerprints),
         )
-        missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+        creates = any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps)
+        # The store is asked (a thread hop) only when an upload could be impossible.
+        missing = (
+            await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+            if creates and not self.uploads_possible(spec)
+            else None
+        )
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
         context = ObservedContext(
@@ -130,6 +191,41 @@ class Planner:
             kept.append((app_plan, service_name(spec, context.observed)))
         await asyncio.to_thread(self._keep, kept)
         return Plan(apps=tuple(apps)), contexts
+
+    async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
+        """`plan_all` for specs that arrive one by one (`plan` observes a mini-program as soon
+        as its spec is read): at most `concurrency` at once, the store read in bulk first (all
+        of it: which mini-programs will come is not known yet). If `specs` raises (a spec with
+        a problem), the observations under way are cancelled and nothing was written to the
+        store: outcomes an observation saw wait for the last spec (`plan_app`'s `writable`).
+        """
+        recorded = await asyncio.to_thread(read_store_all, self.store, None)
+        queue: asyncio.Queue[AppSpec | None] = asyncio.Queue()
+        loaded = asyncio.Event()
+        planned: list[AppPlan] = []
+        kept: list[tuple[AppPlan, str | None]] = []
+
+        async def worker() -> None:
+            while (spec := await queue.get()) is not None:
+                app_plan, context = await self.plan_app(
+                    spec, recorded=recorded[spec.app_id], writable=loaded
+                )
+                planned.append(app_plan)
+                kept.append((app_plan, service_name(spec, context.observed)))
+
+        workers = [asyncio.ensure_future(worker()) for _ in range(max(1, self.concurrency))]
+        try:
+            async for spec in specs:
+                queue.put_nowait(spec)
+            loaded.set()
+            for _ in workers:
+                queue.put_nowait(None)
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+        await asyncio.to_thread(self._keep, kept)
+        return Plan(apps=tuple(planned))
 
     def _keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
         """Record what was seen (engine/observation.py), one transaction for the whole plan;

@@ -139,14 +139,15 @@ async def run_apply(
         result.apps += _lock_failures(request.specs, refused)
         _checkpoint(stop)
         locked = [spec for spec in request.specs if spec.app_id in locks.held]
-        result.plan, _ = await runtime.planner(source="apply").plan_all(locked)
+        planner = runtime.planner(source="apply")  # the executor's too: it knows what it saw
+        result.plan, _ = await planner.plan_all(locked)
         ui.show_plan(result.plan)
         verdict = _preflight(runtime, request, locked, result, ui)
         _checkpoint(stop)
         if verdict.work and request.needs_confirmation and not ui.confirm(_work_plan(verdict)):
             raise ApplyCancelled("Apply cancelled: nothing was changed.")
         _checkpoint(stop)
-        executor = _executor(runtime, result.run_id, options, ui.progress, stop)
+        executor = _executor(runtime, result.run_id, options, ui.progress, stop, planner)
         result.apps += await executor.run(verdict.work)
     except (asyncio.CancelledError, KeyboardInterrupt):
         result.interrupted = True
@@ -203,7 +204,8 @@ async def reconcile(
             (failed,) = _lock_failures([spec], refused)
             failed.lock_held = True
             return failed
-        plan, _ = await runtime.planner(source=source).plan_all([spec])
+        planner = runtime.planner(source=source)
+        plan, _ = await planner.plan_all([spec])
         (app_plan,) = plan.apps
         verdict = _reconcile_verdict(runtime, plan, spec, managed, allow_payout_change, ask, refuse)
         if not verdict.work:
@@ -216,7 +218,7 @@ async def reconcile(
                 outcome.interrupted = True
                 raise asyncio.CancelledError
         executor = _executor(
-            runtime, run_id or started or owner, options, None, lambda: False, source
+            runtime, run_id or started or owner, options, None, lambda: False, planner
         )
         try:
             outcome.apps = await executor.run(verdict.work)
@@ -348,9 +350,10 @@ def _executor(
     options: ApplyOptions,
     progress: ProgressSink | None,
     stop: Callable[[], bool],
-    source: str = "apply",
+    planner: Planner,
 ) -> Executor:
-    planner = runtime.planner(source=source)
+    """The executor of a run, re-planning with the planner that made the run's plan (it
+    re-reads from Baidu only what the run's own steps can have changed: engine/executor.py)."""
     wiring = Wiring(
         app_api=runtime.app_api,
         tp_api=runtime.tp_api,

@@ -73,6 +73,9 @@ class AuditOutcome:
     state: WaitState
     reason: str | None = None
     elapsed: float = 0.0
+    #: The account's (status, verify_message) the last poll read (account waits only): what
+    #: the re-plan after the wait takes instead of reading it again.
+    account: tuple[int | None, str | None] | None = None
 
 
 Poll = Callable[[], Awaitable[tuple[AuditState, str | None]]]
@@ -187,19 +190,30 @@ class ProbeWait:
 # ---------------------------------------------------------------- pollers, one per section
 
 
-def account_poll(app_api: AppApi) -> Poll:
+class AccountPoll:
     """account/auditstatus: only 4/5 are approved (the account step is complete only then);
-    3 rejected (verify_message); 2 — and anything undecided (null, 0, 1) — still in review."""
+    3 rejected (verify_message); 2 — and anything undecided (null, 0, 1) — still in review.
 
-    async def poll() -> tuple[AuditState, str | None]:
-        status = await app_api.get_account_audit_status()
+    `last` keeps what the last poll read, so the re-plan after the wait need not read it again.
+    """
+
+    def __init__(self, app_api: AppApi) -> None:
+        self.app_api = app_api
+        self.last: tuple[int | None, str | None] | None = None
+
+    async def __call__(self) -> tuple[AuditState, str | None]:
+        status = await self.app_api.get_account_audit_status()
+        self.last = (status.status, status.verify_message)
         if status.approved:
             return "approved", None
         if status.status == 3:
             return "rejected", status.verify_message
         return "in_review", None
 
-    return poll
+
+def account_poll(app_api: AppApi) -> AccountPoll:
+    """The account's poll (`AccountPoll`)."""
+    return AccountPoll(app_api)
 
 
 def payment_service_poll(app_api: AppApi) -> Poll:

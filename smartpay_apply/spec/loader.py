@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,18 @@ from pydantic import ValidationError
 from smartpay_apply.spec import images
 from smartpay_apply.spec.errors import SpecError
 from smartpay_apply.spec.models import PROJECT_ONLY_FIELDS, AppSpec, SpecSource
-from smartpay_apply.yamldoc.convert import field_positions, model_input, problems_from
+from smartpay_apply.yamldoc.convert import (
+    field_positions,
+    model_input,
+    plain_input,
+    plain_tree,
+    problems_from,
+)
 from smartpay_apply.yamldoc.problems import Location, Problem
-from smartpay_apply.yamldoc.read import read_file
+from smartpay_apply.yamldoc.read import parse, read_text
 from smartpay_apply.yamldoc.refs import RefError, has_reference, resolve
-from smartpay_apply.yamldoc.tree import Entry, MapNode, Scalar, SeqNode, Tree
+from smartpay_apply.yamldoc.simple import SimpleDoc, Typed, read_simple
+from smartpay_apply.yamldoc.tree import Entry, MapNode, ReadResult, Scalar, SeqNode, Tree
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 #: Where specs are when smartpay.yaml does not say (`specs:`).
@@ -99,6 +106,27 @@ def load_report(
     cwd: Path | None = None,
 ) -> LoadReport:
     """Like load_specs, but returns problems and warnings instead of raising."""
+    loading = iter_load(settings, paths, environ, cwd)
+    while True:
+        try:
+            next(loading)
+        except StopIteration as done:
+            report: LoadReport = done.value
+            return report
+
+
+def iter_load(
+    settings: SpecSettings,
+    paths: Sequence[Path] | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Generator[AppSpec, None, LoadReport]:
+    """`load_report` that hands out each valid spec as soon as its file is read; the report
+    (every spec sorted, every problem) is the generator's return value.
+
+    Why: `plan` starts observing a mini-program while the other files are still being read
+    (reads are harmless; a problem found later still fails the command before it prints).
+    """
     here = (cwd or Path.cwd()).resolve()
     env = os.environ if environ is None else environ
     report = LoadReport()
@@ -110,6 +138,7 @@ def load_report(
         report.specs.extend(specs)
         report.problems.extend(problems)
         report.warnings.extend(warnings)
+        yield from specs
     report.partial = loader.partial
     report.problems.extend(duplicate_problems(loader.identities))
     report.specs.sort(key=lambda spec: spec.app)
@@ -190,11 +219,24 @@ class _Loader:
         self.image_cache: dict[Path, str | None] = {}
         #: payment services of documents with problems, for the dictionary checks
         self.partial: list[PartialPayment] = []
+        #: `defaults:` resolved as plain data, for specs read without positions
+        self._defaults_plain: Any = _UNSET
 
     def load_file(self, path: Path) -> tuple[list[AppSpec], list[Problem], list[str]]:
         display = display_path(path, self.cwd)
         self.base_dirs[display] = path.parent
-        result = read_file(path, display)
+        text, problem = read_text(path, display)
+        if problem is not None or text is None:
+            return [], [problem] if problem else [], []
+        spec = self._load_fast(text, path, display)
+        if spec is not None:
+            return [spec], [], []
+        return self._load_read(parse(text, display), display)
+
+    def _load_read(
+        self, result: ReadResult, display: Path
+    ) -> tuple[list[AppSpec], list[Problem], list[str]]:
+        """The specs of a file read with positions (every problem located)."""
         if result.problems:
             return [], result.problems, []
         specs: list[AppSpec] = []
@@ -208,6 +250,100 @@ class _Loader:
             if spec is not None:
                 specs.append(spec)
         return specs, problems, []
+
+    # ------------------------------------------------------------ without positions
+
+    def _load_fast(self, text: str, path: Path, display: Path) -> AppSpec | None:
+        """The spec of a plain, valid file, read without positions; None for anything else
+        (not in yamldoc/simple.py's subset, or any problem at all), which is then read with
+        positions so that every message is located. Positions are found if ever needed.
+
+        Same result as `load_document`: the defaults are resolved once, relative to
+        smartpay.yaml, and merged under the spec's own values resolved relative to its file.
+        """
+        defaults = self._plain_defaults()
+        if defaults is None:
+            return None
+        doc = read_simple(text)
+        if doc is None:
+            return None
+        identity = _plain_identity(doc, display)  # as written, before references resolve
+        own = self._resolve_plain(doc.data, path.parent)
+        if own is None:
+            return None
+        merged = _merge_plain(defaults, own)
+        data = plain_input(merged, AppSpec)
+        self._absolute_images_plain(data, own, path.parent)
+        try:
+            spec = AppSpec.model_validate(data)
+        except ValidationError:
+            return None
+        if not self._images_fine(spec):
+            return None
+        self.identities.append(identity)
+        return spec.with_source(SpecSource(compute=lambda: self._positions(text, display)))
+
+    def _plain_defaults(self) -> dict[str, Any] | None:
+        """`defaults:` resolved, as plain data (None: a reference failed; read with positions,
+        which reports it only where a spec does not override the field)."""
+        if self._defaults_plain is _UNSET:
+            problems: list[Problem] = []
+            resolved = (
+                self._resolve(self.defaults, (), problems, set())
+                if self.defaults is not None
+                else None
+            )
+            self._defaults_plain = None if problems else (plain_tree(resolved) or {})
+        return self._defaults_plain
+
+    def _resolve_plain(self, data: dict[str, Any], base: Path) -> dict[str, Any] | None:
+        """`data` with its references resolved in place, relative to `base` (None: one failed)."""
+        for key, value in data.items():
+            if isinstance(value, dict):
+                if self._resolve_plain(value, base) is None:
+                    return None
+            elif isinstance(value, str) and has_reference(value):
+                try:
+                    data[key] = resolve(value, base, self.environ, self.file_cache)
+                except RefError:
+                    return None
+        return data
+
+    def _absolute_images_plain(self, data: Any, own: dict[str, Any], base: Path) -> None:
+        """`_absolute_images` for plain data: relative to the spec's file when it names the
+        image itself, else to the project (the image came from `defaults:`)."""
+        account = data.get("account") if isinstance(data, dict) else None
+        if not isinstance(account, dict):
+            return
+        written = own.get("account")
+        for name in images.IMAGE_FIELDS:
+            value = account.get(name)
+            if isinstance(value, str) and value.strip():
+                start = base if isinstance(written, dict) and name in written else self.root
+                account[name] = os.path.abspath(os.path.join(str(start), value.strip()))
+
+    def _images_fine(self, spec: AppSpec) -> bool:
+        """Whether every local image of `spec` passes images.check (cached per image)."""
+        if spec.account is None:
+            return True
+        for name in images.IMAGE_FIELDS:
+            image = getattr(spec.account, name)
+            if image is None:
+                continue
+            if image not in self.image_cache:
+                self.image_cache[image] = images.image_problem(image)
+            if self.image_cache[image] is not None:
+                return False
+        return True
+
+    def _positions(self, text: str, display: Path) -> tuple[Location, dict[str, Location]]:
+        """Where the fields of a spec read without positions are (read again, with them)."""
+        (document,) = [doc for doc in parse(text, display).documents if doc is not None]
+        assert isinstance(document, MapNode)
+        merged = _merge(self.defaults, document) if self.defaults is not None else document
+        return document.loc, field_positions(merged)
+
+    # ------------------------------------------------------------ with positions
 
     def load_document(self, document: Tree, display: Path) -> tuple[AppSpec | None, list[Problem]]:
         if not isinstance(document, MapNode):
@@ -295,6 +431,43 @@ class _Loader:
             if isinstance(value, str) and value.strip() and image is not None:
                 base = self.base_dirs.get(image.value.loc.path, self.root)
                 account[name] = os.path.abspath(os.path.join(str(base), value.strip()))
+
+
+def _merge_plain(defaults: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    """`_merge` for plain data: mappings merge key by key, the spec's own values win."""
+    if not defaults:
+        return spec
+    merged = dict(defaults)
+    for key, value in spec.items():
+        below = merged.get(key)
+        if isinstance(below, dict) and isinstance(value, dict):
+            merged[key] = _merge_plain(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _plain_identity(doc: SimpleDoc, display: Path) -> Identity:
+    """`identity_of` for a document read without positions (its top-level positions kept)."""
+
+    def value(name: str) -> tuple[object, Location | None]:
+        raw = doc.data.get(name)
+        if isinstance(raw, Typed):
+            raw, text = raw.value, raw.text
+        else:
+            text = raw if isinstance(raw, str) else ""
+        if raw is None or isinstance(raw, dict | list):
+            return None, None
+        shown = text.strip() if isinstance(raw, str | int) else None
+        line, column = doc.where[name]
+        return shown or None, Location(display, line, column)
+
+    app, app_loc = value("app")
+    app_id, app_id_loc = value("app_id")
+    return Identity(app, app_loc, app_id, app_id_loc)
+
+
+_UNSET: Any = object()
 
 
 def _merge(defaults: MapNode, spec: MapNode) -> MapNode:

@@ -10,7 +10,7 @@ plan, validation errors and the money guard can point at file:line:column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,21 +30,61 @@ from smartpay_apply.yamldoc.problems import Location  # SpecSource's positions (
 SECTIONS: tuple[str, ...] = ("account", "developer_config", "payment_service")
 
 
-@dataclass
 class SpecSource:
-    """Where an AppSpec came from: its document, and the position of every field path in it."""
+    """Where an AppSpec came from: its document, and the position of every field path in it.
 
-    document: Location
-    fields: dict[str, Location] = field(default_factory=dict)
+    Positions may be computed on first use (`compute`): the loader reads a valid spec without
+    them (yamldoc/simple.py) and finds them only if a message needs one.
+    """
+
+    def __init__(
+        self,
+        document: Location | None = None,
+        fields: dict[str, Location] | None = None,
+        *,
+        compute: Callable[[], tuple[Location, dict[str, Location]]] | None = None,
+    ) -> None:
+        self._document = document
+        self._fields = fields if fields is not None else ({} if compute is None else None)
+        self._compute = compute
+
+    def _known(self) -> tuple[Location, dict[str, Location]]:
+        if self._compute is not None:
+            self._document, self._fields = self._compute()
+            self._compute = None
+        assert self._document is not None and self._fields is not None
+        return self._document, self._fields
+
+    @property
+    def document(self) -> Location:
+        """Where the spec's document starts."""
+        return self._known()[0]
+
+    @property
+    def fields(self) -> dict[str, Location]:
+        """Field path ("payment_service.bank_card") -> the position of its value (or key)."""
+        return self._known()[1]
 
     def locate(self, field_path: str) -> Location:
         """The position of `field_path` (e.g. "payment_service.bank_card"), or of its nearest parent."""
+        fields = self.fields
         path = field_path
         while path:
-            if path in self.fields:
-                return self.fields[path]
+            if path in fields:
+                return fields[path]
             path = path.rpartition(".")[0]
         return self.document
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SpecSource):
+            return NotImplemented
+        return self._known() == other._known()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it was
+
+    def __repr__(self) -> str:
+        document, fields = self._known()
+        return f"SpecSource(document={document!r}, fields={fields!r})"
 
 
 class _Section(BaseModel):

@@ -22,6 +22,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from smartpay_apply.sensitive import is_sensitive
 from smartpay_apply.yamldoc.problems import Location, Problem
+from smartpay_apply.yamldoc.simple import Typed
 from smartpay_apply.yamldoc.tree import MapNode, Scalar, SeqNode, Tree, to_python
 
 _STRING_TYPES = (str, SecretStr, Path)
@@ -53,6 +54,50 @@ def model_input(tree: Tree | None, model: type[BaseModel] | None) -> Any:
         else:
             data[key] = model_input(value, None)
     return data
+
+
+def plain_input(data: Any, model: type[BaseModel] | None) -> Any:
+    """`model_input` for plain data read without positions (yamldoc/simple.py): the same input
+    for the same document, a `Typed` number's source text where the model expects text."""
+    if isinstance(data, Typed):
+        return data.value
+    if isinstance(data, list):
+        return [plain_input(item, None) for item in data]
+    if not isinstance(data, dict):
+        return data
+    if model is None:
+        return {key: plain_input(value, None) for key, value in data.items()}
+    fields = _field_kinds(model)
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is None or value.__class__ is str:
+            out[key] = value  # most values: text as it is, whatever the field
+            continue
+        kind = fields.get(key)
+        if kind is None:
+            out[key] = plain_input(value, None)
+            continue
+        is_string, nested = kind
+        if isinstance(value, Typed):
+            out[key] = value.text if is_string else value.value
+        elif nested is not None and isinstance(value, dict):
+            out[key] = plain_input(value, nested)
+        else:
+            out[key] = plain_input(value, None)
+    return out
+
+
+def plain_tree(tree: Tree | None) -> Any:
+    """A positioned tree as the plain data `simple.read_simple` gives (`Typed` numbers)."""
+    if tree is None:
+        return None
+    if isinstance(tree, Scalar):
+        if isinstance(tree.value, bool | int | Decimal):
+            return Typed(tree.value, tree.text)
+        return tree.value
+    if isinstance(tree, SeqNode):
+        return [plain_tree(item) for item in tree.items]
+    return {key: plain_tree(entry.value) for key, entry in tree.entries.items()}
 
 
 @functools.cache

@@ -142,20 +142,98 @@ def test_app_names_and_ids_complete_for_app_arguments_and_options(project: Path)
     assert "forget" in _complete(project, "smartpay-apply state f")
 
 
-def test_help_imports_no_heavy_module(tmp_path: Path) -> None:
+#: What the start-up paths must not import: the commands themselves, the parts they run on,
+#: and what only looks cheap (importlib.metadata cost ~50 ms of every start for the version).
+HEAVY = (
+    "uvicorn",
+    "psycopg",
+    "aiohttp",
+    "httpx",
+    "pydantic",
+    "ruamel",
+    "cryptography",
+    "asyncio",
+    "importlib.metadata",
+    "rich",
+    "smartpay_apply.sandbox",
+    "smartpay_apply.engine",
+    "smartpay_apply.state",
+    "smartpay_apply.spec",
+    "smartpay_apply.config",
+)
+
+
+def _imported_while(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> list[str]:
+    """The heavy modules (and command modules) imported by running the CLI with `args`."""
+    from smartpay_apply.cli.main import COMMANDS
+
+    modules = sorted(
+        {entry[0] if isinstance(entry, tuple) else entry for entry in COMMANDS.values()}
+    )
+    watched = [*HEAVY, *(target.split(":")[0] for target in modules)]
     code = (
-        "import sys\n"
+        "import atexit, sys\n"
+        f"watched = {watched!r}\n"
+        "atexit.register(lambda: print('IMPORTED=' + ','.join("
+        "m for m in watched if m in sys.modules), file=sys.stderr))\n"
         "from smartpay_apply.cli.main import run\n"
-        "run(['--help'])\n"
-        "heavy = [m for m in ('uvicorn', 'psycopg', 'aiohttp', 'httpx', 'smartpay_apply.sandbox',"
-        " 'smartpay_apply.engine') if m in sys.modules]\n"
-        "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+        f"sys.exit(run({args!r}))\n"
     )
     process = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
     )
-    assert "HEAVY=\n" in process.stderr, process.stderr
-    assert "completion" in process.stdout and "state" in process.stdout
+    line = next(line for line in process.stderr.splitlines() if line.startswith("IMPORTED="))
+    return [name for name in line.removeprefix("IMPORTED=").split(",") if name]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["-h"], ["--version"], ["frobnicate"], ["--no-such-option"]],
+    ids=["help", "h", "version", "unknown-command", "unknown-option"],
+)
+def test_start_up_paths_import_no_command_and_nothing_heavy(
+    tmp_path: Path, args: list[str]
+) -> None:
+    assert _imported_while(args, tmp_path) == []
+
+
+def test_completing_a_command_name_imports_no_command(tmp_path: Path) -> None:
+    env = {
+        "_SMARTPAY_APPLY_COMPLETE": "bash_complete",
+        "COMP_WORDS": "smartpay-apply pl",
+        "COMP_CWORD": "1",
+    }
+    assert _imported_while([], tmp_path, env) == []
+    assert _complete(tmp_path, "smartpay-apply pl") == ["plan"]
+
+
+def test_the_root_help_shows_each_command_as_its_own_help_does() -> None:
+    """The table's summaries (shown without importing the commands) are each command's own
+    first sentence, word for word: a new command or a reworded docstring updates both."""
+    import click
+
+    from smartpay_apply.cli.main import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    for name, entry in COMMANDS.items():
+        assert isinstance(entry, tuple), f"{name}: no summary in COMMANDS (cli/main.py docstring)"
+        target, summary = entry
+        module, attribute = target.split(":")
+        command = getattr(__import__(module, fromlist=[attribute]), attribute)
+        assert summary == command.get_short_help_str(limit=1000), name
+        assert cli.get_command(ctx, name) is command
+
+
+def test_the_version_is_the_installed_one() -> None:
+    """One place for the version: the constant `--version` prints is what pip installed."""
+    from importlib.metadata import version
+
+    assert version("smartpay-apply") == __version__
 
 
 def test_state_forget_is_in_the_help(tmp_path: Path) -> None:

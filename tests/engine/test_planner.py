@@ -6,6 +6,7 @@ real SQLite file.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,9 +18,10 @@ from smartpay_apply.api.client import OpenApi
 from smartpay_apply.config import ProjectConfig
 from smartpay_apply.engine.fingerprints import desired_fingerprints
 from smartpay_apply.engine.observe import read_store, read_store_all
-from smartpay_apply.runtime import build_plan
+from smartpay_apply.runtime import Runtime, build_plan
 from smartpay_apply.sandbox.app import create_app
 from smartpay_apply.sandbox.config import SandboxConfig
+from smartpay_apply.spec.models import AppSpec
 from smartpay_apply.state import AuditEvent, StateStore, open_store
 from smartpay_apply.timeutil import now
 from tests.engine.factory import make_spec
@@ -169,3 +171,39 @@ async def test_the_store_is_read_alike_for_one_and_for_many_mini_programs(
             == {app_id: read_store(store, app_id)}
         )
     assert bulk[FEW_APPS + 3][0]["account"].fingerprint == f"fp-{FEW_APPS + 3}"
+
+
+async def test_plan_stream_writes_nothing_when_a_later_spec_fails(
+    tmp_path: Path, store: StateStore, world
+) -> None:  # type: ignore[no-untyped-def]
+    """`plan` observes each spec as it is read (plan_stream): the account outcome seen for the
+    first one is recorded only once every spec is read, so a failing later spec leaves the
+    store as it was; when none fails, the outcome and the observation are recorded."""
+    api, raw = world
+    spec = make_spec("shop-a", 1001, payment_service=None, token="sandbox-1001")
+    await submit_developer_config(raw, 1001)  # the account is approved at Baidu
+    fingerprint = desired_fingerprints(spec, store)["account"]
+    store.record_submission(1001, "account", fingerprint, app="shop-a", at=now())
+    planner = Runtime(config(tmp_path), api, store).planner()
+
+    async def specs(fail: bool) -> AsyncIterator[AppSpec]:
+        await raw.delete("/_sandbox/calls")
+        yield spec
+        for _ in range(500):  # until shop-a's reads are answered, then a little more
+            if len((await raw.get("/_sandbox/calls")).json()["calls"]) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        for _ in range(20):  # time for a write, had the planner started one
+            await asyncio.sleep(0.01)
+        if fail:
+            raise RuntimeError("zz.yaml:2:10: app_id: not a number")
+
+    with pytest.raises(RuntimeError, match=r"zz\.yaml"):
+        await planner.plan_stream(specs(fail=True))
+    assert [r.outcome for r in store.list_submissions()] == ["pending"]
+    assert store.list_observations() == []
+
+    plan = await planner.plan_stream(specs(fail=False))
+    assert [app.app for app in plan.apps] == ["shop-a"] and plan.apps[0].error is None
+    assert [r.outcome for r in store.list_submissions()] == ["approved"]
+    assert [o.app_id for o in store.list_observations()] == [1001]

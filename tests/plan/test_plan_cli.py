@@ -230,3 +230,62 @@ def test_plan_out_where_no_file_can_be_written_is_a_clear_error(tmp_path: Path, 
     assert result.stderr.startswith(
         "Error: notes.txt/plan.json: cannot write the plan file there: "
     )
+
+
+def _recorded(project: Project) -> tuple[dict[str, str], int]:
+    """The account's recorded outcome per app, and how many observations the store keeps."""
+    from smartpay_apply.config import load_project_config
+    from smartpay_apply.state import open_store
+
+    config = load_project_config(project.root, None)
+    with open_store(config.state, base_dir=config.root) as store:
+        outcomes = {
+            str(record.app): record.outcome
+            for record in store.list_submissions()
+            if record.section == "account"
+        }
+        return outcomes, len(store.list_observations())
+
+
+def test_a_spec_with_a_problem_read_last_fails_plan_before_any_write(
+    project: Project, run_cli, sandbox
+) -> None:  # type: ignore[no-untyped-def]
+    """plan observes each mini-program while the later spec files are still read: a problem
+    in the last file still fails the run with its message, prints no plan, and leaves the
+    store as it was (the outcome the observation saw is not recorded, no observation kept)."""
+    project.onboard(sandbox, spec_document("shop-a", 1001))  # approved at Baidu, pending here
+    project.write_spec(spec_document("shop-b", 1002))
+    broken = project.root / "specs" / "zz-broken.yaml"
+    broken.write_text("app: shop-z\napp_id: not-a-number\n", encoding="utf-8")
+    assert _recorded(project) == ({"shop-a": "pending"}, 0)
+
+    result = run_cli("plan", "--format", "json", cwd=project.root)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "zz-broken.yaml:2:" in result.stderr and "app_id" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _recorded(project) == ({"shop-a": "pending"}, 0)
+
+    broken.unlink()
+    result = run_cli("plan", "--format", "json", cwd=project.root)
+    assert result.returncode == 0, result.stderr
+    assert _recorded(project) == ({"shop-a": "approved"}, 2)
+
+
+def test_plan_lists_apps_by_name_whatever_the_file_order(project: Project, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """Specs are planned as their files are read; the plan still lists them sorted by app."""
+    for name, (app, app_id) in {
+        "1": ("shop-z", 1001),
+        "2": ("shop-m", 1002),
+        "3": ("shop-a", 1003),
+    }.items():
+        text = json.dumps(spec_document(app, app_id), ensure_ascii=False)
+        (project.root / "specs" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    for args in (
+        ("plan", "--format", "json"),
+        ("plan", "--format", "json", "--app", "shop-z", "--app", "shop-a"),
+    ):
+        result = run_cli(*args, cwd=project.root)
+        assert result.returncode == 0, result.stderr
+        apps = [a["app"] for a in json.loads(result.stdout)["apps"]]
+        assert apps == (["shop-a", "shop-m", "shop-z"] if len(args) == 3 else ["shop-a", "shop-z"])
