@@ -268,7 +268,11 @@ class RecordsPart(SqlPart):
 
     def record_image(self, sha256: str, url: str) -> None:
         if self._box is None:
-            log.info("not remembering uploaded image URLs: %s is not set", KEY_ENV)
+            if not getattr(
+                self, "_said_images_unremembered", False
+            ):  # once per store, not per image
+                self._said_images_unremembered = True
+                log.info("not remembering uploaded image URLs: %s is not set", KEY_ENV)
             return
         sealed = self._box.encrypt(f"image:{sha256}", url)
         with self._db.transaction(write=True) as tx:

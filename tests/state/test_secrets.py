@@ -123,3 +123,14 @@ def test_without_the_key_image_urls_are_not_remembered(opener, monkeypatch):
     store = opener()
     store.record_image("cd" * 32, "https://upload.example/idcard-back.png")
     assert store.get_image_url("cd" * 32) is None
+
+
+def test_without_the_key_the_unremembered_images_are_said_once(opener, monkeypatch, caplog):
+    """A controller uploads thousands of images: one line says why none is remembered."""
+    monkeypatch.delenv("SMARTPAY_STATE_KEY", raising=False)
+    store = opener()
+    with caplog.at_level("INFO", logger="smartpay_apply.state"):
+        for n in range(3):
+            store.record_image(f"{n:02d}" * 32, f"https://upload.example/{n}.png")
+    said = [r for r in caplog.records if "not remembering uploaded image URLs" in r.getMessage()]
+    assert len(said) == 1
