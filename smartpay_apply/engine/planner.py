@@ -27,7 +27,7 @@ from smartpay_apply.engine.observe import (
     observed_checksum,
     read_store_all,
 )
-from smartpay_apply.engine.outcomes import record_seen_outcomes
+from smartpay_apply.engine.outcomes import record_seen_outcomes, seen_outcomes
 from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.timeutil import now
@@ -69,7 +69,7 @@ class Planner:
     async def plan(self, spec: AppSpec, *, recorded: Recorded | None = None) -> AppPlan:
         """Observe and decide one mini-program now (see `plan_app`); the observation is kept."""
         app_plan, context = await self.plan_app(spec, recorded=recorded)
-        await asyncio.to_thread(self._keep, [(app_plan, service_name(spec, context.observed))])
+        await asyncio.to_thread(self.keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
     async def plan_app(
@@ -83,9 +83,10 @@ class Planner:
         """
         try:
             observed = await observe_app(self.app_api(spec), spec, self.store, recorded=recorded)
-            observed = await asyncio.to_thread(
-                record_seen_outcomes, self.store, spec.app_id, observed, now()
-            )
+            if seen_outcomes(observed):  # else nothing to record: no trip to the store
+                observed = await asyncio.to_thread(
+                    record_seen_outcomes, self.store, spec.app_id, observed, now()
+                )
             fingerprints = self.fingerprints(spec)
         except SmartpayError as error:
             message = error.user_message()
@@ -99,7 +100,9 @@ class Planner:
             observed_checksum=checksum,
             desired_checksum=desired_checksum(fingerprints),
         )
-        missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+        missing = None
+        if self._may_miss_upload_token(spec, app_plan):  # else no trip to the store
+            missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
         context = ObservedContext(
@@ -107,10 +110,14 @@ class Planner:
         )
         return app_plan, context
 
-    async def plan_all(self, specs: Sequence[AppSpec]) -> tuple[Plan, dict[str, ObservedContext]]:
+    async def plan_all(
+        self, specs: Sequence[AppSpec], *, keep: bool = True
+    ) -> tuple[Plan, dict[str, ObservedContext]]:
         """Plan every spec, at most `concurrency` at once; the store is read in bulk first.
 
         Returns the Plan and, per app name, what was observed (for apply's re-checks).
+        `keep=False`: the caller records the observations itself (`keep`), as the controller
+        does with its block added — recording them here too would be replaced at once.
         """
         ids = [spec.app_id for spec in specs]
         recorded = await asyncio.to_thread(read_store_all, self.store, ids)
@@ -128,10 +135,11 @@ class Planner:
             apps.append(app_plan)
             contexts[app_plan.app] = context
             kept.append((app_plan, service_name(spec, context.observed)))
-        await asyncio.to_thread(self._keep, kept)
+        if keep:
+            await asyncio.to_thread(self.keep, kept)
         return Plan(apps=tuple(apps)), contexts
 
-    def _keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
+    def keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
         """Record what was seen (engine/observation.py), one transaction for the whole plan;
         each plan with its payment service's display name.
 
@@ -145,11 +153,15 @@ class Planner:
         except SmartpayError as error:
             log.warning("could not record what was observed: %s", error.user_message())
 
+    def _may_miss_upload_token(self, spec: AppSpec, app_plan: AppPlan) -> bool:
+        """Whether `_upload_token_missing` has anything to look up (no I/O: the models only)."""
+        if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
+            return False
+        return not self.uploads_possible(spec)
+
     def _upload_token_missing(self, spec: AppSpec, app_plan: AppPlan) -> str | None:
         """A note when create_account would upload local images and no TP token is set."""
-        if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
-            return None
-        if self.uploads_possible(spec):
+        if not self._may_miss_upload_token(spec, app_plan):
             return None
         fields = pending_uploads(spec, self.store)
         if not fields:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from smartpay_apply.engine.executor import Executor, Wiring
 from smartpay_apply.engine.locking import RunLocks
+from smartpay_apply.engine.observation import service_name
 from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.preflight import Request, Verdict, preflight
 from smartpay_apply.engine.recorder import StoreRecorder
@@ -172,6 +173,7 @@ async def reconcile(
     source: str = "controller",
     ask: Callable[[PayoutChange], bool] | None = None,
     refuse: Callable[[AppPlan], str | None] | None = None,
+    keep_observation: bool = True,
 ) -> AppResult:
     """Plan and apply one mini-program under its lock, without asking anyone.
 
@@ -192,19 +194,28 @@ async def reconcile(
 
     Cancelled (SIGTERM), a write under way is finished and recorded first (the executor's
     interruption handling), the lock released and the run recorded `aborted`.
+
+    `keep_observation=False`: the caller records the plan's observation (`result.plan`)
+    itself — the controller, with its block added: one store write per reconcile instead of
+    two. It is still recorded here when the reconcile ends in an exception or a cancellation
+    (the caller has no result, hence no plan, then).
     """
     owner = run_id or _reconcile_owner(source)
     locks = RunLocks(runtime.store, LockOwner.current(owner), ttl=options.lock_ttl)
     started: str | None = None
     outcome = ApplyResult()
+    planner = runtime.planner(source=source)
+    unkept: tuple[AppPlan, str | None] | None = None
     try:
         refused = await locks.take([spec.app_id], wait=options.lock_wait)
         if refused:
             (failed,) = _lock_failures([spec], refused)
             failed.lock_held = True
             return failed
-        plan, _ = await runtime.planner(source=source).plan_all([spec])
+        plan, contexts = await planner.plan_all([spec], keep=keep_observation)
         (app_plan,) = plan.apps
+        if not keep_observation:
+            unkept = (app_plan, service_name(spec, contexts[app_plan.app].observed))
         verdict = _reconcile_verdict(runtime, plan, spec, managed, allow_payout_change, ask, refuse)
         if not verdict.work:
             (settled,) = verdict.settled
@@ -227,6 +238,10 @@ async def reconcile(
         (result,) = outcome.apps
         result.plan = app_plan
         return result
+    except BaseException:
+        if unkept is not None:
+            await cleanup(asyncio.to_thread(planner.keep, [unkept]))
+        raise
     finally:
         await locks.release()
         if started is not None:
