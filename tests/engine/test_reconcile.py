@@ -9,6 +9,7 @@ result.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,12 @@ async def test_a_plan_says_when_local_images_need_a_tp_token_that_is_not_set(
     assert any("id_card_front, id_card_back" in note for note in app_plan.notes)
     with_token, _ = await runtime.planner().plan_all([spec(tmp_path)])
     assert not any("tp_access_token" in note for note in with_token.apps[0].notes)
+
+
+async def test_the_run_of_a_reconcile_records_who_ran_it(
+    tmp_path: Path, runtime: Runtime, store: StateStore
+) -> None:
+    await reconcile(runtime, spec(tmp_path), ApplyOptions())
+    await reconcile(runtime, spec(tmp_path, bank_card=OTHER_BANK_CARD), ApplyOptions())
+    runs = store.list_runs()
+    assert runs and {run.user for run in runs} == {getpass.getuser()}
