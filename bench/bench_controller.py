@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_controller.py [N=1000] [--latency-ms 50] [--delay-max 5]
         [--concurrency 64] [--state .smartpay/state.db] [--profile FILE]
+        [--profile-sandbox FILE]
 
 What runs: the sandbox served by uvicorn in a child process (its CPU does not count against the
 controller's), with `latency_ms` added to every request, every audit approved after a delay
@@ -53,6 +54,17 @@ WRITES = {f"{PAY}/account/create", f"{PAY}/developconfig/submit", f"{PAY}/paymen
 
 SERVER = """
 import sys, time
+if len(sys.argv) > 7:  # --profile-sandbox: cProfile the server's thread (uvicorn runs there)
+    import cProfile, uvicorn
+    profiler, serve = cProfile.Profile(), uvicorn.Server.run
+    def profiled(self, *args, **kwargs):
+        profiler.enable()
+        try:
+            return serve(self, *args, **kwargs)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(sys.argv[7])
+    uvicorn.Server.run = profiled
 from smartpay_apply.sandbox.config import SandboxConfig
 from smartpay_apply.sandbox.server import running_server
 config = SandboxConfig(state_file=None, audit_delay=0.0, audit_delay_max=float(sys.argv[2]),
@@ -95,6 +107,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="FILE", help="run the controller under cProfile, stats to FILE"
     )
+    parser.add_argument(
+        "--profile-sandbox", metavar="FILE", help="cProfile the sandbox's server thread, to FILE"
+    )
     args = parser.parse_args()
 
     from smartpay_apply.sandbox.config import SandboxConfig
@@ -113,6 +128,7 @@ def main() -> None:
             TOKEN,
             AES_KEY,
             CLIENT_ID,
+            *([str(Path(args.profile_sandbox).resolve())] if args.profile_sandbox else []),
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

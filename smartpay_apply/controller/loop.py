@@ -257,6 +257,7 @@ class Controller:
                 source=report.SOURCE,
                 ask=judge.ask,
                 refuse=judge.refuse,
+                keep_observation=False,  # `_keep` records it, with the controller block
             )
         except asyncio.CancelledError:
             log.info("%s: interrupted (the write under way was recorded)", spec.app)

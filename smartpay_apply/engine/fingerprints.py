@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from smartpay_apply.engine import digests
 from smartpay_apply.engine.normalise import section_values
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.spec.models import SECTIONS
@@ -42,17 +43,16 @@ def fingerprint_values(spec: AppSpec, section: str) -> dict[str, Any]:
 
 
 def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's content (the path is never shown: it may name a person)."""
-    digest = hashlib.sha256()
+    """The SHA-256 of a file's content (the path is never shown: it may name a person).
+
+    Hashed once per version of the file (engine/digests.py): plans repeat, images rarely change.
+    """
     try:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 16), b""):
-                digest.update(block)
+        return digests.file_sha256(path)
     except OSError as error:
         raise ImageReadError(
             f"cannot read a local id-card image file: {error.strerror or error}"
         ) from None
-    return digest.hexdigest()
 
 
 def desired_fingerprints(spec: AppSpec, store: StateStore) -> dict[str, str]:

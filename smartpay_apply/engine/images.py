@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import SecretStr
 
+from smartpay_apply.engine import digests
 from smartpay_apply.errors import UsageError
 
 if TYPE_CHECKING:
@@ -81,6 +82,18 @@ def read_image(spec: AppSpec, field: str, path: Path) -> bytes:
         ) from None
 
 
+def image_sha256(spec: AppSpec, field: str, path: Path) -> str:
+    """The file's SHA-256 (engine/digests.py: hashed once per version), or read_image's error."""
+    full = _resolve(spec, path)
+    try:
+        return digests.file_sha256(full)
+    except OSError as error:
+        where = spec.source.locate(f"account.{field}") if spec.source else spec.app
+        raise UsageError(
+            f"{where}: account.{field}: cannot read {full}: {error.strerror or error}"
+        ) from None
+
+
 def pending_uploads(spec: AppSpec, store: StateStore | None) -> list[str]:
     """The local-image fields of the account that an account/create would upload now.
 
@@ -96,7 +109,7 @@ def pending_uploads(spec: AppSpec, store: StateStore | None) -> list[str]:
         if getattr(account, url_field) is not None or path is None:
             continue
         try:
-            digest = hashlib.sha256(read_image(spec, file_field, path)).hexdigest()
+            digest = image_sha256(spec, file_field, path)
         except UsageError:
             pending.append(file_field)
             continue
@@ -130,8 +143,9 @@ async def image_urls(
             raise UsageError(
                 f"{where}: account: give {url_field} or {file_field} (a local image file)"
             )
-        content = await asyncio.to_thread(read_image, spec, file_field, path)
-        digest = hashlib.sha256(content).hexdigest()
+        digest = digests.cached_sha256(_resolve(spec, path))
+        if digest is None:
+            digest = await asyncio.to_thread(image_sha256, spec, file_field, path)
         known = await cache.image_url(digest) if cache is not None else None
         if known:
             urls[url_field] = SecretStr(known)
@@ -140,6 +154,8 @@ async def image_urls(
         if tp_api is None:
             where = spec.source.locate(f"account.{file_field}") if spec.source else spec.app
             raise UsageError(f"{where}: account.{file_field}: {NO_TP_TOKEN}")
+        content = await asyncio.to_thread(read_image, spec, file_field, path)
+        digest = hashlib.sha256(content).hexdigest()  # of what is uploaded, whatever happened
         url = await tp_api.upload_image(content, path.name, image_type=2)
         if cache is not None:
             await cache.remember_image(digest, url)

@@ -103,7 +103,7 @@ class Planner:
             stale=REMOTE_PARTS if stale is None else stale,
             account=account,
         )
-        await asyncio.to_thread(self._keep, [(app_plan, service_name(spec, context.observed))])
+        await asyncio.to_thread(self.keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
     async def plan_app(
@@ -154,13 +154,9 @@ class Planner:
             observed_checksum=checksum,
             desired_checksum=desired_checksum(fingerprints),
         )
-        creates = any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps)
-        # The store is asked (a thread hop) only when an upload could be impossible.
-        missing = (
-            await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
-            if creates and not self.uploads_possible(spec)
-            else None
-        )
+        missing = None
+        if self._may_miss_upload_token(spec, app_plan):  # else no trip to the store
+            missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
         context = ObservedContext(
@@ -168,10 +164,14 @@ class Planner:
         )
         return app_plan, context
 
-    async def plan_all(self, specs: Sequence[AppSpec]) -> tuple[Plan, dict[str, ObservedContext]]:
+    async def plan_all(
+        self, specs: Sequence[AppSpec], *, keep: bool = True
+    ) -> tuple[Plan, dict[str, ObservedContext]]:
         """Plan every spec, at most `concurrency` at once; the store is read in bulk first.
 
         Returns the Plan and, per app name, what was observed (for apply's re-checks).
+        `keep=False`: the caller records the observations itself (`keep`), as the controller
+        does with its block added — recording them here too would be replaced at once.
         """
         ids = [spec.app_id for spec in specs]
         recorded = await asyncio.to_thread(read_store_all, self.store, ids)
@@ -189,7 +189,8 @@ class Planner:
             apps.append(app_plan)
             contexts[app_plan.app] = context
             kept.append((app_plan, service_name(spec, context.observed)))
-        await asyncio.to_thread(self._keep, kept)
+        if keep:
+            await asyncio.to_thread(self.keep, kept)
         return Plan(apps=tuple(apps)), contexts
 
     async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
@@ -224,10 +225,10 @@ class Planner:
         finally:
             for task in workers:
                 task.cancel()
-        await asyncio.to_thread(self._keep, kept)
+        await asyncio.to_thread(self.keep, kept)
         return Plan(apps=tuple(planned))
 
-    def _keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
+    def keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
         """Record what was seen (engine/observation.py), one transaction for the whole plan;
         each plan with its payment service's display name.
 
@@ -241,11 +242,15 @@ class Planner:
         except SmartpayError as error:
             log.warning("could not record what was observed: %s", error.user_message())
 
+    def _may_miss_upload_token(self, spec: AppSpec, app_plan: AppPlan) -> bool:
+        """Whether `_upload_token_missing` has anything to look up (no I/O: the models only)."""
+        if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
+            return False
+        return not self.uploads_possible(spec)
+
     def _upload_token_missing(self, spec: AppSpec, app_plan: AppPlan) -> str | None:
         """A note when create_account would upload local images and no TP token is set."""
-        if not any(step.action is Action.CREATE_ACCOUNT for step in app_plan.steps):
-            return None
-        if self.uploads_possible(spec):
+        if not self._may_miss_upload_token(spec, app_plan):
             return None
         fields = pending_uploads(spec, self.store)
         if not fields:

@@ -9,6 +9,7 @@ result.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,81 @@ async def test_the_controller_runtime_waits_for_the_developer_config_event(
     assert "/paymentservice/create" not in [
         c["path"].removeprefix(PAY) for c in await calls(runtime)
     ]
+
+
+async def test_the_plan_is_observed_once_and_left_to_a_caller_that_keeps_it(
+    tmp_path: Path, runtime: Runtime, store: StateStore
+) -> None:
+    """keep_observation=False (the controller): the reconcile records no observation of its
+    own — the caller records result.plan with its block — and by default it does."""
+    the_spec = spec(tmp_path)
+    left = await reconcile(runtime, the_spec, ApplyOptions(), keep_observation=False)
+    assert left.plan is not None and [s.action for s in left.steps] == ["create_account"]
+    assert store.list_observations() == []
+
+    kept = await reconcile(runtime, the_spec, ApplyOptions())
+    [seen] = store.list_observations()
+    assert (seen.app_id, seen.source) == (1001, "controller")
+    assert kept.plan is not None and kept.plan.steps[0].action.value == "wait"
+    assert seen.summary["steps"][0]["action"] == "wait"
+
+
+async def test_a_reconcile_that_fails_after_planning_still_keeps_what_it_saw(
+    tmp_path: Path, runtime: Runtime, store: StateStore
+) -> None:
+    """The caller has no plan to record when the reconcile raises: the reconcile records it."""
+
+    def broken(plan: Any) -> str | None:
+        raise RuntimeError("the caller's judge broke")
+
+    with pytest.raises(RuntimeError, match="judge broke"):
+        await reconcile(
+            runtime, spec(tmp_path), ApplyOptions(), refuse=broken, keep_observation=False
+        )
+    [seen] = store.list_observations()
+    assert seen.app_id == 1001 and seen.summary["steps"][0]["action"] == "create_account"
+    assert "controller" not in seen.summary
+    assert store.list_locks() == []
+
+
+async def test_an_audit_outcome_read_by_the_plan_is_recorded(
+    tmp_path: Path, runtime: Runtime, store: StateStore
+) -> None:
+    """No event came: the plan reads the approved account (auditstatus) and records it."""
+    the_spec = spec(tmp_path)
+    await reconcile(runtime, the_spec, ApplyOptions())
+    account = store.get_submission(1001, "account")
+    assert account is not None and account.outcome == "pending"
+    assert (await _raw(runtime).post("/_sandbox/apps/1001/account/approve")).status_code == 200
+    await reconcile(runtime, the_spec, ApplyOptions())
+    account = store.get_submission(1001, "account")
+    assert account is not None and account.outcome == "approved"
+    idle = await reconcile(runtime, the_spec, ApplyOptions())  # nothing new seen: unchanged
+    assert store.get_submission(1001, "account") == account
+    assert idle.plan is not None
+
+
+async def test_a_plan_says_when_local_images_need_a_tp_token_that_is_not_set(
+    tmp_path: Path, runtime: Runtime, store: StateStore
+) -> None:
+    bare = ProjectConfig(
+        root=tmp_path,
+        path=tmp_path / "smartpay.yaml",
+        endpoint="http://sandbox.test",
+    )
+    without = Runtime(bare, runtime.api, store)
+    plan, _ = await without.planner().plan_all([spec(tmp_path)])
+    (app_plan,) = plan.apps
+    assert app_plan.steps[0].action.value == "create_account"
+    assert any("id_card_front, id_card_back" in note for note in app_plan.notes)
+    with_token, _ = await runtime.planner().plan_all([spec(tmp_path)])
+    assert not any("tp_access_token" in note for note in with_token.apps[0].notes)
+
+
+async def test_the_run_of_a_reconcile_records_who_ran_it(
+    tmp_path: Path, runtime: Runtime, store: StateStore
+) -> None:
+    await reconcile(runtime, spec(tmp_path), ApplyOptions())
+    await reconcile(runtime, spec(tmp_path, bank_card=OTHER_BANK_CARD), ApplyOptions())
+    runs = store.list_runs()
+    assert runs and {run.user for run in runs} == {getpass.getuser()}

@@ -4,6 +4,8 @@ tests/sandbox/test_quirks_console.py.)"""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from smartpay_apply.errors import ConfigError
@@ -20,6 +22,25 @@ def test_a_delay_range_draws_each_audit_reproducibly_within_it() -> None:
     assert draws == [audit_delay(config, app_id, "account", 1000.0) for app_id in range(200)]
     assert audit_delay(config, 1, "account", 1000.0) != audit_delay(config, 1, "account", 1001.0)
     assert audit_delay(SandboxConfig(audit_delay=2.0), 1, "account", 1000.0) == 2.0
+
+
+def test_the_draw_is_the_hash_of_seed_app_section_and_time_whatever_was_drawn_before() -> None:
+    """The draws are remembered (settle looks at every pending audit on each request): a
+    remembered draw must be the one the formula gives, for every seed, range and time."""
+
+    def formula(seed: int, app_id: int, section: str, at: float, low: float, high: float) -> float:
+        pick = hashlib.sha256(f"{seed}:{app_id}:{section}:{at!r}".encode()).digest()
+        return low + int.from_bytes(pick[:8], "big") / float(1 << 64) * (high - low)
+
+    for _ in range(2):  # the second pass is answered from what was remembered
+        for seed in (0, 1, 42):
+            for low, high in ((0.0, 5.0), (1.0, 9.0)):
+                config = SandboxConfig(seed=seed, audit_delay=low, audit_delay_max=high)
+                for section in ("account", "developer_config", "payment_service"):
+                    for at in (1000, 1000.0, 1000.5, 1e9 + 0.123456):  # 1000: int
+                        assert audit_delay(config, 7, section, at) == formula(
+                            seed, 7, section, at, low, high
+                        )
 
 
 def test_a_delay_range_below_the_delay_is_refused() -> None:
