@@ -58,7 +58,7 @@ def keep_observation(store: StateStore, result: AppResult, block: dict[str, Any]
     """Record the plan's observation with the controller block (replacing plan's own)."""
     if result.plan is None:
         return
-    summary = {**summarise(result.plan), SOURCE: block}
+    summary = {**summarise(result.plan, app_name=result.service_name), SOURCE: block}
     at = datetime.fromisoformat(block["reconciled_at"])
     store.record_observations([Observation(result.app_id, result.app, at, SOURCE, summary)])
 

@@ -60,6 +60,8 @@ class AppResult:
     #: What `reconcile` planned under the lock (None when it planned nothing): how a controller
     #: tells a rejection from a failure, and keeps what it saw. Not part of the JSON.
     plan: AppPlan | None = field(default=None, repr=False, compare=False)
+    #: The payment service's display name as that plan saw it (engine/observation.service_name).
+    service_name: str | None = field(default=None, repr=False, compare=False)
     #: `reconcile` found the mini-program locked by another run or replica (it is being handled).
     lock_held: bool = False
 

@@ -216,12 +216,13 @@ async def reconcile(
             return failed
         plan, contexts = await planner.plan_all([spec], keep=keep_observation)
         (app_plan,) = plan.apps
+        name = service_name(spec, contexts[app_plan.app].observed)
         if not keep_observation:
-            unkept = (app_plan, service_name(spec, contexts[app_plan.app].observed))
+            unkept = (app_plan, name)
         verdict = _reconcile_verdict(runtime, plan, spec, managed, allow_payout_change, ask, refuse)
         if not verdict.work:
             (settled,) = verdict.settled
-            settled.plan = app_plan
+            settled.plan, settled.service_name = app_plan, name
             return settled
         if run_id is None and (options.wait or _writes_first(app_plan)):
             started, interrupted = await _start_run(runtime, None, command=source)
@@ -238,7 +239,7 @@ async def reconcile(
             outcome.apps = list(executor.results)
             raise
         (result,) = outcome.apps
-        result.plan = app_plan
+        result.plan, result.service_name = app_plan, name
         return result
     except BaseException:
         if unkept is not None:

@@ -48,12 +48,18 @@ def test_the_quickstart_onboards_itself_under_the_controller(tmp_path: Path, run
         )
     try:
 
-        def states() -> dict[str, int]:
+        def status() -> dict[str, Any]:
             shown = run_cli("status", "--format", "json", cwd=project)
             assert shown.returncode == 0, shown.stderr
-            return dict(json.loads(shown.stdout)["summary"]["states"])
+            return dict(json.loads(shown.stdout))
 
-        assert wait_for(lambda: states()["in-sync"] == 3, 90), log_path.read_text()
+        assert wait_for(lambda: status()["summary"]["states"]["in-sync"] == 3, 90), (
+            log_path.read_text()
+        )
+        # What the controller observed, as status shows it: the payment services' names too.
+        names = {row["app"]: row["app_name"] for row in status()["apps"]}
+        assert names["shop-beijing"] == "北京百货小店"
+        assert names["tea-hangzhou"] == "龙井茶舍"
         controller.send_signal(signal.SIGTERM)
         assert controller.wait(60) == 0, log_path.read_text()
     finally:
