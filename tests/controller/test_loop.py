@@ -4,6 +4,7 @@ resync round counts as done."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,27 @@ async def test_a_trigger_while_running_runs_it_again_right_after(
     await task
     again = control.schedule.get(2006)
     assert again is not None and (again.reason, again.event_at) == ("event Y", 7.0)
+
+
+async def test_a_background_task_that_dies_is_said_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    """The rounds, the poll and the spec watcher run until cancelled; one ending with an error
+    would leave the controller without rounds, silently, if nobody said so."""
+    from smartpay_apply.controller.loop import _say_if_died
+
+    async def broken() -> None:
+        raise NameError("Round")
+
+    async def cancelled() -> None:
+        await asyncio.sleep(60)
+
+    died = asyncio.create_task(broken())
+    await asyncio.gather(died, return_exceptions=True)
+    stopped = asyncio.create_task(cancelled())
+    await asyncio.sleep(0)
+    stopped.cancel()
+    await asyncio.gather(stopped, return_exceptions=True)
+    with caplog.at_level("ERROR", logger="smartpay_apply.controller.loop"):
+        _say_if_died(died)
+        _say_if_died(stopped)
+    said = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert said == ["controller: a background task stopped: NameError('Round')"]
