@@ -13,8 +13,9 @@ from typing import Any
 
 import orjson
 
+from smartpay_apply.state.records import AuditEvent, Suspension
 from smartpay_apply.status.filters import Selection, counts
-from smartpay_apply.status.rows import StatusRow
+from smartpay_apply.status.rows import LastRun, Rejection, SectionStatus, StatusRow
 from smartpay_apply.timeutil import json_time
 
 #: Bumped when the document's shape changes incompatibly; added fields are not a new version.
@@ -64,54 +65,18 @@ def _review_json(row: StatusRow, now: datetime) -> dict[str, Any]:
 
 def row_json(row: StatusRow, now: datetime) -> dict[str, Any]:
     """One mini-program's object in the document."""
-    run = row.last_run
-    event = row.last_event
     return {
         "app": row.app,
         "app_id": row.app_id,
         "state": row.state,
         "app_name": row.app_name,
-        "sections": {
-            s.section: {
-                "sync": s.sync,
-                "audit": s.audit,
-                "submitted_at": json_time(s.submitted_at),
-                "outcome": s.outcome,
-                "outcome_at": json_time(s.outcome_at),
-                "reason": s.reason,
-            }
-            for s in row.sections
-        },
+        "sections": {s.section: _section_json(s) for s in row.sections},
         "in_review": list(row.in_review),
         "in_review_since": json_time(row.in_review_since),
         "in_review_seconds": row.in_review_seconds(now),
-        "rejection": None
-        if row.rejection is None
-        else {
-            "section": row.rejection.section,
-            "reason": row.rejection.reason,
-            "at": json_time(row.rejection.at),
-            "source": row.rejection.source,
-        },
-        "last_event": None
-        if event is None
-        else {
-            "event": event.event,
-            "event_time": json_time(event.event_time),
-            "reason": event.reason,
-            "received_at": json_time(event.received_at),
-        },
-        "last_run": None
-        if run is None
-        else {
-            "run_id": run.run_id,
-            "command": run.command,
-            "status": run.status,
-            "outcome": run.outcome,
-            "started_at": json_time(run.started_at),
-            "finished_at": json_time(run.finished_at),
-            "detail": run.detail,
-        },
+        "rejection": _rejection_json(row.rejection),
+        "last_event": _event_json(row.last_event),
+        "last_run": _run_json(row.last_run),
         "observed_at": json_time(row.observed_at),
         "observed_by": row.observed_by,
         "error": row.error,
@@ -120,26 +85,71 @@ def row_json(row: StatusRow, now: datetime) -> dict[str, Any]:
             for s in row.pending
         ],
         "notes": list(row.notes),
-        "suspended": None
-        if row.suspended is None
-        else {
-            "by": row.suspended.suspended_by,
-            "at": json_time(row.suspended.suspended_at),
-            "reason": row.suspended.reason,
-        },
+        "suspended": _suspension_json(row.suspended),
         "controller": None
         if row.controller is None
-        else {
-            name: row.controller.get(name)
-            for name in (
-                "outcome",
-                "message",
-                "reconciled_at",
-                "replica",
-                "failures",
-                "next_attempt",
-            )
-        },
+        else {name: row.controller.get(name) for name in CONTROLLER_FIELDS},
+    }
+
+
+#: The controller block's fields that the document shows (controller/report.py writes them).
+CONTROLLER_FIELDS = ("outcome", "message", "reconciled_at", "replica", "failures", "next_attempt")
+
+
+def _section_json(section: SectionStatus) -> dict[str, Any]:
+    return {
+        "sync": section.sync,
+        "audit": section.audit,
+        "submitted_at": json_time(section.submitted_at),
+        "outcome": section.outcome,
+        "outcome_at": json_time(section.outcome_at),
+        "reason": section.reason,
+    }
+
+
+def _rejection_json(rejection: Rejection | None) -> dict[str, Any] | None:
+    if rejection is None:
+        return None
+    return {
+        "section": rejection.section,
+        "reason": rejection.reason,
+        "at": json_time(rejection.at),
+        "source": rejection.source,
+    }
+
+
+def _event_json(event: AuditEvent | None) -> dict[str, Any] | None:
+    if event is None:
+        return None
+    return {
+        "event": event.event,
+        "event_time": json_time(event.event_time),
+        "reason": event.reason,
+        "received_at": json_time(event.received_at),
+    }
+
+
+def _run_json(run: LastRun | None) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    return {
+        "run_id": run.run_id,
+        "command": run.command,
+        "status": run.status,
+        "outcome": run.outcome,
+        "started_at": json_time(run.started_at),
+        "finished_at": json_time(run.finished_at),
+        "detail": run.detail,
+    }
+
+
+def _suspension_json(suspension: Suspension | None) -> dict[str, Any] | None:
+    if suspension is None:
+        return None
+    return {
+        "by": suspension.suspended_by,
+        "at": json_time(suspension.suspended_at),
+        "reason": suspension.reason,
     }
 
 
