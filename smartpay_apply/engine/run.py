@@ -177,35 +177,22 @@ async def reconcile(
     refuse: Callable[[AppPlan], str | None] | None = None,
     keep_observation: bool = True,
 ) -> AppResult:
-    """Plan and apply one mini-program under its lock, without asking anyone.
+    """Plan and apply one mini-program under its lock, without asking anyone: the unit a
+    controller calls, and the same engine as `apply`.
 
-    The unit a long-running controller calls (and the same engine as `apply`): the lock is
-    taken waiting at most `options.lock_wait` (another replica or run has it: the result says
-    so, `lock_held`), and released whatever happens. The result carries the plan made under
-    the lock (`AppResult.plan`).
-
-    The caller's say, besides `allow_payout_change` (names, as `--allow-payout-change`):
-    `ask` is consulted for a payout change nobody named (the controller's consent from the
-    store and its per-round threshold), `refuse` may leave a whole plan to a person (what the
-    controller may not do on its own) — checked before the money guard, so a refused plan
-    uses up no consent.
-
-    The run history: with `run_id`, the steps go to that run (the caller started it). Without,
-    a run (command `source`) is recorded only when there is something to write, and finished
-    here: a controller's thousand idle resyncs leave no empty runs behind.
-
-    Cancelled (SIGTERM), a write under way is finished and recorded first (the executor's
-    interruption handling), the lock released and the run recorded `aborted`.
-
-    `keep_observation=False`: the caller records the plan's observation (`result.plan`)
-    itself — the controller, with its block added: one store write per reconcile instead of
-    two. It is still recorded here when the reconcile ends in an exception or a cancellation
-    (the caller has no result, hence no plan, then).
+    The lock is waited for at most `options.lock_wait` (held elsewhere: `lock_held` in the
+    result) and released whatever happens; the result carries the plan made under it.
+    The caller's say besides `allow_payout_change`: `ask` decides a payout change nobody
+    named (the controller's stored consent and per-round threshold); `refuse` may leave a
+    whole plan to a person, checked before the money guard so no consent is used up.
+    The run history: with `run_id` the steps go to the caller's run; without, a run is
+    recorded only when something is written (`_write_one`). Cancelled (SIGTERM), the write
+    under way is finished and recorded first. `keep_observation=False`: the caller records
+    the plan's observation itself (the controller, with its block: one write instead of
+    two), except when this raises (the caller then has no plan to record).
     """
     owner = run_id or _reconcile_owner(source)
     locks = RunLocks(runtime.store, LockOwner.current(owner), ttl=options.lock_ttl)
-    started: str | None = None
-    outcome = ApplyResult()
     planner = runtime.planner(source=source)
     unkept: tuple[AppPlan, str | None] | None = None
     try:
@@ -220,25 +207,12 @@ async def reconcile(
         if not keep_observation:
             unkept = (app_plan, name)
         verdict = _reconcile_verdict(runtime, plan, spec, managed, allow_payout_change, ask, refuse)
-        if not verdict.work:
-            (settled,) = verdict.settled
-            settled.plan, settled.service_name = app_plan, name
-            return settled
-        if run_id is None and (options.wait or _writes_first(app_plan)):
-            started, interrupted = await _start_run(runtime, None, command=source)
-            if interrupted:
-                outcome.interrupted = True
-                raise asyncio.CancelledError
-        executor = _executor(
-            runtime, run_id or started or owner, options, None, lambda: False, planner
-        )
-        try:
-            outcome.apps = await executor.run(verdict.work)
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            outcome.interrupted = True
-            outcome.apps = list(executor.results)
-            raise
-        (result,) = outcome.apps
+        if verdict.work:
+            result = await _write_one(
+                runtime, planner, options, verdict.work, run_id=run_id, owner=owner, source=source
+            )
+        else:
+            (result,) = verdict.settled
         result.plan, result.service_name = app_plan, name
         return result
     except BaseException:
@@ -247,6 +221,41 @@ async def reconcile(
         raise
     finally:
         await locks.release()
+
+
+async def _write_one(
+    runtime: RunParts,
+    planner: Planner,
+    options: ApplyOptions,
+    work: list[tuple[AppSpec, AppPlan]],
+    *,
+    run_id: str | None,
+    owner: str,
+    source: str,
+) -> AppResult:
+    """Execute one reconcile's writes: in the caller's run (`run_id`), or in a run of its own,
+    recorded only now that something is to be written, and finished here (`aborted` when
+    interrupted: the write under way is finished and recorded first)."""
+    started: str | None = None
+    outcome = ApplyResult()
+    try:
+        if run_id is None and (options.wait or _writes_first(work[0][1])):
+            started, interrupted = await _start_run(runtime, None, command=source)
+            if interrupted:
+                outcome.interrupted = True
+                raise asyncio.CancelledError
+        executor = _executor(
+            runtime, run_id or started or owner, options, None, lambda: False, planner
+        )
+        try:
+            outcome.apps = await executor.run(work)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            outcome.interrupted = True
+            outcome.apps = list(executor.results)
+            raise
+        (result,) = outcome.apps
+        return result
+    finally:
         if started is not None:
             await _finish_run(runtime, started, outcome)
 
