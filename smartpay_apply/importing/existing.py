@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smartpay_apply.config import ProjectConfig
-from smartpay_apply.spec.loader import identity_of
+from smartpay_apply.spec.identity import identity_of
 from smartpay_apply.yamldoc.read import read_file
 from smartpay_apply.yamldoc.tree import MapNode
 

@@ -26,6 +26,8 @@ from pydantic import ValidationError
 
 from smartpay_apply.spec import images
 from smartpay_apply.spec.errors import SpecError
+from smartpay_apply.spec.identity import Identity, duplicate_problems, identity_of, plain_identity
+from smartpay_apply.spec.merge import merge_plain, merge_trees, tree_from_plain
 from smartpay_apply.spec.models import PROJECT_ONLY_FIELDS, AppSpec, SpecSource
 from smartpay_apply.yamldoc.convert import (
     field_positions,
@@ -37,7 +39,7 @@ from smartpay_apply.yamldoc.convert import (
 from smartpay_apply.yamldoc.problems import Location, Problem
 from smartpay_apply.yamldoc.read import parse, read_text
 from smartpay_apply.yamldoc.refs import RefError, has_reference, resolve
-from smartpay_apply.yamldoc.simple import SimpleDoc, Typed, read_simple
+from smartpay_apply.yamldoc.simple import read_simple
 from smartpay_apply.yamldoc.tree import Entry, MapNode, ReadResult, Scalar, SeqNode, Tree
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -207,7 +209,7 @@ class _Loader:
         self.environ = environ
         self.cwd = cwd
         shown = display_path(settings.config_path, cwd)
-        self.defaults = settings.defaults_tree or _tree_from_plain(
+        self.defaults = settings.defaults_tree or tree_from_plain(
             settings.defaults, Location(shown, 1, 1)
         )
         #: display path -> directory that relative references in that file start from
@@ -267,11 +269,11 @@ class _Loader:
         doc = read_simple(text)
         if doc is None:
             return None
-        identity = _plain_identity(doc, display)  # as written, before references resolve
+        identity = plain_identity(doc, display)  # as written, before references resolve
         own = self._resolve_plain(doc.data, path.parent)
         if own is None:
             return None
-        merged = _merge_plain(defaults, own)
+        merged = merge_plain(defaults, own)
         data = plain_input(merged, AppSpec)
         self._absolute_images_plain(data, own, path.parent)
         try:
@@ -340,7 +342,7 @@ class _Loader:
         """Where the fields of a spec read without positions are (read again, with them)."""
         (document,) = [doc for doc in parse(text, display).documents if doc is not None]
         assert isinstance(document, MapNode)
-        merged = _merge(self.defaults, document) if self.defaults is not None else document
+        merged = merge_trees(self.defaults, document) if self.defaults is not None else document
         return document.loc, field_positions(merged)
 
     # ------------------------------------------------------------ with positions
@@ -351,7 +353,7 @@ class _Loader:
             return None, [Problem.at(document.loc, display, "", message)]
         problems: list[Problem] = []
         self.identities.append(identity_of(document))
-        merged = _merge(self.defaults, document) if self.defaults is not None else document
+        merged = merge_trees(self.defaults, document) if self.defaults is not None else document
         unresolved: set[str] = set()
         tree = self._resolve(merged, (), problems, unresolved)
         assert isinstance(tree, MapNode)
@@ -433,120 +435,4 @@ class _Loader:
                 account[name] = os.path.abspath(os.path.join(str(base), value.strip()))
 
 
-def _merge_plain(defaults: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
-    """`_merge` for plain data: mappings merge key by key, the spec's own values win."""
-    if not defaults:
-        return spec
-    merged = dict(defaults)
-    for key, value in spec.items():
-        below = merged.get(key)
-        if isinstance(below, dict) and isinstance(value, dict):
-            merged[key] = _merge_plain(below, value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _plain_identity(doc: SimpleDoc, display: Path) -> Identity:
-    """`identity_of` for a document read without positions (its top-level positions kept)."""
-
-    def value(name: str) -> tuple[object, Location | None]:
-        raw = doc.data.get(name)
-        if isinstance(raw, Typed):
-            raw, text = raw.value, raw.text
-        else:
-            text = raw if isinstance(raw, str) else ""
-        if raw is None or isinstance(raw, dict | list):
-            return None, None
-        shown = text.strip() if isinstance(raw, str | int) else None
-        line, column = doc.where[name]
-        return shown or None, Location(display, line, column)
-
-    app, app_loc = value("app")
-    app_id, app_id_loc = value("app_id")
-    return Identity(app, app_loc, app_id, app_id_loc)
-
-
 _UNSET: Any = object()
-
-
-def _merge(defaults: MapNode, spec: MapNode) -> MapNode:
-    """`defaults` under `spec`: mappings merge key by key, the spec's own values win."""
-    entries = dict(defaults.entries)
-    for key, entry in spec.entries.items():
-        below = entries.get(key)
-        if (
-            below is not None
-            and isinstance(below.value, MapNode)
-            and isinstance(entry.value, MapNode)
-        ):
-            entries[key] = Entry(entry.key_loc, _merge(below.value, entry.value))
-        else:
-            entries[key] = entry
-    return MapNode(entries, spec.loc)
-
-
-def _tree_from_plain(data: Any, loc: Location) -> MapNode | None:
-    """A tree for defaults given as plain data (a ProjectConfig built in code)."""
-    if not data:
-        return None
-
-    def build(value: Any) -> Tree:
-        if isinstance(value, Mapping):
-            return MapNode({str(k): Entry(loc, build(v)) for k, v in value.items()}, loc)
-        if isinstance(value, list | tuple):
-            return SeqNode([build(item) for item in value], loc)
-        return Scalar(value, "" if value is None else str(value), False, loc)
-
-    built = build(data)
-    return built if isinstance(built, MapNode) else None
-
-
-@dataclass(frozen=True)
-class Identity:
-    """What names a spec (`app`, `app_id`) and where, read before validation so that two
-    files claiming one mini-program are reported even when one of them has other problems."""
-
-    app: object
-    app_loc: Location | None
-    app_id: object
-    app_id_loc: Location | None
-
-
-def identity_of(tree: MapNode) -> Identity:
-    """The raw `app` and `app_id` of a document (app_id as text: 12 and "12" are one id)."""
-
-    def value(name: str) -> tuple[object, Location | None]:
-        entry = tree.entries.get(name)
-        if entry is None or not isinstance(entry.value, Scalar) or entry.value.value is None:
-            return None, None
-        scalar = entry.value
-        text = scalar.text.strip() if isinstance(scalar.value, str | int) else None
-        return text or None, scalar.loc
-
-    app, app_loc = value("app")
-    app_id, app_id_loc = value("app_id")
-    return Identity(app, app_loc, app_id, app_id_loc)
-
-
-def duplicate_problems(identities: Sequence[Identity]) -> list[Problem]:
-    """An `app` name or `app_id` used twice: a problem at each later use, naming the first."""
-    problems: list[Problem] = []
-    for attribute in ("app", "app_id"):
-        first: dict[object, Location] = {}
-        located = [
-            (getattr(ident, attribute), getattr(ident, f"{attribute}_loc")) for ident in identities
-        ]
-        for value, where in sorted(
-            ((v, w) for v, w in located if v is not None and w is not None),
-            key=lambda pair: (str(pair[1].path), pair[1].line, pair[1].column),
-        ):
-            if value not in first:
-                first[value] = where
-                continue
-            shown = repr(value) if attribute == "app" else str(value)
-            message = (
-                f"{shown} is also used at {first[value]} (each mini-program needs exactly one spec)"
-            )
-            problems.append(Problem.at(where, where.path, attribute, message))
-    return problems
