@@ -12,7 +12,6 @@ The diff itself is deepdiff over the two normalised mappings; each difference be
 
 from __future__ import annotations
 
-import re
 import typing
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
@@ -33,8 +32,6 @@ REMOTE_ONLY_FIELDS: frozenset[str] = frozenset(
 )
 #: getbindservice fields that describe the audit, not the desired state.
 STATUS_FIELDS: frozenset[str] = frozenset({"open_status", "fail_reason"})
-
-_WHITESPACE = re.compile(r"\s+")
 
 
 def _numeric_fields(model: type[BaseModel]) -> frozenset[str]:
@@ -60,6 +57,8 @@ def normalise_value(field: str, value: object) -> str | None:
     """
     if value is None:
         return None
+    if type(value) is str and field not in NUMERIC_FIELDS:  # the common case, first
+        return _collapsed(value)
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     if isinstance(value, bool):
@@ -68,7 +67,7 @@ def normalise_value(field: str, value: object) -> str | None:
         return _number_text(value)
     if isinstance(value, Path):
         return str(value)
-    text = _WHITESPACE.sub(" ", str(value)).strip()
+    text = _collapsed(str(value))
     if field in NUMERIC_FIELDS:
         try:
             amount = parse_amount(text)
@@ -78,7 +77,22 @@ def normalise_value(field: str, value: object) -> str | None:
     return text
 
 
+def _collapsed(text: str) -> str:
+    """`text` trimmed, inner runs of whitespace as one space.
+
+    str.split() splits on exactly the characters `\\s` matches in a str pattern (both use
+    str.isspace), and is several times faster than a regex substitution and a strip.
+    """
+    return " ".join(text.split())
+
+
+#: Integers below this many digits survive Decimal normalisation unchanged (precision 28).
+_EXACT_INT = 10**27
+
+
 def _number_text(value: int | float | Decimal) -> str:
+    if type(value) is int and -_EXACT_INT < value < _EXACT_INT:
+        return str(value)  # what Decimal's normalise and quantize would give, without them
     amount = parse_amount(value)
     return "" if amount is None else str(normalise_amount(amount))
 

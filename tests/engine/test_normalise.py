@@ -122,3 +122,18 @@ def test_any_amount_equals_its_text_with_trailing_zeros(amount: Decimal, zeros: 
 )
 def test_surrounding_whitespace_never_makes_a_diff(text: str, space: str) -> None:
     assert diff({"bank_branch": space + text + space}, {"bank_branch": text}) == ()
+
+
+@given(st.integers(min_value=-(10**28) + 1, max_value=10**28 - 1))
+def test_an_integer_equals_its_decimal_and_its_text(number: int) -> None:
+    # Integers below 27 digits take a shortcut past Decimal, longer ones go through it: either
+    # way the same text as the Decimal and as the string.
+    expected = normalise_value("pool_cash_pledge", Decimal(number))
+    assert normalise_value("pool_cash_pledge", number) == expected
+    assert normalise_value("pool_cash_pledge", str(number)) == expected
+
+
+@pytest.mark.parametrize("space", ["\u3000", "\x1c", "\x85", "\xa0", "\u2028", " \t\r\n\f\v"])
+def test_any_unicode_whitespace_run_is_one_space(space: str) -> None:
+    assert normalise_value("bank_branch", f"{space}上地{space}{space}十街{space}") == "上地 十街"
+    assert normalise_value("bank_branch", "上地\u200b十街") == "上地\u200b十街"  # not whitespace

@@ -28,10 +28,9 @@ def account_part(spec: AppSpec, observed: Observed, desired: str | None) -> Part
     synced = record is not None and desired is not None and record.fingerprint == desired
     sync = "synced" if synced and status is not None else "out of sync"
     part = Part(status=f"{sync} · {health}")
-    creation = diff({}, section_values(spec.account))
 
     if status is None or status in (0, 1):
-        part.steps.append(Step(Action.CREATE_ACCOUNT, "account", creation))
+        part.steps.append(Step(Action.CREATE_ACCOUNT, "account", _creation(spec)))
         part.readiness = Readiness.AFTER_AUDIT
     elif status == 2:
         part.steps.append(
@@ -48,7 +47,7 @@ def account_part(spec: AppSpec, observed: Observed, desired: str | None) -> Part
             )
         part.readiness = Readiness.IN_REVIEW
     elif status == 3:
-        _rejected_account(part, observed, record, synced, creation)
+        _rejected_account(part, spec, observed, record, synced)
     elif status in APPROVED_ACCOUNT:
         _approved_account(part, record, synced, health)
     else:
@@ -59,12 +58,21 @@ def account_part(spec: AppSpec, observed: Observed, desired: str | None) -> Part
     return part
 
 
+def _creation(spec: AppSpec) -> tuple[Change, ...]:
+    """The account's fields as a creation (every value new).
+
+    Built only for the steps that send the account: an approved account, the usual case of a
+    plan, needs none, and the diff is most of decide's cost per mini-program.
+    """
+    return diff({}, section_values(spec.account))
+
+
 def _rejected_account(
     part: Part,
+    spec: AppSpec,
     observed: Observed,
     record: Submission | None,
     synced: bool,
-    creation: tuple[Change, ...],
 ) -> None:
     message = observed.account_verify_message or "no reason given"
     if synced:
@@ -74,7 +82,7 @@ def _rejected_account(
     note = f"resubmitting after rejection ({message})"
     if record is None:
         note += "; no record of the rejected submission, so the spec is sent as it is"
-    part.steps.append(Step(Action.CREATE_ACCOUNT, "account", creation, note=note))
+    part.steps.append(Step(Action.CREATE_ACCOUNT, "account", _creation(spec), note=note))
     part.readiness = Readiness.AFTER_AUDIT
 
 
