@@ -6,7 +6,7 @@ there is no value; `parse_amount` accepts all of them and never goes through flo
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
 _MISSING = {"", "-", "--", "null", "None"}
 
@@ -35,7 +35,17 @@ def parse_amount(value: object) -> Decimal | None:
     return amount
 
 
+#: Wide enough that normalising never rounds an amount (the default context keeps 28 digits:
+#: 10**30 and 10**30 + 1 would compare equal, and quantize would fail on both).
+_EXACT = Context(prec=100)
+
+
 def normalise(amount: Decimal) -> Decimal:
     """1.00 and 1 compare equal but print differently; this gives the canonical form ("1")."""
-    normal = amount.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
+    normal = amount.normalize(_EXACT)
+    if normal != normal.to_integral():
+        return normal
+    try:
+        return normal.quantize(Decimal(1), context=_EXACT)
+    except InvalidOperation:  # an integer of more digits than even _EXACT holds
+        return normal

@@ -137,3 +137,14 @@ def test_an_integer_equals_its_decimal_and_its_text(number: int) -> None:
 def test_any_unicode_whitespace_run_is_one_space(space: str) -> None:
     assert normalise_value("bank_branch", f"{space}上地{space}{space}十街{space}") == "上地 十街"
     assert normalise_value("bank_branch", "上地\u200b十街") == "上地\u200b十街"  # not whitespace
+
+
+def test_a_number_beyond_28_digits_compares_instead_of_crashing() -> None:
+    """A value Baidu could send in a quirky form (or a typo in a console) must not end plan with
+    an internal error: equal huge numbers compare equal, different ones differ."""
+    huge = 10**30
+    forms = {normalise_value("pool_cash_pledge", v) for v in (huge, str(huge), "1e30", "1E+30")}
+    assert forms == {str(huge)}
+    assert normalise_value("pool_cash_pledge", huge + 1) != normalise_value(
+        "pool_cash_pledge", huge
+    )
