@@ -10,12 +10,9 @@ touch anything else, the file is refused rather than rewritten (the user edits i
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import io
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from ruamel.yaml.scalarstring import ScalarString
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from smartpay_apply import sensitive
+from smartpay_apply.atomic import replace_text
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.importing.render import scalar
 from smartpay_apply.importing.values import SPEC_FIELDS, SpecValue
@@ -173,16 +171,4 @@ def replace_file(path: Path, expected: str, text: str) -> None:
     changed since it was read (`expected`)."""
     if path.read_text(encoding="utf-8") != expected:
         raise InPlaceError(f"{path} changed while import --update ran: run it again")
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    replace_text(path, text, mode=path.stat().st_mode & 0o7777)

@@ -10,16 +10,14 @@ is refused too (whether it is ignored cannot be checked).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import shlex
 import stat
 import subprocess
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from smartpay_apply.atomic import replace_text
 from smartpay_apply.errors import UsageError
 
 MODE = 0o600
@@ -122,15 +120,4 @@ def _assignment(name: str, value: str) -> str:
 def _replace(path: Path, text: str) -> None:
     """Write `text` to a new 0600 file beside `path`, then rename it over `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(handle, MODE)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    replace_text(path, text, mode=MODE)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from smartpay_apply.atomic import replace_text
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.spec.models import AppSpec
 from smartpay_apply.yamldoc.problems import Problem
@@ -132,11 +131,8 @@ class DictCache:
         """Write the cache atomically (a crash never leaves half a file)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(prefix=".dict-", dir=self.path.parent)
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(data.to_json(), out, ensure_ascii=False, indent=2)
-                out.write("\n")
-            os.replace(temp, self.path)
+            text = json.dumps(data.to_json(), ensure_ascii=False, indent=2) + "\n"
+            replace_text(self.path, text)
         except OSError as error:
             raise DictionaryError(
                 f"{self.path}: cannot write the dictionary cache ({error})"
