@@ -1,4 +1,5 @@
-"""The cyclic garbage collector tuned for a batch command that builds many small objects.
+"""The cyclic garbage collector tuned for a batch command that builds many small objects,
+and kept out of the interpreter's shut-down.
 
 Why: `plan` of 1,000 mini-programs allocates millions of short-lived objects (answers, models,
 changes) but few reference cycles. With Python's default threshold (700) the collector runs
@@ -22,3 +23,15 @@ def for_batch() -> None:
     young, middle = BATCH_THRESHOLDS
     old = gc.get_threshold()[2]
     gc.set_threshold(young, middle, old)
+
+
+def before_exit() -> None:
+    """Spare the interpreter's shut-down a last walk over every object still alive.
+
+    Why: after the command's work, Python's finalisation runs a full collection over what the
+    run left in memory (a plan of 1,000 mini-programs: ~1 million objects), 0.08-0.2 s of CPU
+    added to every command's wall time for nothing (issue 16). Frozen objects are skipped by
+    that collection; they are still freed by reference counting as the modules are cleared.
+    Called once the command has returned its exit code: no cycle needs collecting after it.
+    """
+    gc.freeze()
