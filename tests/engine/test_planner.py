@@ -207,3 +207,35 @@ async def test_plan_stream_writes_nothing_when_a_later_spec_fails(
     assert [app.app for app in plan.apps] == ["shop-a"] and plan.apps[0].error is None
     assert [r.outcome for r in store.list_submissions()] == ["approved"]
     assert [o.app_id for o in store.list_observations()] == [1001]
+
+
+async def test_plan_stream_keeps_every_observation_when_written_in_batches(
+    tmp_path: Path, store: StateStore, world, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Observations are written in batches once the last spec is read (while the remaining
+    answers are awaited): a plan larger than a batch keeps one observation per mini-program,
+    none twice, none lost; a plan whose last spec fails keeps none."""
+    from smartpay_apply.engine import planner as planner_module
+
+    api, _ = world
+    monkeypatch.setattr(planner_module._Keeper, "BATCH", 2)
+    all_specs = [
+        make_spec(f"shop-{n}", 2000 + n, payment_service=None, token=f"sandbox-{2000 + n}")
+        for n in range(7)
+    ]
+    planner = Runtime(config(tmp_path), api, store).planner()
+
+    async def specs(fail: bool) -> AsyncIterator[AppSpec]:
+        for spec in all_specs:
+            yield spec
+        if fail:
+            raise RuntimeError("zz.yaml:2:10: app_id: not a number")
+
+    with pytest.raises(RuntimeError, match=r"zz\.yaml"):
+        await planner.plan_stream(specs(fail=True))
+    assert store.list_observations() == []
+
+    plan = await planner.plan_stream(specs(fail=False))
+    assert len(plan.apps) == 7
+    kept = sorted(o.app_id for o in store.list_observations())
+    assert kept == [2000 + n for n in range(7)]
