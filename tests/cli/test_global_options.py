@@ -162,6 +162,7 @@ HEAVY = (
     "smartpay_apply.state",
     "smartpay_apply.spec",
     "smartpay_apply.config",
+    "smartpay_apply.api.pages",
 )
 
 
@@ -204,12 +205,12 @@ def test_start_up_paths_import_no_command_and_nothing_heavy(
     assert _imported_while(args, tmp_path) == []
 
 
-def test_a_plan_against_an_http_endpoint_imports_no_httpx(
+def test_a_plan_against_an_http_endpoint_imports_neither_httpx_nor_the_data_pages(
     tmp_path: Path, sandbox: SandboxHandle
 ) -> None:
     """The network commands talk through aiohttp; httpx (~0.1 s to import, with rich and
     pygments behind its command line) is only for uploads and tests, and no TLS context is
-    made for an http:// endpoint."""
+    made for an http:// endpoint; the data exports' page models (~20 ms) are not built either."""
     write_config(tmp_path, sandbox.base_url)
     (tmp_path / "specs").mkdir()
     document = spec_document("shop", 4242)
@@ -218,6 +219,7 @@ def test_a_plan_against_an_http_endpoint_imports_no_httpx(
     assert "aiohttp" in imported  # it did reach the network
     assert "httpx" not in imported
     assert "rich" not in imported
+    assert "smartpay_apply.api.pages" not in imported
 
 
 def test_completing_a_command_name_imports_no_command(tmp_path: Path) -> None:
