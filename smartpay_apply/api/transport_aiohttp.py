@@ -10,7 +10,8 @@ NO_PROXY) only when a proxy variable is set: with `trust_env` aiohttp looks the 
 aiohttp's errors become `NotSent` / `MaybeSent` here, where their meaning is known: a failure
 to open the connection (refused, DNS, TLS, connect timeout) happened before any byte of the
 request left; a read timeout or a dropped connection may have come after Baidu acted on it.
-Imported only when the default transport is made (aiohttp takes ~0.2 s to import). The TLS
+Imported only when the default transport is made (aiohttp takes ~0.2 s to import), without
+the system's CA bundle for its default contexts, which are never used (`tls.py`). The TLS
 context is made on the first https request (`tls.verified_context`), never for http://.
 """
 
@@ -20,10 +21,13 @@ from collections.abc import Mapping
 from functools import lru_cache
 from urllib.request import getproxies
 
-import aiohttp
+from smartpay_apply.api.tls import aiohttp_without_default_trust, verified_context
+
+with aiohttp_without_default_trust():  # its unused default TLS contexts: see tls.py
+    import aiohttp
+
 from yarl import URL
 
-from smartpay_apply.api.tls import verified_context
 from smartpay_apply.api.transport import (
     Answer,
     MaybeSent,
