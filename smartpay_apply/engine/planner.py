@@ -25,6 +25,7 @@ from smartpay_apply.engine.observe import (
     Observed,
     ObservedContext,
     Recorded,
+    RecordedLater,
     observe_app,
     observed_checksum,
     read_store_all,
@@ -110,7 +111,7 @@ class Planner:
         self,
         spec: AppSpec,
         *,
-        recorded: Recorded | None = None,
+        recorded: Recorded | RecordedLater | None = None,
         writable: asyncio.Event | None = None,
         known: Observed | None = None,
         stale: frozenset[str] = REMOTE_PARTS,
@@ -195,13 +196,14 @@ class Planner:
 
     async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
         """`plan_all` for specs that arrive one by one (`plan` observes a mini-program as soon
-        as its spec is read): at most `concurrency` at once, the store read in bulk first (all
-        of it: which mini-programs will come is not known yet). If `specs` raises (a spec with
-        a problem), the observations under way are cancelled and nothing was written to the
-        store: outcomes an observation saw wait for the last spec (`plan_app`'s `writable`),
-        and so do the observations kept (`_Keeper`).
+        as its spec is read): at most `concurrency` at once, the store read in bulk meanwhile
+        (all of it: which mini-programs will come is not known yet; each takes its share once
+        Baidu has answered, `RecordedLater`). If `specs` raises (a spec with a problem), the
+        observations under way are cancelled and nothing was written to the store: outcomes
+        an observation saw wait for the last spec (`plan_app`'s `writable`), and so do the
+        observations kept (`_Keeper`).
         """
-        recorded = await asyncio.to_thread(read_store_all, self.store, None)
+        bulk = asyncio.ensure_future(asyncio.to_thread(read_store_all, self.store, None))
         queue: asyncio.Queue[AppSpec | None] = asyncio.Queue()
         loaded = asyncio.Event()
         planned: list[AppPlan] = []
@@ -210,7 +212,7 @@ class Planner:
         async def worker() -> None:
             while (spec := await queue.get()) is not None:
                 app_plan, context = await self.plan_app(
-                    spec, recorded=recorded[spec.app_id], writable=loaded
+                    spec, recorded=RecordedLater(bulk, spec.app_id), writable=loaded
                 )
                 planned.append(app_plan)
                 keeper.add(app_plan, service_name(spec, context.observed))
@@ -227,6 +229,8 @@ class Planner:
             for task in workers:
                 task.cancel()
             await keeper.settle()
+            await asyncio.wait([bulk])  # a thread's read cannot be called back
+        bulk.result()  # the store could not be read: the command fails (as it did before)
         await keeper.finish()
         return Plan(apps=tuple(planned))
 

@@ -18,6 +18,7 @@ from smartpay_apply.api.client import OpenApi
 from smartpay_apply.config import ProjectConfig
 from smartpay_apply.engine.fingerprints import desired_fingerprints
 from smartpay_apply.engine.observe import read_store, read_store_all
+from smartpay_apply.errors import StateError
 from smartpay_apply.runtime import Runtime, build_plan
 from smartpay_apply.sandbox.app import create_app
 from smartpay_apply.sandbox.config import SandboxConfig
@@ -239,3 +240,25 @@ async def test_plan_stream_keeps_every_observation_when_written_in_batches(
     assert len(plan.apps) == 7
     kept = sorted(o.app_id for o in store.list_observations())
     assert kept == [2000 + n for n in range(7)]
+
+
+async def test_plan_stream_fails_when_the_store_cannot_be_read(
+    tmp_path: Path, store: StateStore, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The store is read in bulk while the first mini-programs are observed: if that read
+    fails, the plan fails with the store's error (as when it was read first), not with a plan
+    whose every mini-program says it could not be observed."""
+    import sqlite3
+
+    api, _ = world
+    with sqlite3.connect(tmp_path / "state.db") as raw:
+        raw.execute("DROP TABLE smartpay_events")  # a store damaged behind the tool's back
+    spec = make_spec("shop-a", 1001, payment_service=None, token="sandbox-1001")
+    planner = Runtime(config(tmp_path), api, store).planner()
+
+    async def specs() -> AsyncIterator[AppSpec]:
+        yield spec
+
+    with pytest.raises(StateError, match="smartpay_events"):
+        await planner.plan_stream(specs())
+    assert store.list_observations() == []
