@@ -32,7 +32,7 @@ def standard(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
-@settings(max_examples=500)
+@settings(max_examples=200)
 @given(DOCUMENTS)
 def test_the_same_text_as_the_standard_library(document: Any) -> None:
     assert indented(document) == standard(document)

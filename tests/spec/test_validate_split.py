@@ -16,6 +16,8 @@ from tests.support.files import public_key_pem, tiny_png
 from tests.support.projects import write_config
 from tests.support.specs import VALID_SPEC
 
+pytestmark = pytest.mark.slow  # 240 files read five times over the CLI
+
 COUNT = SPLIT_MIN_FILES + 40
 
 
