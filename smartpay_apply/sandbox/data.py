@@ -83,11 +83,17 @@ def day_text(days_since_epoch: int) -> str:
     return date.fromordinal(UNIX_EPOCH_ORDINAL + days_since_epoch).isoformat()
 
 
+#: "00".."59": two-digit fields without a format specification to parse per call.
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(60))
+
+
 def beijing_text(unix: int) -> str:
     """A unix time as Beijing wall-clock text; string arithmetic (hot: two per order row)."""
     days, seconds = divmod(unix + BEIJING_OFFSET, 86400)
     hours, rest = divmod(seconds, 3600)
-    return f"{day_text(days)} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    minutes, seconds = divmod(rest, 60)
+    two = _TWO_DIGITS
+    return f"{day_text(days)} {two[hours]}:{two[minutes]}:{two[seconds]}"
 
 
 def day_time(day: date) -> str:
