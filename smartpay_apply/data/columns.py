@@ -194,21 +194,31 @@ def format_rows(columns: Sequence[Column], items: Sequence[Any]) -> list[Row]:
     raise RowError("unreadable rows")  # pragma: no cover - the loop above finds the row
 
 
-@functools.cache
-def _column_plan(
-    columns: tuple[Column, ...],
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Convert, ...]]:
+ColumnPlan = tuple[tuple[str, ...], tuple[str, ...], tuple[Convert, ...]]
+#: id(columns) -> (columns, plan); the column set is kept, so its id is never another's. Looked
+#: up by identity because hashing 13 frozen dataclasses per page cost a tenth of converting it.
+_plans: dict[int, tuple[tuple[Column, ...], ColumnPlan]] = {}
+
+
+def _column_plan(columns: tuple[Column, ...]) -> ColumnPlan:
     """The wire fields, bulk checks (`columnar` kinds) and converters of a column set."""
+    known = _plans.get(id(columns))
+    if known is not None and known[0] is columns:
+        return known[1]
     kinds: dict[Convert, str] = {
         text: columnar.TEXT,
         amount: columnar.AMOUNT,
         baidu_time: columnar.TIME,
     }
-    return (
+    plan = (
         tuple(column.source for column in columns),
         tuple(kinds.get(column.convert, columnar.OTHER) for column in columns),
         tuple(column.convert for column in columns),
     )
+    if len(_plans) >= 64:  # only ever a handful (the export kinds); never unbounded
+        _plans.clear()
+    _plans[id(columns)] = (columns, plan)
+    return plan
 
 
 @functools.cache
