@@ -21,6 +21,9 @@ from smartpay_apply.sandbox.fields import require
 from smartpay_apply.sandbox.handlers import Call
 from smartpay_apply.timeutil import day_start_timestamp
 
+#: "0000".."9999": a phone number's tail looked up, not formatted per row.
+_FOUR_DIGITS = tuple(f"{n:04d}" for n in range(10_000))
+
 
 def _day_rows(
     call: Call, service: dict[str, Any], orders: datagen.DayOrders, indices: Iterable[int]
@@ -49,7 +52,7 @@ def _day_rows(
         phone = (
             "未登录用户"
             if h[0] % 10 == 0
-            else f"1{30 + h[1] % 60}****{int.from_bytes(h[2:4], 'big') % 10000:04d}"
+            else f"1{30 + h[1] % 60}****{_FOUR_DIGITS[int.from_bytes(h[2:4], 'big') % 10000]}"
         )
         pay = str(pays[index])
         rows.append(
