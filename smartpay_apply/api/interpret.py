@@ -80,6 +80,9 @@ Result = Ok | Retry | RefreshToken | Fail
 
 #: Bodies with this many `[` and `{` or more are left to `json` (see `decode`).
 DEEP_BODY = 500
+#: Every byte but `[` and `{`: deleting them counts the brackets in one pass (two `count`s
+#: took twice as long on a 35 KB page).
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[{")
 _decode_fast = msgspec.json.Decoder().decode
 
 
@@ -94,7 +97,7 @@ def decode(body: bytes) -> object:
     DEEP_BODY or more brackets: json refuses nesting a few levels sooner than msgspec near the
     interpreter's recursion limit, and a body that cannot nest that deep never meets it.
     """
-    if body.count(b"[") + body.count(b"{") < DEEP_BODY:
+    if len(body.translate(None, _NOT_BRACKETS)) < DEEP_BODY:
         try:
             return _decode_fast(body)
         except (msgspec.DecodeError, RecursionError):
