@@ -6,7 +6,9 @@ changes) but few reference cycles. With Python's default threshold (700) the col
 ~250 times per plan, each young collection walking every container allocated since the last
 and promoting survivors, and the older generations are swept again and again: ~0.15 s of CPU
 (issue 16, bench/README.md). A larger young generation gives the same collections (cycles are
-still freed, reference counting frees the rest at once) ~15 times per plan instead.
+still freed, reference counting frees the rest at once) ~15 times per plan instead. A data
+export is the same kind of batch: 100,000 orders went through ~150 collections (0.055 s of
+CPU), now ~10 (0.025 s).
 """
 
 from __future__ import annotations
