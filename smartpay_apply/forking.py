@@ -43,12 +43,22 @@ def can_split(items: int, min_items: int) -> bool:
     )
 
 
-def in_two(items: Sequence[T], work: Callable[[Sequence[T]], R], *, min_items: int) -> list[R]:
-    """`[work(first half), work(second half)]`, the second half in a forked child when
-    `can_split`; else `[work(items)]`. The halves keep the items' order."""
+def in_two(
+    items: Sequence[T],
+    work: Callable[[Sequence[T]], R],
+    *,
+    min_items: int,
+    child_share: float = 0.5,
+) -> list[R]:
+    """`[work(first part), work(second part)]`, the second part (`child_share` of the items)
+    in a forked child when `can_split`; else `[work(items)]`. The parts keep the items' order.
+
+    `child_share` below a half when sending the child's result back costs much: the child
+    pickles it and this process unpickles it after its own part.
+    """
     if not can_split(len(items), min_items):
         return [work(items)]
-    half = len(items) // 2
+    half = len(items) - round(len(items) * child_share)
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the child's coverage is not collected

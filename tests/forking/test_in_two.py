@@ -117,3 +117,16 @@ def test_an_error_here_leaves_no_child_behind() -> None:
         """
     )
     assert result == {"caught": "in the parent", "children": "none"}
+
+
+def test_the_child_takes_its_share_of_the_items() -> None:
+    result = run(
+        """
+        parts = in_two(list(range(20)), squares, min_items=4, child_share=0.45)
+        print(json.dumps({"parent": parent, "parts": parts}))
+        """
+    )
+    mine, theirs = result["parts"]
+    assert len(mine["values"]) == 11 and len(theirs["values"]) == 9
+    assert mine["values"] + theirs["values"] == [n * n for n in range(20)]
+    assert theirs["pid"] != result["parent"]
