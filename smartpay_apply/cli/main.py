@@ -241,6 +241,7 @@ def terminate_as_interrupt() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    gc_tuning.for_batch()  # before the commands' imports: see gc_tuning.py
     terminate_as_interrupt()
     code = run()
     ignore_signals_while_exiting()
