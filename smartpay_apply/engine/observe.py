@@ -179,7 +179,7 @@ async def observe_app(
         _read_account(app_api), _read_service(app_api)
     )
     if recorded is None:
-        recorded = await asyncio.to_thread(read_store, store, spec.app_id)
+        recorded = await _read_store(store, spec.app_id)
     return _observed((account_status, verify_message), service, recorded)
 
 
@@ -244,8 +244,15 @@ async def _observe_again(
 
     seen_account, service = await asyncio.gather(account_part(), service_part())
     if recorded is None:
-        recorded = await asyncio.to_thread(read_store, store, spec.app_id)
+        recorded = await _read_store(store, spec.app_id)
     return _observed(seen_account, service, recorded)
+
+
+async def _read_store(store: StateStore | None, app_id: int) -> Recorded:
+    """`read_store` off the event loop (no store: nothing to read)."""
+    if store is None:
+        return {}, ()
+    return await store.call(read_store, store, app_id)
 
 
 def read_store(store: StateStore | None, app_id: int) -> Recorded:

@@ -103,7 +103,7 @@ class Planner:
             stale=REMOTE_PARTS if stale is None else stale,
             account=account,
         )
-        await asyncio.to_thread(self.keep, [(app_plan, service_name(spec, context.observed))])
+        await self.store.call(self.keep, [(app_plan, service_name(spec, context.observed))])
         return app_plan
 
     async def plan_app(
@@ -137,7 +137,7 @@ class Planner:
             if seen_outcomes(observed):  # a thread hop only when there is something to write
                 if writable is not None:
                     await writable.wait()
-                observed = await asyncio.to_thread(
+                observed = await self.store.call(
                     record_seen_outcomes, self.store, spec.app_id, observed, now()
                 )
             self._seen[spec.app_id] = observed
@@ -156,7 +156,7 @@ class Planner:
         )
         missing = None
         if self._may_miss_upload_token(spec, app_plan):  # else no trip to the store
-            missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+            missing = await self.store.call(self._upload_token_missing, spec, app_plan)
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
         context = ObservedContext(
@@ -174,7 +174,7 @@ class Planner:
         does with its block added — recording them here too would be replaced at once.
         """
         ids = [spec.app_id for spec in specs]
-        recorded = await asyncio.to_thread(read_store_all, self.store, ids)
+        recorded = await self.store.call(read_store_all, self.store, ids)
         jobs = [
             lambda spec=spec: self.plan_app(spec, recorded=recorded[spec.app_id]) for spec in specs
         ]
@@ -190,7 +190,7 @@ class Planner:
             contexts[app_plan.app] = context
             kept.append((app_plan, service_name(spec, context.observed)))
         if keep:
-            await asyncio.to_thread(self.keep, kept)
+            await self.store.call(self.keep, kept)
         return Plan(apps=tuple(apps)), contexts
 
     async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
@@ -200,7 +200,7 @@ class Planner:
         a problem), the observations under way are cancelled and nothing was written to the
         store: outcomes an observation saw wait for the last spec (`plan_app`'s `writable`).
         """
-        recorded = await asyncio.to_thread(read_store_all, self.store, None)
+        recorded = await self.store.call(read_store_all, self.store, None)
         queue: asyncio.Queue[AppSpec | None] = asyncio.Queue()
         loaded = asyncio.Event()
         planned: list[AppPlan] = []
@@ -225,7 +225,7 @@ class Planner:
         finally:
             for task in workers:
                 task.cancel()
-        await asyncio.to_thread(self.keep, kept)
+        await self.store.call(self.keep, kept)
         return Plan(apps=tuple(planned))
 
     def keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:

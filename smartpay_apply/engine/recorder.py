@@ -3,13 +3,13 @@
 Actions and the executor need five things from the store: record a submission (the salted
 fingerprint of what was sent), record an audit outcome, read the last submission, record a
 run-history step, and the image-URL cache. `Recorder` is that interface; `StoreRecorder`
-implements it over a `StateStore` (each write in a thread: the store is synchronous). Keeping
+implements it over a `StateStore` (each call off the event loop through `StateStore.call`,
+which groups the calls of a moment into one transaction). Keeping
 it narrow is what lets the actions be tested directly and the controller reuse them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -69,7 +69,7 @@ class StoreRecorder:
 
     async def submitted(self, spec: AppSpec, section: str, *, at: datetime | None = None) -> None:
         fingerprint = self.fingerprints(spec)[section]
-        await asyncio.to_thread(
+        await self.store.call(
             self.store.record_submission,
             spec.app_id,
             section,
@@ -79,12 +79,12 @@ class StoreRecorder:
         )
 
     async def outcome(self, spec: AppSpec, section: str, outcome: str, reason: str | None) -> None:
-        await asyncio.to_thread(
+        await self.store.call(
             self.store.record_outcome, spec.app_id, section, outcome, reason=reason, at=now()
         )
 
     async def last_submission(self, spec: AppSpec, section: str) -> Submission | None:
-        record = await asyncio.to_thread(self.store.get_submission, spec.app_id, section)
+        record = await self.store.call(self.store.get_submission, spec.app_id, section)
         if record is None:
             return None
         return Submission(
@@ -97,7 +97,7 @@ class StoreRecorder:
     async def step(
         self, spec: AppSpec, action: str, section: str, result: str, detail: str | None
     ) -> None:
-        await asyncio.to_thread(
+        await self.store.call(
             self.store.record_step,
             self.run_id,
             app_id=spec.app_id,
@@ -109,7 +109,7 @@ class StoreRecorder:
         )
 
     async def image_url(self, sha256: str) -> str | None:
-        return await asyncio.to_thread(self.store.get_image_url, sha256)
+        return await self.store.call(self.store.get_image_url, sha256)
 
     async def remember_image(self, sha256: str, url: str) -> None:
-        await asyncio.to_thread(self.store.record_image, sha256, url)
+        await self.store.call(self.store.record_image, sha256, url)
