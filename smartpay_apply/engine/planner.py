@@ -29,7 +29,11 @@ from smartpay_apply.engine.observe import (
     observed_checksum,
     read_store_all,
 )
-from smartpay_apply.engine.outcomes import record_seen_outcomes, seen_outcomes
+from smartpay_apply.engine.outcomes import (
+    record_seen_outcomes,
+    seen_outcomes,
+    with_seen_outcomes,
+)
 from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.timeutil import now
@@ -37,6 +41,8 @@ from smartpay_apply.timeutil import now
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from smartpay_apply.api.app import AppApi
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
@@ -95,16 +101,44 @@ class Planner:
         this mini-program is reused but for the `stale` parts (REMOTE_PARTS), and `account`
         is the account status an audit poll has just read (`observe_app`).
         """
-        known = None if stale is None else self._seen.get(spec.app_id)
+        previous = self._seen.get(spec.app_id)
+        known = None if stale is None else previous
+        deferred: list[tuple[Observed, datetime]] = []
         app_plan, context = await self.plan_app(
             spec,
             recorded=recorded,
             known=known,
             stale=REMOTE_PARTS if stale is None else stale,
             account=account,
+            deferred=deferred,
         )
-        await self.store.call(self.keep, [(app_plan, service_name(spec, context.observed))])
+        kept = [(app_plan, service_name(spec, context.observed))]
+        if not deferred:
+            await self.store.call(self.keep, kept)
+            return app_plan
+        try:  # the outcomes it saw and the observation: one store call (issue 16)
+            await self.store.call(self._record_and_keep, spec.app_id, *deferred[0], kept)
+        except SmartpayError as error:  # as if recording them had failed in plan_app
+            if previous is None:
+                self._seen.pop(spec.app_id, None)
+            else:
+                self._seen[spec.app_id] = previous
+            failed = AppPlan(app=spec.app, app_id=spec.app_id, error=error.user_message())
+            await self.store.call(self.keep, [(failed, service_name(spec, None))])
+            return failed
         return app_plan
+
+    def _record_and_keep(
+        self,
+        app_id: int,
+        observed: Observed,
+        at: datetime,
+        kept: Sequence[tuple[AppPlan, str | None]],
+    ) -> None:
+        """The audit outcomes an observation saw (an error fails the plan), then what was
+        seen (best effort: `keep`)."""
+        record_seen_outcomes(self.store, app_id, observed, at)
+        self.keep(kept)
 
     async def plan_app(
         self,
@@ -115,6 +149,7 @@ class Planner:
         known: Observed | None = None,
         stale: frozenset[str] = REMOTE_PARTS,
         account: tuple[int | None, str | None] | None = None,
+        deferred: list[tuple[Observed, datetime]] | None = None,
     ) -> tuple[AppPlan, ObservedContext]:
         """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes
         the AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
@@ -122,7 +157,9 @@ class Planner:
         The audit outcomes the observation saw are recorded in the store on the way (engine/
         outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
         With `writable`, that write waits until it is set (`plan_stream`: every spec is read and
-        valid), so a run that fails on a spec read later leaves the store as it was.
+        valid), so a run that fails on a spec read later leaves the store as it was. With
+        `deferred`, they are not recorded here: (the observation, when) is appended to it for
+        the caller to record, and the plan is decided as if they were (`plan`).
         """
         try:
             observed = await observe_app(
@@ -134,7 +171,11 @@ class Planner:
                 stale=stale,
                 account=account,
             )
-            if seen_outcomes(observed):  # a thread hop only when there is something to write
+            seen = seen_outcomes(observed)  # a store call only when there is something to write
+            if seen and deferred is not None:
+                deferred.append((observed, now()))
+                observed = with_seen_outcomes(observed)
+            elif seen:
                 if writable is not None:
                     await writable.wait()
                 observed = await self.store.call(
