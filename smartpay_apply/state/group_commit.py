@@ -21,14 +21,20 @@ What each caller still gets is what it got from its own transaction:
 
 Only backends that serialise every call anyway batch (`Backend.batches`: SQLite, one connection
 behind a mutex, one writer at a time). A call alone in its batch runs as it always did.
+
+The batches run on a worker thread of the group's own (a one-thread executor: the interpreter
+waits for it at exit, so a batch under way is finished), which posts the outcomes straight back
+to the loop: one wake-up per batch, not the three loop turns of a chained executor future.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -51,6 +57,10 @@ class _Call:
             return False, error
 
 
+#: A call and how it ended: (call, True, result) or (call, False, exception).
+_Outcome = tuple[_Call, bool, Any]
+
+
 class GroupCommit:
     """The batches of one store for one event loop: one at a time, the next queued meanwhile."""
 
@@ -58,6 +68,7 @@ class GroupCommit:
         self._batch = batch
         self._queue: list[_Call] = []
         self._busy = False
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="smartpay-store")
 
     async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """`fn(*args, **kwargs)` in the next batch, once that batch has committed."""
@@ -76,24 +87,15 @@ class GroupCommit:
             self._busy = False
             return
         try:
-            work = loop.run_in_executor(None, self._run, calls)
-        except RuntimeError as error:  # the loop's executor is shut down: nothing can run
+            self._worker.submit(self._run, loop, calls)
+        except RuntimeError as error:  # the interpreter is shutting down: nothing can run
             self._busy = False
             for call in calls:
                 call.future.set_exception(error)
-            return
-        work.add_done_callback(lambda done: self._finished(loop, calls, done))
 
-    def _finished(
-        self, loop: asyncio.AbstractEventLoop, calls: list[_Call], done: asyncio.Future[Any]
-    ) -> None:
-        if done.cancelled():  # the loop is shutting down: nobody awaits these any more
-            outcomes: list[tuple[bool, Any]] = [(False, asyncio.CancelledError())] * len(calls)
-        elif done.exception() is not None:
-            outcomes = [(False, done.exception())] * len(calls)
-        else:
-            outcomes = done.result()
-        for call, (ok, value) in zip(calls, outcomes, strict=True):
+    def _finished(self, loop: asyncio.AbstractEventLoop, outcomes: list[_Outcome]) -> None:
+        """On the loop: hand each call its outcome, then start the next batch."""
+        for call, ok, value in outcomes:
             if call.future.done():  # its awaiter was cancelled meanwhile
                 continue
             if ok:
@@ -102,8 +104,19 @@ class GroupCommit:
                 call.future.set_exception(value)
         self._start(loop)
 
-    def _run(self, calls: list[_Call]) -> list[tuple[bool, Any]]:
-        """In a worker thread: the calls in one transaction; one by one if it did not commit."""
+    def _run(self, loop: asyncio.AbstractEventLoop, calls: list[_Call]) -> None:
+        """In the worker thread: the batch, its outcomes posted straight to the loop (one
+        wake-up; the worker is this group's own, so the interpreter waits for it at exit)."""
+        try:
+            ran = self._outcomes(calls)
+            outcomes = [(call, ok, value) for call, (ok, value) in zip(calls, ran, strict=True)]
+        except BaseException as error:  # never leave an awaiter without an answer
+            outcomes = [(call, False, error) for call in calls]
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits these
+            loop.call_soon_threadsafe(self._finished, loop, outcomes)
+
+    def _outcomes(self, calls: list[_Call]) -> list[tuple[bool, Any]]:
+        """The calls in one transaction; one by one if it did not commit."""
         if len(calls) == 1:
             return [calls[0].run()]
         from smartpay_apply.errors import StateError
