@@ -165,7 +165,7 @@ async def _stored(
     if isinstance(recorded, RecordedLater):
         return await recorded.get()
     if recorded is None:
-        return await asyncio.to_thread(read_store, store, app_id)
+        return await _read_store(store, app_id)
     return recorded
 
 
@@ -269,6 +269,13 @@ async def _observe_again(
 
     seen_account, service = await asyncio.gather(account_part(), service_part())
     return _observed(seen_account, service, await _stored(store, spec.app_id, recorded))
+
+
+async def _read_store(store: StateStore | None, app_id: int) -> Recorded:
+    """`read_store` off the event loop (no store: nothing to read)."""
+    if store is None:
+        return {}, ()
+    return await store.call(read_store, store, app_id)
 
 
 def read_store(store: StateStore | None, app_id: int) -> Recorded:

@@ -30,7 +30,11 @@ from smartpay_apply.engine.observe import (
     observed_checksum,
     read_store_all,
 )
-from smartpay_apply.engine.outcomes import record_seen_outcomes, seen_outcomes
+from smartpay_apply.engine.outcomes import (
+    record_seen_outcomes,
+    seen_outcomes,
+    with_seen_outcomes,
+)
 from smartpay_apply.engine.steps import Action, AppPlan, Plan
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.timeutil import now
@@ -38,6 +42,8 @@ from smartpay_apply.timeutil import now
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from smartpay_apply.api.app import AppApi
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
@@ -96,16 +102,44 @@ class Planner:
         this mini-program is reused but for the `stale` parts (REMOTE_PARTS), and `account`
         is the account status an audit poll has just read (`observe_app`).
         """
-        known = None if stale is None else self._seen.get(spec.app_id)
+        previous = self._seen.get(spec.app_id)
+        known = None if stale is None else previous
+        deferred: list[tuple[Observed, datetime]] = []
         app_plan, context = await self.plan_app(
             spec,
             recorded=recorded,
             known=known,
             stale=REMOTE_PARTS if stale is None else stale,
             account=account,
+            deferred=deferred,
         )
-        await asyncio.to_thread(self.keep, [(app_plan, service_name(spec, context.observed))])
+        kept = [(app_plan, service_name(spec, context.observed))]
+        if not deferred:
+            await self.store.call(self.keep, kept)
+            return app_plan
+        try:  # the outcomes it saw and the observation: one store call (issue 16)
+            await self.store.call(self._record_and_keep, spec.app_id, *deferred[0], kept)
+        except SmartpayError as error:  # as if recording them had failed in plan_app
+            if previous is None:
+                self._seen.pop(spec.app_id, None)
+            else:
+                self._seen[spec.app_id] = previous
+            failed = AppPlan(app=spec.app, app_id=spec.app_id, error=error.user_message())
+            await self.store.call(self.keep, [(failed, service_name(spec, None))])
+            return failed
         return app_plan
+
+    def _record_and_keep(
+        self,
+        app_id: int,
+        observed: Observed,
+        at: datetime,
+        kept: Sequence[tuple[AppPlan, str | None]],
+    ) -> None:
+        """The audit outcomes an observation saw (an error fails the plan), then what was
+        seen (best effort: `keep`)."""
+        record_seen_outcomes(self.store, app_id, observed, at)
+        self.keep(kept)
 
     async def plan_app(
         self,
@@ -116,6 +150,7 @@ class Planner:
         known: Observed | None = None,
         stale: frozenset[str] = REMOTE_PARTS,
         account: tuple[int | None, str | None] | None = None,
+        deferred: list[tuple[Observed, datetime]] | None = None,
     ) -> tuple[AppPlan, ObservedContext]:
         """Observe and decide one mini-program. A SmartpayError (token, network, API) becomes
         the AppPlan's `error`; a bug propagates. `recorded`: the store's data, if read in bulk.
@@ -123,7 +158,9 @@ class Planner:
         The audit outcomes the observation saw are recorded in the store on the way (engine/
         outcomes.py): plan is read-only towards Baidu, not towards what the store knows of it.
         With `writable`, that write waits until it is set (`plan_stream`: every spec is read and
-        valid), so a run that fails on a spec read later leaves the store as it was.
+        valid), so a run that fails on a spec read later leaves the store as it was. With
+        `deferred`, they are not recorded here: (the observation, when) is appended to it for
+        the caller to record, and the plan is decided as if they were (`plan`).
         """
         try:
             observed = await observe_app(
@@ -135,10 +172,14 @@ class Planner:
                 stale=stale,
                 account=account,
             )
-            if seen_outcomes(observed):  # a thread hop only when there is something to write
+            seen = seen_outcomes(observed)  # a store call only when there is something to write
+            if seen and deferred is not None:
+                deferred.append((observed, now()))
+                observed = with_seen_outcomes(observed)
+            elif seen:
                 if writable is not None:
                     await writable.wait()
-                observed = await asyncio.to_thread(
+                observed = await self.store.call(
                     record_seen_outcomes, self.store, spec.app_id, observed, now()
                 )
             self._seen[spec.app_id] = observed
@@ -157,7 +198,7 @@ class Planner:
         )
         missing = None
         if self._may_miss_upload_token(spec, app_plan):  # else no trip to the store
-            missing = await asyncio.to_thread(self._upload_token_missing, spec, app_plan)
+            missing = await self.store.call(self._upload_token_missing, spec, app_plan)
         if missing:
             app_plan = replace(app_plan, notes=(*app_plan.notes, missing))
         context = ObservedContext(
@@ -175,7 +216,7 @@ class Planner:
         does with its block added — recording them here too would be replaced at once.
         """
         ids = [spec.app_id for spec in specs]
-        recorded = await asyncio.to_thread(read_store_all, self.store, ids)
+        recorded = await self.store.call(read_store_all, self.store, ids)
         jobs = [
             lambda spec=spec: self.plan_app(spec, recorded=recorded[spec.app_id]) for spec in specs
         ]
@@ -191,7 +232,7 @@ class Planner:
             contexts[app_plan.app] = context
             kept.append((app_plan, service_name(spec, context.observed)))
         if keep:
-            await asyncio.to_thread(self.keep, kept)
+            await self.store.call(self.keep, kept)
         return Plan(apps=tuple(apps)), contexts
 
     async def plan_stream(self, specs: AsyncIterator[AppSpec]) -> Plan:
@@ -203,7 +244,7 @@ class Planner:
         an observation saw wait for the last spec (`plan_app`'s `writable`), and so do the
         observations kept (`_Keeper`).
         """
-        bulk = asyncio.ensure_future(asyncio.to_thread(read_store_all, self.store, None))
+        bulk = asyncio.ensure_future(self.store.call(read_store_all, self.store, None))
         queue: asyncio.Queue[AppSpec | None] = asyncio.Queue()
         loaded = asyncio.Event()
         planned: list[AppPlan] = []
@@ -229,7 +270,7 @@ class Planner:
             for task in workers:
                 task.cancel()
             await keeper.settle()
-            await asyncio.wait([bulk])  # a thread's read cannot be called back
+            await asyncio.wait([bulk])  # a store call under way cannot be called back
         bulk.result()  # the store could not be read: the command fails (as it did before)
         await keeper.finish()
         return Plan(apps=tuple(planned))
@@ -295,7 +336,7 @@ class _Keeper:
 
     async def _write(self) -> None:
         batch, self.waiting = self.waiting, []
-        await asyncio.to_thread(self.planner.keep, batch)
+        await self.planner.store.call(self.planner.keep, batch)
 
     async def settle(self) -> None:
         """Wait for the write under way (a thread's write cannot be called back)."""
