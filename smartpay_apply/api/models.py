@@ -1,11 +1,12 @@
 """Typed requests and responses of the payment-service openapi, named as the API names them.
 
 This is the one import for callers (`api.models.X`): the setup endpoints' models live here,
-the paged data answers in `pages.py` (imported on first use) and the field types (`Fen`, `Yuan`, `BaiduTime`, ...) and
-bases in `fields.py`, all re-exported. Money is never a float: `Fen` (orderlist, 分) and `Yuan`
-(finance, pledge/limit: 元) are `Decimal | None`. Sensitive values (bank_card, legal_id,
-id-card URLs, keys, tokens) are `SecretStr`, so a repr or a log line never shows them. List
-fields default through `default_factory` (the same per-instance copy pydantic makes of `[]`).
+the paged data answers in `pages.py` (imported on first use) and the field types (`Fen`,
+`Yuan`, `BaiduTime`, ...) and bases in `fields.py`, all re-exported. Money is never a float:
+`Fen` (orderlist, 分) and `Yuan` (finance, pledge/limit: 元) are `Decimal | None`. Sensitive
+values (bank_card, legal_id, id-card URLs, keys, tokens) are `SecretStr`, so a repr or a log
+line never shows them. List fields default through `default_factory` (the same per-instance
+copy pydantic makes of `[]`).
 """
 
 from __future__ import annotations
