@@ -23,17 +23,6 @@ from smartpay_apply.api.models import (
     AccountCreateRequest,
     BindService,
     DeveloperConfigRequest,
-    ExpenseItem,
-    ExpensePage,
-    FinanceBalanceDay,
-    FinanceBalancePage,
-    IncomeDetailItem,
-    IncomeDetailPage,
-    Order,
-    OrderPage,
-    OtherDetailItem,
-    OtherDetailPage,
-    PayDetail,
     PaymentDict,
     PaymentServiceAuditStatus,
     PaymentServiceRequest,
@@ -45,6 +34,19 @@ from smartpay_apply.errors import UsageError
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import OpenApi
+    from smartpay_apply.api.pages import (
+        ExpenseItem,
+        ExpensePage,
+        FinanceBalanceDay,
+        FinanceBalancePage,
+        IncomeDetailItem,
+        IncomeDetailPage,
+        Order,
+        OrderPage,
+        OtherDetailItem,
+        OtherDetailPage,
+        PayDetail,
+    )
 
 #: Image upload: allowed formats and the size limit per `type` (1 avatar, 2 qualification,
 #: 3 name-review material), from openapi-facts.md.
@@ -158,6 +160,8 @@ class AppApi:
             "page_size": str(page_size),
         }
         data = await self.api.call(ep.ORDER_LIST, self.tokens, params=params)
+        from smartpay_apply.api.pages import OrderPage  # not imported for plan and apply
+
         return self.api.parse(ep.ORDER_LIST, OrderPage, data)
 
     async def finance_balance(
@@ -169,6 +173,8 @@ class AppApi:
             self.tokens,
             params=self._range(start_date, end_date, current_page, page_size),
         )
+        from smartpay_apply.api.pages import FinanceBalancePage  # not imported for plan and apply
+
         return self.api.parse(ep.FINANCE_BALANCE, FinanceBalancePage, data)
 
     async def income_detail(
@@ -184,6 +190,8 @@ class AppApi:
             "page_size": str(page_size),
         }
         data = await self.api.call(ep.INCOME_DETAIL, self.tokens, params=params)
+        from smartpay_apply.api.pages import IncomeDetailPage  # not imported for plan and apply
+
         return self.api.parse(ep.INCOME_DETAIL, IncomeDetailPage, data)
 
     async def other_detail(
@@ -195,6 +203,8 @@ class AppApi:
             self.tokens,
             params=self._range(start_date, end_date, current_page, page_size),
         )
+        from smartpay_apply.api.pages import OtherDetailPage  # not imported for plan and apply
+
         return self.api.parse(ep.OTHER_DETAIL, OtherDetailPage, data)
 
     async def finance_expense(
@@ -206,11 +216,15 @@ class AppApi:
             self.tokens,
             params=self._range(start_date, end_date, current_page, page_size),
         )
+        from smartpay_apply.api.pages import ExpensePage  # not imported for plan and apply
+
         return self.api.parse(ep.FINANCE_EXPENSE, ExpensePage, data)
 
     async def pay_detail(self, task_id: int) -> PayDetail:
         """The payouts of one expense task (yuan)."""
         data = await self.api.call(ep.PAY_DETAIL, self.tokens, params={"task_id": str(task_id)})
+        from smartpay_apply.api.pages import PayDetail  # not imported for plan and apply
+
         return self.api.parse(ep.PAY_DETAIL, PayDetail, data)
 
     @staticmethod

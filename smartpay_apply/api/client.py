@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import sys
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import httpx
 from pydantic import BaseModel, ValidationError
 
 from smartpay_apply import __version__
@@ -42,11 +43,11 @@ from smartpay_apply.api.limits import RateLimiter, backoff_delay
 from smartpay_apply.api.models import OAuthToken, TpToken
 from smartpay_apply.api.tokens import StaticToken, TokenSource
 from smartpay_apply.api.transport import NotSent, Timeouts, Transport, TransportFailure
-from smartpay_apply.api.transport_httpx import HttpxTransport
-from smartpay_apply.api.transport_httpx import failure as httpx_failure
 from smartpay_apply.sensitive import mask_mapping
 
 if TYPE_CHECKING:
+    import httpx
+
     from smartpay_apply.api.transport_aiohttp import AiohttpTransport
 
 log = logging.getLogger("smartpay_apply.api")
@@ -74,17 +75,59 @@ def certainly_not_sent(exc: BaseException) -> bool:
     Transports say so themselves (`NotSent`); an httpx exception is read as the httpx adapter
     reads it (for code that drives an httpx transport directly).
     """
-    if isinstance(exc, httpx.HTTPError):
-        exc = httpx_failure(exc, "", Timeouts(0, 0, 0))
+    httpx = _httpx_if_imported()
+    if httpx is not None and isinstance(exc, httpx.HTTPError):
+        from smartpay_apply.api.transport_httpx import failure
+
+        exc = failure(exc, "", Timeouts(0, 0, 0))
     return isinstance(exc, NotSent)
+
+
+def _httpx_if_imported() -> Any:
+    """httpx if something imported it, else None: without httpx in the process nothing can be
+    an httpx transport or error, and the default path then never pays its ~0.1 s import."""
+    return sys.modules.get("httpx")
 
 
 def _as_transport(transport: Transport | httpx.AsyncBaseTransport | None, pool: int) -> Transport:
     if transport is None:
         return default_transport(pool)
-    if isinstance(transport, httpx.AsyncBaseTransport):
+    httpx = _httpx_if_imported()
+    if httpx is not None and isinstance(transport, httpx.AsyncBaseTransport):
+        from smartpay_apply.api.transport_httpx import HttpxTransport
+
         return HttpxTransport(transport)
-    return transport
+    return cast("Transport", transport)  # not an httpx transport: ours
+
+
+#: A base URL already in the form httpx.URL normalises to: lower-case scheme and host name
+#: (or an IPv4 address), no user info, query or fragment, a port without leading zeros, a path
+#: of plain segments (no dot segments, nothing to quote).
+_NORMAL_URL = re.compile(
+    r"(?P<scheme>https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?P<port>[1-9][0-9]{0,4}))?"
+    r"(?:/[A-Za-z0-9_~-]+)*"
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _already_normal(url: str) -> bool:
+    match = _NORMAL_URL.fullmatch(url)
+    if match is None:
+        return False
+    port = match["port"]
+    return port is None or int(port) != _DEFAULT_PORTS[match["scheme"]]
+
+
+def normal_base_url(base_url: str) -> str:
+    """`base_url` without its trailing slashes, validated and normalised as httpx.URL does
+    (host case, IDNA, default port, quoting); an already normal URL (what one usually writes)
+    is returned as it is, without importing httpx (~0.1 s)."""
+    url = base_url.rstrip("/")
+    if _already_normal(url):
+        return url
+    import httpx
+
+    return str(httpx.URL(url)).rstrip("/")
 
 
 class OpenApi:
@@ -117,8 +160,8 @@ class OpenApi:
             raise ValueError("max_concurrency must be at least 1")
         if timeout <= 0 or connect_timeout <= 0:
             raise ValueError("timeouts must be positive: every call has one")
-        # httpx.URL validates and normalises it (as the httpx client did before).
-        self.base_url = str(httpx.URL(base_url.rstrip("/"))).rstrip("/")
+        # validated and normalised as httpx.URL does (as the httpx client did before)
+        self.base_url = normal_base_url(base_url)
         self.retries = max(0, retries)
         self.backoff_base = backoff_base
         self.max_pages = max_pages

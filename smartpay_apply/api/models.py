@@ -1,38 +1,69 @@
 """Typed requests and responses of the payment-service openapi, named as the API names them.
 
 This is the one import for callers (`api.models.X`): the setup endpoints' models live here,
-the paged data answers in `pages.py` and the field types (`Fen`, `Yuan`, `BaiduTime`, ...) and
-bases in `fields.py`, all re-exported. Money is never a float: `Fen` (orderlist, 分) and `Yuan`
-(finance, pledge/limit: 元) are `Decimal | None`. Sensitive values (bank_card, legal_id,
-id-card URLs, keys, tokens) are `SecretStr`, so a repr or a log line never shows them. List
-fields default through `default_factory` (the same per-instance copy pydantic makes of `[]`).
+the paged data answers in `pages.py` (imported on first use) and the field types (`Fen`,
+`Yuan`, `BaiduTime`, ...) and bases in `fields.py`, all re-exported. Money is never a float:
+`Fen` (orderlist, 分) and `Yuan` (finance, pledge/limit: 元) are `Decimal | None`. Sensitive
+values (bank_card, legal_id, id-card URLs, keys, tokens) are `SecretStr`, so a repr or a log
+line never shows them. List fields default through `default_factory` (the same per-instance
+copy pydantic makes of `[]`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import AliasChoices, ConfigDict, Field, SecretStr, field_validator
 
 from smartpay_apply.api.fields import BaiduDate, BaiduTime, Fen, LooseText, Yuan, form_value
 from smartpay_apply.api.fields import RequestModel as _Request
 from smartpay_apply.api.fields import ResponseModel as _Response
-from smartpay_apply.api.pages import (
-    ExpenseItem,
-    ExpensePage,
-    FinanceBalanceDay,
-    FinanceBalancePage,
-    IncomeDetailItem,
-    IncomeDetailPage,
-    Order,
-    OrderPage,
-    OtherDetailItem,
-    OtherDetailPage,
-    PayDetail,
-    PayDetailItem,
+
+if TYPE_CHECKING:
+    from smartpay_apply.api.pages import (
+        ExpenseItem,
+        ExpensePage,
+        FinanceBalanceDay,
+        FinanceBalancePage,
+        IncomeDetailItem,
+        IncomeDetailPage,
+        Order,
+        OrderPage,
+        OtherDetailItem,
+        OtherDetailPage,
+        PayDetail,
+        PayDetailItem,
+    )
+
+#: The paged data answers (pages.py), re-exported here but imported on first use: planning and
+#: applying never need them, and building their models takes ~20 ms at import.
+_PAGES = frozenset(
+    {
+        "ExpenseItem",
+        "ExpensePage",
+        "FinanceBalanceDay",
+        "FinanceBalancePage",
+        "IncomeDetailItem",
+        "IncomeDetailPage",
+        "Order",
+        "OrderPage",
+        "OtherDetailItem",
+        "OtherDetailPage",
+        "PayDetail",
+        "PayDetailItem",
+    }
 )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PAGES:
+        from smartpay_apply.api import pages
+
+        return getattr(pages, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # ---------------------------------------------------------------- dict
 

@@ -10,7 +10,9 @@ NO_PROXY) only when a proxy variable is set: with `trust_env` aiohttp looks the 
 aiohttp's errors become `NotSent` / `MaybeSent` here, where their meaning is known: a failure
 to open the connection (refused, DNS, TLS, connect timeout) happened before any byte of the
 request left; a read timeout or a dropped connection may have come after Baidu acted on it.
-Imported only when the default transport is made (aiohttp takes ~0.2 s to import).
+Imported only when the default transport is made (aiohttp takes ~0.2 s to import), without
+the system's CA bundle for its default contexts, which are never used (`tls.py`). The TLS
+context is made on the first https request (`tls.verified_context`), never for http://.
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 from urllib.request import getproxies
 
-import aiohttp
-import httpx
+from smartpay_apply.api.tls import aiohttp_without_default_trust, verified_context
+
+with aiohttp_without_default_trust():  # its unused default TLS contexts: see tls.py
+    import aiohttp
+
 from yarl import URL
 
 from smartpay_apply.api.transport import (
@@ -79,13 +84,11 @@ class AiohttpTransport:
     """`Transport` over an aiohttp session with at most `max_connections` connections."""
 
     def __init__(self, max_connections: int) -> None:
-        # certifi's CA bundle (and SSL_CERT_FILE), as httpx would use.
-        self.ssl_context = httpx.create_ssl_context()
         self.max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
 
     def _open(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=self.max_connections, ssl=self.ssl_context)
+        connector = aiohttp.TCPConnector(limit=self.max_connections)
         self._session = aiohttp.ClientSession(connector=connector, trust_env=proxies_in_env())
         return self._session
 
@@ -107,6 +110,8 @@ class AiohttpTransport:
                 data=body,
                 allow_redirects=False,
                 timeout=_client_timeout(timeouts),
+                # certifi's bundle (or SSL_CERT_FILE/DIR), as httpx would trust; http:// needs none
+                ssl=verified_context() if url.startswith("https:") else True,
             ) as response:
                 content = await response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:

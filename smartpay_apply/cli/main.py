@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from smartpay_apply import __version__
+from smartpay_apply import __version__, gc_tuning
 from smartpay_apply.cli.context import CliContext
 from smartpay_apply.cli.lazy import LazyEntry, LazyGroup
 from smartpay_apply.cli.options import attach, global_options
@@ -241,9 +241,11 @@ def terminate_as_interrupt() -> None:
 
 def main() -> None:
     """Console-script entry point."""
+    gc_tuning.for_batch()  # before the commands' imports: see gc_tuning.py
     terminate_as_interrupt()
     code = run()
     ignore_signals_while_exiting()
+    gc_tuning.before_exit()
     sys.exit(code)
 
 

@@ -70,11 +70,9 @@ def plan(
     be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
     step or marker is pending. Errors win over 2.
     """
-    from smartpay_apply import gc_tuning
     from smartpay_apply.project import load_specs
     from smartpay_apply.selection import select_specs
 
-    gc_tuning.for_batch()
     config = cli.project()
     if apps:  # which names mean which mini-programs is known only once every spec is read
         specs = select_specs(load_specs(config, list(paths) or None), apps)

@@ -13,6 +13,7 @@ there for why not through the client's per-endpoint models.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -31,7 +32,7 @@ from smartpay_apply.data.columns import (
     RowError,
     format_rows,
 )
-from smartpay_apply.data.pages import FetchPage, PageResult
+from smartpay_apply.data.pages import Convert, FetchPage, PageResult
 from smartpay_apply.timeutil import day_start_timestamp
 
 if TYPE_CHECKING:
@@ -105,11 +106,12 @@ def request_params(what: str, query: Query) -> dict[str, str]:
 
 
 def page_fetcher(what: str, app: AppApi, query: Query, page_size: int) -> FetchPage:
-    """`page number -> PageResult` (rows already formatted) for export `what` of one mini-program."""
+    """`page number -> page` for export `what` of one mini-program: the page's conversion
+    (`pages.Convert`, rows formatted when it is called), or an empty page for errno 60021."""
     kind = KINDS[what]
     params = request_params(what, query)
 
-    async def fetch(number: int) -> PageResult:
+    async def fetch(number: int) -> PageResult | Convert:
         paging = (
             {} if what == "payout" else {"current_page": str(number), "page_size": str(page_size)}
         )
@@ -119,7 +121,7 @@ def page_fetcher(what: str, app: AppApi, query: Query, page_size: int) -> FetchP
             if error.errno != ErrorCode.NO_DATA:
                 raise
             return PageResult(number, [], 0, 0)  # 60021 未获取到有效数据: no rows, not a failure
-        return page_from_wire(what, number, data, task_id=query.task_id)
+        return functools.partial(page_from_wire, what, number, data, task_id=query.task_id)
 
     return fetch
 

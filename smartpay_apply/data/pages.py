@@ -47,7 +47,13 @@ def _ceil(count: int | None, page_size: int) -> int | None:
     return None if count is None else math.ceil(count / page_size)
 
 
-FetchPage = Callable[[int], Awaitable[PageResult]]
+#: A fetched page not converted yet: called (once) to get the page.
+Convert = Callable[[], PageResult]
+FetchPage = Callable[[int], Awaitable[PageResult | Convert]]
+
+
+def _converted(fetched: PageResult | Convert) -> PageResult:
+    return fetched if isinstance(fetched, PageResult) else fetched()
 
 
 async def walk_pages(
@@ -79,7 +85,7 @@ async def walk_pages(
 
 async def _fetch(fetch: FetchPage, number: int, total_pages: int | None, what: str) -> PageResult:
     try:
-        return await fetch(number)
+        return _converted(await fetch(number))
     except SmartpayError as error:
         raise PageFailedError(number, total_pages, error, what=what) from error
 
@@ -103,7 +109,11 @@ async def _walk_window(
 
     async def one(number: int) -> PageResult:
         async with gate:
-            return await fetch(number)
+            fetched = await fetch(number)
+        if isinstance(fetched, PageResult):
+            return fetched
+        await asyncio.sleep(0)  # the slot's next request goes out before this page is converted
+        return fetched()
 
     def fill() -> None:
         while len(window) < 2 * concurrency:

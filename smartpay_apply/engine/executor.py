@@ -332,6 +332,14 @@ class Executor:
     async def _execute_step(
         self, spec: AppSpec, step: Step, actions: Actions, result: AppResult
     ) -> str | None:
+        """The step and its records: what it wrote goes to the store with its history line,
+        in one call (engine/recorder.py `one_step`), before the next step starts."""
+        async with self.wiring.recorder.one_step(spec):
+            return await self._step(spec, step, actions, result)
+
+    async def _step(
+        self, spec: AppSpec, step: Step, actions: Actions, result: AppResult
+    ) -> str | None:
         from smartpay_apply.api.errors import BusinessError
 
         endpoint = ENDPOINTS.get(step.action)

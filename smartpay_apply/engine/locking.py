@@ -76,7 +76,10 @@ class RunLocks:
             self._renewer = None
         if self._acquiring:
             await asyncio.wait(set(self._acquiring))
-        await asyncio.to_thread(self._release_all, sorted(self.held))
+        store = self._store
+        await asyncio.gather(
+            *(store.call(self._release_one, app_id) for app_id in sorted(self.held))
+        )
 
     # ------------------------------------------------------------------ taking
 
@@ -85,27 +88,27 @@ class RunLocks:
         pause = FIRST_PAUSE
         takeover_tried = False
         while not await self._acquire(app_id):
-            if not takeover_tried and await asyncio.to_thread(self._clear_dead_local, app_id):
+            if not takeover_tried and await self._store.call(self._clear_dead_local, app_id):
                 takeover_tried = True
                 continue
             left = deadline - time.monotonic()
             if left <= 0:
-                refused[app_id] = held_message(
-                    app_id, await asyncio.to_thread(self._holder, app_id)
-                )
+                refused[app_id] = held_message(app_id, await self._store.call(self._holder, app_id))
                 return
             await asyncio.sleep(min(pause, left))
             pause = min(pause * 2, MAX_PAUSE)
 
     async def _acquire(self, app_id: int) -> bool:
         """One attempt, run to its end even if the run is interrupted meanwhile."""
-        task = asyncio.ensure_future(asyncio.to_thread(self._acquire_sync, app_id))
+        task = asyncio.ensure_future(self._attempt(app_id))
         self._acquiring.add(task)
         task.add_done_callback(self._acquiring.discard)
         return await uninterrupted(task)
 
-    def _acquire_sync(self, app_id: int) -> bool:
-        taken = self._store.acquire_lock(app_id, self._owner, self._ttl)
+    async def _attempt(self, app_id: int) -> bool:
+        """Take the lock; held from the moment the store says so (`release` waits for this)."""
+        store = self._store
+        taken = await store.call(store.acquire_lock, app_id, self._owner, self._ttl)
         if taken:
             with self._guard:
                 self._held.add(app_id)
@@ -155,11 +158,10 @@ class RunLocks:
             except Exception as error:  # keep trying: a blip in the store must not kill a run
                 log.warning("could not renew the lock of mini-program %s: %s", app_id, error)
 
-    def _release_all(self, app_ids: list[int]) -> None:
-        for app_id in app_ids:
-            try:
-                self._store.release_lock(app_id, self._owner)
-            except Exception as error:  # a lock left behind expires; never hide the result
-                log.warning("could not release the lock of mini-program %s: %s", app_id, error)
-            with self._guard:
-                self._held.discard(app_id)
+    def _release_one(self, app_id: int) -> None:
+        try:
+            self._store.release_lock(app_id, self._owner)
+        except Exception as error:  # a lock left behind expires; never hide the result
+            log.warning("could not release the lock of mini-program %s: %s", app_id, error)
+        with self._guard:
+            self._held.discard(app_id)

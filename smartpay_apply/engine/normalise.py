@@ -112,6 +112,31 @@ def section_values(section: BaseModel | None) -> dict[str, Any]:
     return {name: getattr(section, name) for name in type(section).model_fields}
 
 
+#: Creation diffs already built, by the spec section's identity (the section kept with them:
+#: an id is reused only once its object is gone). Bounded: a long-running controller sees
+#: new spec objects each time its specs change.
+_CREATIONS: dict[int, tuple[BaseModel, tuple[Change, ...]]] = {}
+_CREATIONS_MAX = 8192
+
+
+def creation(section: BaseModel | None) -> tuple[Change, ...]:
+    """`diff({}, section_values(section))`: the section's fields as a creation, every value new.
+
+    Built once per section object: spec sections are frozen, and apply decides a mini-program
+    several times in one run (its first plan, then after each audit it waited for) — the
+    creation diffs were most of decide's cost there (issue 16). The Changes are immutable.
+    """
+    if section is None:
+        return ()
+    cached = _CREATIONS.get(id(section))
+    if cached is None or cached[0] is not section:
+        if len(_CREATIONS) >= _CREATIONS_MAX:
+            _CREATIONS.clear()
+        cached = (section, diff({}, section_values(section)))
+        _CREATIONS[id(section)] = cached
+    return cached[1]
+
+
 def comparable_remote(remote: Mapping[str, object]) -> dict[str, object]:
     """getbindservice's data without the outputs and audit-status fields (never diffs)."""
     return {

@@ -54,8 +54,18 @@ def record_seen_outcomes(
     found = seen_outcomes(observed)
     if not found or store is None:
         return observed
-    submissions: dict[str, Submission] = dict(observed.submissions)
     for section, (outcome, reason) in found.items():
         store.record_outcome(app_id, section, outcome, reason=reason, at=at)
+    return with_seen_outcomes(observed)
+
+
+def with_seen_outcomes(observed: Observed) -> Observed:
+    """The observation as the store has it once `record_seen_outcomes` recorded what it saw
+    (no I/O: `Planner.plan` decides on it first and records the outcomes with the plan)."""
+    found = seen_outcomes(observed)
+    if not found:
+        return observed
+    submissions: dict[str, Submission] = dict(observed.submissions)
+    for section, (outcome, reason) in found.items():
         submissions[section] = replace(submissions[section], outcome=outcome, reason=reason)
     return replace(observed, submissions=submissions)

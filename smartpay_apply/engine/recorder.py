@@ -3,15 +3,22 @@
 Actions and the executor need five things from the store: record a submission (the salted
 fingerprint of what was sent), record an audit outcome, read the last submission, record a
 run-history step, and the image-URL cache. `Recorder` is that interface; `StoreRecorder`
-implements it over a `StateStore` (each write in a thread: the store is synchronous). Keeping
+implements it over a `StateStore` (each call off the event loop through `StateStore.call`,
+which groups the calls of a moment into one transaction). Keeping
 it narrow is what lets the actions be tested directly and the controller reuse them.
+
+One step, one store call (issue 16): within `one_step(spec)` — the executor opens it around
+each step — a submission or outcome the action records is held and goes to the store together
+with the step's own history line (or with the read the action makes next), in one call: the
+writes of a step are still recorded before the next step starts, and a write that fails is
+undone alone (each is its own transaction, state/group_commit.py), the others kept.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smartpay_apply.engine.observe import Submission
 from smartpay_apply.timeutil import now
@@ -53,6 +60,34 @@ class Recorder(Protocol):
         """Keep an uploaded image's URL (encrypted) for later runs."""
         ...
 
+    def one_step(self, spec: AppSpec) -> contextlib.AbstractAsyncContextManager[None]:
+        """Around one step of `spec`: its writes may go to the store with its history line
+        (all of them by the time the block is left)."""
+        ...
+
+
+#: A store write held for later: (method, args, kwargs).
+_Write = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+
+def _write_all(writes: list[_Write]) -> None:
+    """Every held write, each its own transaction; the first error is raised after all were
+    tried (one failing write must not lose the others)."""
+    failed: Exception | None = None
+    for method, args, kwargs in writes:
+        try:
+            method(*args, **kwargs)
+        except Exception as error:
+            failed = failed or error
+    if failed is not None:
+        raise failed
+
+
+def _write_all_then(writes: list[_Write], read: Callable[..., Any], *args: Any) -> Any:
+    """The held writes, then a read that sees them (one store call)."""
+    _write_all(writes)
+    return read(*args)
+
 
 class StoreRecorder:
     """`Recorder` over a StateStore, for one run (`run_id`)."""
@@ -66,25 +101,51 @@ class StoreRecorder:
         self.store = store
         self.fingerprints = fingerprints
         self.run_id = run_id
+        #: Per mini-program in `one_step`: the writes held for its step's history line.
+        self._held: dict[int, list[_Write]] = {}
+
+    @contextlib.asynccontextmanager
+    async def one_step(self, spec: AppSpec) -> AsyncIterator[None]:
+        held = self._held.setdefault(spec.app_id, [])
+        try:
+            yield
+        finally:
+            del self._held[spec.app_id]
+            if held:
+                await self.store.call(_write_all, held)
+
+    async def _write(self, spec: AppSpec, write: _Write) -> None:
+        """Now, or with the step's line when a step of `spec` is under way."""
+        held = self._held.get(spec.app_id)
+        if held is not None:
+            held.append(write)
+            return
+        method, args, kwargs = write
+        await self.store.call(method, *args, **kwargs)
+
+    def _take_held(self, spec: AppSpec) -> list[_Write]:
+        held = self._held.get(spec.app_id)
+        if not held:
+            return []
+        taken = list(held)
+        held.clear()
+        return taken
 
     async def submitted(self, spec: AppSpec, section: str, *, at: datetime | None = None) -> None:
         fingerprint = self.fingerprints(spec)[section]
-        await asyncio.to_thread(
-            self.store.record_submission,
-            spec.app_id,
-            section,
-            fingerprint,
-            app=spec.app,
-            at=at or now(),
+        args = (spec.app_id, section, fingerprint)
+        await self._write(
+            spec, (self.store.record_submission, args, {"app": spec.app, "at": at or now()})
         )
 
     async def outcome(self, spec: AppSpec, section: str, outcome: str, reason: str | None) -> None:
-        await asyncio.to_thread(
-            self.store.record_outcome, spec.app_id, section, outcome, reason=reason, at=now()
-        )
+        args = (spec.app_id, section, outcome)
+        await self._write(spec, (self.store.record_outcome, args, {"reason": reason, "at": now()}))
 
     async def last_submission(self, spec: AppSpec, section: str) -> Submission | None:
-        record = await asyncio.to_thread(self.store.get_submission, spec.app_id, section)
+        record = await self.store.call(
+            _write_all_then, self._take_held(spec), self.store.get_submission, spec.app_id, section
+        )
         if record is None:
             return None
         return Submission(
@@ -97,19 +158,19 @@ class StoreRecorder:
     async def step(
         self, spec: AppSpec, action: str, section: str, result: str, detail: str | None
     ) -> None:
-        await asyncio.to_thread(
-            self.store.record_step,
-            self.run_id,
-            app_id=spec.app_id,
-            app=spec.app,
-            action=action,
-            section=section,
-            result=result,
-            detail=detail,
-        )
+        line = {
+            "app_id": spec.app_id,
+            "app": spec.app,
+            "action": action,
+            "section": section,
+            "result": result,
+            "detail": detail,
+        }
+        writes = [*self._take_held(spec), (self.store.record_step, (self.run_id,), line)]
+        await self.store.call(_write_all, writes)
 
     async def image_url(self, sha256: str) -> str | None:
-        return await asyncio.to_thread(self.store.get_image_url, sha256)
+        return await self.store.call(self.store.get_image_url, sha256)
 
     async def remember_image(self, sha256: str, url: str) -> None:
-        await asyncio.to_thread(self.store.record_image, sha256, url)
+        await self.store.call(self.store.record_image, sha256, url)

@@ -217,7 +217,7 @@ async def reconcile(
         return result
     except BaseException:
         if unkept is not None:
-            await cleanup(asyncio.to_thread(planner.keep, [unkept]))
+            await cleanup(runtime.store.call(planner.keep, [unkept]))
         raise
     finally:
         await locks.release()
@@ -312,7 +312,7 @@ async def _start_run(
     """The run's history record — written to the end even if Ctrl-C comes meanwhile, so that
     its end is recorded too — and whether Ctrl-C came."""
     task, interrupted = await run_to_end(
-        asyncio.to_thread(
+        runtime.store.call(
             runtime.store.start_run,
             command=command,
             user=_user(),
@@ -395,7 +395,7 @@ async def _finish_run(runtime: RunParts, run_id: str, result: ApplyResult) -> No
     else:
         status = {0: "succeeded", 2: "pending"}.get(result.exit_code, "failed")
     try:
-        await cleanup(asyncio.to_thread(runtime.store.finish_run, run_id, status))
+        await cleanup(runtime.store.call(runtime.store.finish_run, run_id, status))
     except SmartpayError as error:  # the store went away: the result still stands
         log.warning("could not record the end of run %s: %s", run_id, error)
 

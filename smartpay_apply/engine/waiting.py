@@ -240,7 +240,7 @@ def developer_config_poll(store: StateStore, app_id: int, since: datetime | None
     async def poll() -> tuple[AuditState, str | None]:
         from smartpay_apply.state import event_outcome
 
-        events = await asyncio.to_thread(store.list_events, app_id)
+        events = await store.call(store.list_events, app_id)
         # Baidu's eventTime has whole seconds: an outcome in the submission's second counts.
         floor = None if since is None else since.replace(microsecond=0)
         latest: tuple[datetime, AuditState, str | None] | None = None

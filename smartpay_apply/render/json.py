@@ -6,9 +6,8 @@ Keys are a public contract (docs/plan.md): per app `app`, `app_id`, `steps[]` wi
 
 from __future__ import annotations
 
-import json
-
 from smartpay_apply.engine.steps import Plan
+from smartpay_apply.jsontext import indented
 from smartpay_apply.render.summary import summary_line
 
 
@@ -16,4 +15,4 @@ def render_json(plan: Plan) -> str:
     """The plan as JSON text (UTF-8 kept readable: Chinese is not \\u-escaped)."""
     document = plan.to_json()
     document["summary"] = {**document["summary"], "text": summary_line(plan)}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return indented(document) + "\n"

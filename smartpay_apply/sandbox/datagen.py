@@ -58,6 +58,22 @@ def digest_of(*parts: object) -> bytes:
     return hashlib.blake2b(":".join(map(str, parts)).encode(), digest_size=16).digest()
 
 
+def digest_prefix(*parts: object) -> hashlib.blake2b:
+    """The hash state `digest_after` continues: `digest_of(*parts, last)` for many `last`.
+
+    BLAKE2b of a text is the same whether the text is hashed at once or in two pieces, so the
+    leading parts are hashed once and each digest only copies that state and adds `:last`.
+    """
+    return hashlib.blake2b((":".join(map(str, parts)) + ":").encode(), digest_size=16)
+
+
+def digest_after(prefix: hashlib.blake2b, last: object) -> bytes:
+    """`digest_of(*parts, last)`, where `prefix` is `digest_prefix(*parts)`."""
+    state = prefix.copy()
+    state.update(str(last).encode())
+    return state.digest()
+
+
 @dataclass(frozen=True)
 class DayOrders:
     """The columns of one day's orders, in creation order (offsets ascending)."""

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from smartpay_apply.errors import StateError
+
 
 class Cursor(Protocol):
     """The part of a DB-API cursor the store uses."""
@@ -56,6 +58,8 @@ class Backend(abc.ABC):
     name: str
     #: Appended to a SELECT that must lock the rows it reads until commit.
     for_update: str = ""
+    #: Whether `batch` is worth it here: several calls in one transaction (group_commit.py).
+    batches: bool = False
 
     @abc.abstractmethod
     def transaction(self, *, write: bool) -> AbstractContextManager[Tx]:
@@ -63,6 +67,15 @@ class Backend(abc.ABC):
 
         Driver errors inside become StateError naming the store.
         """
+
+    def batch(self) -> AbstractContextManager[None]:
+        """One write transaction around several calls of this thread, each of their own
+        transactions a savepoint in it (one that fails is undone alone); one commit at the end.
+
+        Raises StateError when the batch did not commit (then none of it happened): the caller
+        runs the calls again one by one (group_commit.py). Only backends with `batches`.
+        """
+        raise StateError(f"state store {self.name}: no batched transactions")
 
     @abc.abstractmethod
     def now_us(self, tx: Tx) -> int:

@@ -5,7 +5,8 @@ developer config — and several pipelines may run at once. The store remembers,
 salted fingerprints of the last submissions and their audit outcome, the audit events Baidu
 pushed, uploaded image URLs, a run history, locks, and encrypted credentials.
 
-Every method is synchronous and thread-safe; async callers use `asyncio.to_thread`. Anything a
+Every method is synchronous and thread-safe; async callers use `await store.call(method, ...)`
+(off the event loop; SQLite groups the calls of a moment into one transaction). Anything a
 user can cause (unreachable, corrupt, newer store, missing SMARTPAY_STATE_KEY) is a StateError.
 Nothing secret is stored in clear: sections only as fingerprints, credentials and id-card URLs
 encrypted (see crypto.py).
@@ -14,10 +15,11 @@ encrypted (see crypto.py).
 from __future__ import annotations
 
 import abc
-from collections.abc import Collection, Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from smartpay_apply.state.fingerprint import section_fingerprint
 from smartpay_apply.state.locks import HeldLock, LockInfo, LockKey, LockOwner
@@ -52,6 +54,8 @@ __all__ = [
     "event_outcome",
 ]
 
+T = TypeVar("T")
+
 
 class StateStore(abc.ABC):
     """The store plan, apply, the event receiver and credentials share (SQLite or PostgreSQL)."""
@@ -75,6 +79,16 @@ class StateStore(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """`fn(*args, **kwargs)` — a method of this store, or a function of several — off the
+        event loop, as `asyncio.to_thread` would; a store may run the calls of a moment in one
+        transaction (state/group_commit.py), each still committed when its await returns.
+
+        `fn` should change nothing but the store before that await returns: a batch that fails
+        to commit runs its calls again, one by one.
+        """
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
     # -- fingerprints and submissions --------------------------------------------------
 

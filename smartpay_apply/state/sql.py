@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from smartpay_apply.errors import StateError
 from smartpay_apply.state.backend import Backend, Tx
 from smartpay_apply.state.base import StateStore
 from smartpay_apply.state.crypto import SecretBox, key_from_environment
+from smartpay_apply.state.group_commit import GroupCommits
 from smartpay_apply.state.schema import CREATE_META, LATEST, META_TABLE, MIGRATIONS
 from smartpay_apply.state.sql_fleet import FleetPart
 from smartpay_apply.state.sql_locks import LocksPart
@@ -26,6 +29,8 @@ from smartpay_apply.state.sqltime import from_us, to_us
 __all__ = ["SqlStore", "from_us", "to_us"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class SqlStore(RecordsPart, RunsPart, LocksPart, FleetPart, StateStore):
@@ -38,9 +43,15 @@ class SqlStore(RecordsPart, RunsPart, LocksPart, FleetPart, StateStore):
         self._salt = self._load_salt()
         passphrase = key_from_environment()
         self._box = SecretBox(passphrase, self._salt) if passphrase else None
+        self._groups = GroupCommits(backend.batch) if backend.batches else None
 
     def close(self) -> None:
         self._db.close()
+
+    async def call(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if self._groups is None:
+            return await super().call(fn, *args, **kwargs)
+        return await self._groups.call(fn, *args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"

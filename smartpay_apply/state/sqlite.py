@@ -6,6 +6,10 @@ upsert or a compare-and-swap cannot interleave with another writer), with a 30 s
 WAL mode lets readers (plan, `state show`) run while the event receiver writes;
 synchronous=FULL makes a committed event durable before the receiver answers `success`.
 Within a process, one connection is shared by all threads behind a mutex.
+
+Group commit (issue 16): `batch` runs several calls in one IMMEDIATE transaction, each call's
+own transaction a savepoint in it, so they share one commit and one fsync instead of paying
+one each; state/group_commit.py decides which calls, and what happens when a batch fails.
 """
 
 from __future__ import annotations
@@ -36,9 +40,13 @@ def _describe(error: sqlite3.Error) -> str:
 class SqliteBackend(Backend):
     """A SQLite file as a state store."""
 
+    batches = True
+
     def __init__(self, path: Path) -> None:
         self.name = str(path)
         self._mutex = threading.RLock()
+        #: Inside `batch` (only the thread holding the mutex ever sees it True).
+        self._batching = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():  # owner-only from the start (SQLite's -wal/-shm files follow)
@@ -80,6 +88,10 @@ class SqliteBackend(Backend):
             conn = self._conn
             if conn is None:
                 raise StateError(f"state store {self.name} is closed")
+            if self._batching:
+                with self._savepoint(conn, write=write) as tx:
+                    yield tx
+                return
             try:
                 conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 try:
@@ -93,6 +105,53 @@ class SqliteBackend(Backend):
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise StateError(f"state store {self.name}: {_describe(error)}") from None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._mutex:
+            conn = self._conn
+            if conn is None:
+                raise StateError(f"state store {self.name} is closed")
+            self._batching = True
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                if not conn.in_transaction:  # SQLite rolled it back (an I/O error, disk full)
+                    raise StateError(f"state store {self.name}: the batch's transaction was lost")
+                conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise StateError(f"state store {self.name}: {_describe(error)}") from None
+            finally:
+                self._batching = False
+
+    @contextmanager
+    def _savepoint(self, conn: sqlite3.Connection, *, write: bool) -> Iterator[Tx]:
+        """One call's transaction inside a batch: a savepoint, undone alone if the call fails.
+        A read needs none (it changes nothing to undo)."""
+        try:
+            if not conn.in_transaction:
+                raise StateError(f"state store {self.name}: the batch's transaction was lost")
+            if not write:
+                yield Tx(conn.cursor(), pyformat=False)
+                return
+            conn.execute("SAVEPOINT smartpay_call")
+            try:
+                yield Tx(conn.cursor(), pyformat=False)
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO smartpay_call")
+                    conn.execute("RELEASE smartpay_call")
+                raise
+            conn.execute("RELEASE smartpay_call")
+        except sqlite3.Error as error:
+            raise StateError(f"state store {self.name}: {_describe(error)}") from None
 
     def now_us(self, tx: Tx) -> int:
         return time.time_ns() // 1000

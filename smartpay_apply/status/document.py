@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import orjson
-
+from smartpay_apply.jsontext import indented
 from smartpay_apply.state.records import AuditEvent, Suspension
 from smartpay_apply.status.filters import Selection, counts
 from smartpay_apply.status.rows import LastRun, Rejection, SectionStatus, StatusRow
@@ -157,8 +156,7 @@ def render_json(document: dict[str, Any]) -> str:
     """The document as `status --format json` prints it and `/api/status` answers it: indented,
     Chinese kept readable (not \\u-escaped), ending with a newline.
 
-    orjson writes exactly what `json.dumps(document, ensure_ascii=False, indent=2)` writes for
-    this document (text, integers, null, lists, objects), nine times faster: 50 ms instead of
-    450 ms for 5,000 mini-programs.
+    `jsontext.indented`: what `json.dumps(document, ensure_ascii=False, indent=2)` writes,
+    nine times faster (50 ms instead of 450 ms for 5,000 mini-programs).
     """
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    return indented(document) + "\n"

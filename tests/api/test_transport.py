@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import ipaddress
 import logging
 import socket
 import ssl
@@ -169,6 +170,10 @@ def self_signed(directory: Path) -> ssl.SSLContext:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())
     )
     (directory / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -284,3 +289,30 @@ async def test_no_proxy_is_honoured(monkeypatch: pytest.MonkeyPatch, no_proxy_en
         status = await api.app("tok").get_account_audit_status()
     assert status.status == 4
     assert server.seen[0].line.startswith(b"GET /rest/2.0/smartapp/pay/account/auditstatus?")
+
+
+async def test_a_server_trusted_through_ssl_cert_file_is_reached(
+    tmp_path: Path, no_proxy_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trust is httpx's default (SSL_CERT_FILE, else SSL_CERT_DIR, else certifi): a
+    platform behind its own certificate authority keeps working."""
+    from smartpay_apply.api.tls import verified_context
+
+    async def submit(request: web.Request) -> web.Response:
+        return web.json_response({"errno": 0, "msg": "success"})
+
+    app = web.Application()
+    app.router.add_post("/rest/2.0/smartapp/pay/developconfig/submit", submit)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=self_signed(tmp_path))
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    verified_context.cache_clear()  # made once per process: this test changes the trust
+    try:
+        async with OpenApi(f"https://127.0.0.1:{port}", retries=0) as api:
+            await api.app("tok").submit_developer_config(CONFIG)
+    finally:
+        verified_context.cache_clear()
+        await runner.cleanup()

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from smartpay_apply import __version__
+from tests.fixtures_sandbox import SandboxHandle
 from tests.support.cli import invoke
+from tests.support.projects import spec_document, write_config
 
 
 @pytest.fixture
@@ -160,6 +162,7 @@ HEAVY = (
     "smartpay_apply.state",
     "smartpay_apply.spec",
     "smartpay_apply.config",
+    "smartpay_apply.api.pages",
 )
 
 
@@ -200,6 +203,23 @@ def test_start_up_paths_import_no_command_and_nothing_heavy(
     tmp_path: Path, args: list[str]
 ) -> None:
     assert _imported_while(args, tmp_path) == []
+
+
+def test_a_plan_against_an_http_endpoint_imports_neither_httpx_nor_the_data_pages(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    """The network commands talk through aiohttp; httpx (~0.1 s to import, with rich and
+    pygments behind its command line) is only for uploads and tests, and no TLS context is
+    made for an http:// endpoint; the data exports' page models (~20 ms) are not built either."""
+    write_config(tmp_path, sandbox.base_url)
+    (tmp_path / "specs").mkdir()
+    document = spec_document("shop", 4242)
+    (tmp_path / "specs" / "shop.yaml").write_text(json.dumps(document), encoding="utf-8")
+    imported = _imported_while(["plan", "--format", "json"], tmp_path)
+    assert "aiohttp" in imported  # it did reach the network
+    assert "httpx" not in imported
+    assert "rich" not in imported
+    assert "smartpay_apply.api.pages" not in imported
 
 
 def test_completing_a_command_name_imports_no_command(tmp_path: Path) -> None:

@@ -11,15 +11,16 @@ import csv
 import io
 import json
 import random
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from smartpay_apply.api.errors import PaginationError, TransportError
+from smartpay_apply.api.errors import PaginationError, ResponseError, TransportError
 from smartpay_apply.data.errors import DataChangedError, PageFailedError
 from smartpay_apply.data.export import AppSource, ExportJob, run_export
 from smartpay_apply.data.output import PartialFileOutput, StreamOutput
-from smartpay_apply.data.pages import PageResult, walk_pages
+from smartpay_apply.data.pages import Convert, PageResult, walk_pages
 from smartpay_apply.data.writers import make_writer
 
 NAMES = ("n", "square")
@@ -243,3 +244,45 @@ async def test_an_empty_export_is_just_the_header(tmp_path: Path) -> None:
     target = tmp_path / "none.csv"
     await _export(target, [FakeSource(0, 10)])
     assert target.read_text() == "n,square\n"
+
+
+async def test_a_page_is_converted_after_its_slot_went_to_the_next_request() -> None:
+    """A fetcher answering with the page's conversion: the next page's request starts first."""
+    started: list[int] = []
+    started_when_converted: dict[int, list[int]] = {}
+
+    async def fetch(number: int) -> Convert:
+        started.append(number)
+        await asyncio.sleep(0)
+
+        def convert() -> PageResult:
+            started_when_converted[number] = list(started)
+            return PageResult(number, [_row(number)], 6, 6)
+
+        return convert
+
+    pages = [page async for page in walk_pages(fetch, page_size=1, concurrency=1)]
+    assert [page.number for page in pages] == [1, 2, 3, 4, 5, 6]
+    assert [page.items for page in pages] == [[_row(n)] for n in range(1, 7)]
+    # With one slot and the window's next page already waiting for it (pages 3 and 5 are
+    # scheduled only as 2 and 4 are taken), the slot's next request starts before the
+    # conversion; converting inside the slot would have kept page 3 and 5 waiting for it.
+    assert 3 in started_when_converted[2] and 5 in started_when_converted[4], started_when_converted
+
+
+async def test_a_conversion_that_fails_names_its_page() -> None:
+    def fetcher(bad: int) -> Callable[[int], Awaitable[Convert]]:
+        async def fetch(number: int) -> Convert:
+            def convert() -> PageResult:
+                if number == bad:
+                    raise ResponseError("paymentservice/orderlist", None, "row 3: field x")
+                return PageResult(number, [_row(number)], 40, 4)
+
+            return convert
+
+        return fetch
+
+    for bad in (1, 3):
+        with pytest.raises(PageFailedError, match=rf"orders: page {bad} .*failed: .*row 3"):
+            async for _ in walk_pages(fetcher(bad), page_size=10, concurrency=2, what="orders"):
+                pass

@@ -18,6 +18,7 @@ from smartpay_apply.api.client import OpenApi
 from smartpay_apply.config import ProjectConfig
 from smartpay_apply.engine.fingerprints import desired_fingerprints
 from smartpay_apply.engine.observe import read_store, read_store_all
+from smartpay_apply.errors import StateError
 from smartpay_apply.runtime import Runtime, build_plan
 from smartpay_apply.sandbox.app import create_app
 from smartpay_apply.sandbox.config import SandboxConfig
@@ -207,3 +208,57 @@ async def test_plan_stream_writes_nothing_when_a_later_spec_fails(
     assert [app.app for app in plan.apps] == ["shop-a"] and plan.apps[0].error is None
     assert [r.outcome for r in store.list_submissions()] == ["approved"]
     assert [o.app_id for o in store.list_observations()] == [1001]
+
+
+async def test_plan_stream_keeps_every_observation_when_written_in_batches(
+    tmp_path: Path, store: StateStore, world, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Observations are written in batches once the last spec is read (while the remaining
+    answers are awaited): a plan larger than a batch keeps one observation per mini-program,
+    none twice, none lost; a plan whose last spec fails keeps none."""
+    from smartpay_apply.engine import planner as planner_module
+
+    api, _ = world
+    monkeypatch.setattr(planner_module._Keeper, "BATCH", 2)
+    all_specs = [
+        make_spec(f"shop-{n}", 2000 + n, payment_service=None, token=f"sandbox-{2000 + n}")
+        for n in range(7)
+    ]
+    planner = Runtime(config(tmp_path), api, store).planner()
+
+    async def specs(fail: bool) -> AsyncIterator[AppSpec]:
+        for spec in all_specs:
+            yield spec
+        if fail:
+            raise RuntimeError("zz.yaml:2:10: app_id: not a number")
+
+    with pytest.raises(RuntimeError, match=r"zz\.yaml"):
+        await planner.plan_stream(specs(fail=True))
+    assert store.list_observations() == []
+
+    plan = await planner.plan_stream(specs(fail=False))
+    assert len(plan.apps) == 7
+    kept = sorted(o.app_id for o in store.list_observations())
+    assert kept == [2000 + n for n in range(7)]
+
+
+async def test_plan_stream_fails_when_the_store_cannot_be_read(
+    tmp_path: Path, store: StateStore, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The store is read in bulk while the first mini-programs are observed: if that read
+    fails, the plan fails with the store's error (as when it was read first), not with a plan
+    whose every mini-program says it could not be observed."""
+    import sqlite3
+
+    api, _ = world
+    with sqlite3.connect(tmp_path / "state.db") as raw:
+        raw.execute("DROP TABLE smartpay_events")  # a store damaged behind the tool's back
+    spec = make_spec("shop-a", 1001, payment_service=None, token="sandbox-1001")
+    planner = Runtime(config(tmp_path), api, store).planner()
+
+    async def specs() -> AsyncIterator[AppSpec]:
+        yield spec
+
+    with pytest.raises(StateError, match="smartpay_events"):
+        await planner.plan_stream(specs())
+    assert store.list_observations() == []

@@ -10,7 +10,7 @@ from smartpay_apply.engine.decide.common import (
     Part,
     Readiness,
 )
-from smartpay_apply.engine.normalise import diff, section_values
+from smartpay_apply.engine.normalise import creation
 from smartpay_apply.engine.observe import Observed, Submission
 from smartpay_apply.engine.steps import Action, Change, Step
 from smartpay_apply.spec.models import AppSpec
@@ -64,7 +64,7 @@ def _creation(spec: AppSpec) -> tuple[Change, ...]:
     Built only for the steps that send the account: an approved account, the usual case of a
     plan, needs none, and the diff is most of decide's cost per mini-program.
     """
-    return diff({}, section_values(spec.account))
+    return creation(spec.account)
 
 
 def _rejected_account(

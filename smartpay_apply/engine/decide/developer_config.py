@@ -14,7 +14,7 @@ from smartpay_apply.engine.decide.common import (
     Readiness,
     account_gate,
 )
-from smartpay_apply.engine.normalise import diff, section_values
+from smartpay_apply.engine.normalise import creation
 from smartpay_apply.engine.observe import AuditEvent, Observed, Submission
 from smartpay_apply.engine.steps import Action, Step
 from smartpay_apply.spec.models import AppSpec
@@ -158,7 +158,7 @@ def _submit(
         Step(
             Action.SUBMIT_DEVELOPER_CONFIG,
             "developer_config",
-            diff({}, section_values(spec.developer_config)),
+            creation(spec.developer_config),
             note="; ".join(notes) or None,
         )
     )

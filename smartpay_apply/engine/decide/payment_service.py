@@ -12,10 +12,10 @@ from smartpay_apply.engine.decide.common import (
     Readiness,
     account_gate,
 )
-from smartpay_apply.engine.normalise import comparable_remote, diff, section_values
+from smartpay_apply.engine.normalise import comparable_remote, creation, diff, section_values
 from smartpay_apply.engine.observe import Observed, Submission
 from smartpay_apply.engine.steps import Action, Change, Step
-from smartpay_apply.spec.models import NO_AUDIT_PAYMENT_FIELDS, AppSpec
+from smartpay_apply.spec.models import NO_AUDIT_PAYMENT_FIELDS, AppSpec, PaymentServiceSpec
 
 
 def payment_service_part(
@@ -40,7 +40,7 @@ def payment_service_part(
 
     desired = section_values(spec.payment_service)
     if remote is None:
-        return _create(desired, account, developer)
+        return _create(spec.payment_service, account, developer)
 
     compared = comparable_remote(remote)
     unreadable = [
@@ -113,7 +113,7 @@ def _updates(changes: tuple[Change, ...]) -> list[Step]:
     return steps
 
 
-def _create(desired: dict[str, object], account: Part, developer: Part) -> Part:
+def _create(desired: PaymentServiceSpec, account: Part, developer: Part) -> Part:
     """Create the service once the account is approved and the developer config complete."""
     part = Part(status="out of sync · not created")
     if account.readiness is Readiness.STUCK:
@@ -137,6 +137,6 @@ def _create(desired: dict[str, object], account: Part, developer: Part) -> Part:
             "review (apply waits)"
         )
     part.steps.append(
-        Step(Action.CREATE_PAYMENT_SERVICE, "payment_service", diff({}, desired), note=note)
+        Step(Action.CREATE_PAYMENT_SERVICE, "payment_service", creation(desired), note=note)
     )
     return part
