@@ -271,6 +271,8 @@ class Planner:
                 task.cancel()
             await keeper.settle()
             await asyncio.wait([bulk])  # a store call under way cannot be called back
+            if not bulk.cancelled():
+                bulk.exception()  # seen here: when a spec failed too, that error is the one told
         bulk.result()  # the store could not be read: the command fails (as it did before)
         await keeper.finish()
         return Plan(apps=tuple(planned))

@@ -262,3 +262,25 @@ async def test_plan_stream_fails_when_the_store_cannot_be_read(
     with pytest.raises(StateError, match="smartpay_events"):
         await planner.plan_stream(specs())
     assert store.list_observations() == []
+
+
+async def test_a_failing_spec_is_the_error_told_when_the_store_cannot_be_read_either(
+    tmp_path: Path, store: StateStore, world, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    import gc
+    import sqlite3
+
+    api, _ = world
+    with sqlite3.connect(tmp_path / "state.db") as raw:
+        raw.execute("DROP TABLE smartpay_events")
+    planner = Runtime(config(tmp_path), api, store).planner()
+
+    async def specs() -> AsyncIterator[AppSpec]:
+        raise RuntimeError("zz.yaml:2:10: app_id: not a number")  # before any mini-program
+        yield make_spec("shop-a", 1001, payment_service=None, token="sandbox-1001")
+
+    with pytest.raises(RuntimeError, match=r"zz\.yaml"):
+        await planner.plan_stream(specs())
+    gc.collect()  # a failed task nobody looked at is reported when it is collected
+    await asyncio.sleep(0)
+    assert "never retrieved" not in caplog.text
