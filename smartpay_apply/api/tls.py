@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import ssl
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -45,9 +46,11 @@ def aiohttp_without_default_trust() -> Iterator[None]:
     `verified_context()`. With OpenSSL's trust variables pointing at nothing while aiohttp is
     imported, they load no certificate; were one of them ever used it would trust nothing, so
     a mistake fails closed (a verification error), never open. The variables are restored at
-    once (a value the user set is kept), before anything reads them for real.
+    once (a value the user set is kept), before anything reads them for real. Only while this
+    process has a single thread (the commands that talk to Baidu: the variables are the
+    process's, and another thread could be making a TLS connection of its own meanwhile).
     """
-    if "aiohttp" in sys.modules:
+    if "aiohttp" in sys.modules or threading.active_count() > 1:
         yield
         return
     saved = {name: os.environ.get(name) for name in _TRUST_VARIABLES}

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 PROBE = """
-import json, os
+import json, os, sys, threading, time
+if "--thread" in sys.argv:
+    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
 import smartpay_apply.api.transport_aiohttp
 import aiohttp.connector as connector
 from smartpay_apply.api.tls import verified_context
@@ -30,10 +32,10 @@ print(json.dumps({
 """
 
 
-def probe(env: dict[str, str]) -> dict:  # type: ignore[type-arg]
+def probe(env: dict[str, str], *args: str) -> dict:  # type: ignore[type-arg]
     clean = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR")}
     process = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", PROBE, *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -66,3 +68,11 @@ def test_a_trust_file_the_user_set_is_kept_and_used(tmp_path: Path) -> None:
 def test_an_empty_trust_variable_is_restored_too(variable: str) -> None:
     result = probe({variable: ""})
     assert result["env"][variable] == ""
+
+
+def test_with_another_thread_running_the_environment_is_not_touched() -> None:
+    """The trust variables are the process's: another thread might be making a TLS connection
+    of its own while aiohttp is imported, so then aiohttp's defaults load the bundle as usual."""
+    result = probe({}, "--thread")
+    assert result["default_contexts_trust"][0] > 50
+    assert result["env"] == {"SSL_CERT_FILE": None, "SSL_CERT_DIR": None}
