@@ -46,9 +46,10 @@ def aiohttp_without_default_trust() -> Iterator[None]:
     `verified_context()`. With OpenSSL's trust variables pointing at nothing while aiohttp is
     imported, they load no certificate; were one of them ever used it would trust nothing, so
     a mistake fails closed (a verification error), never open. The variables are restored at
-    once (a value the user set is kept), before anything reads them for real. Only while this
-    process has a single thread (the commands that talk to Baidu: the variables are the
-    process's, and another thread could be making a TLS connection of its own meanwhile).
+    once (a value the user set is kept), before anything reads them for real. Only while the
+    process has a single thread, as the CLI's commands have when they open the client: the
+    variables are the process's, and another thread could be opening a TLS connection of its
+    own meanwhile.
     """
     if "aiohttp" in sys.modules or threading.active_count() > 1:
         yield

@@ -313,9 +313,10 @@ class _Keeper:
     """The observations of a streamed plan, written in batches once every spec is read.
 
     Why: writing the observations of 1,000 mini-programs at the end added ~0.06 s to every
-    plan's wall time after its last answer (issue 16); once the last spec is read nothing can
-    fail the plan any more, so the observations made so far are written while the remaining
-    answers are awaited, one transaction per batch, and the end writes only the last ones.
+    plan's wall time after its last answer (issue 16); once the last spec is read, what was
+    observed is true whatever happens next, so the observations made so far are written while
+    the remaining answers are awaited, one transaction per batch, and the end writes only the
+    last ones.
     Nothing is written before the last spec is read (a spec with a problem fails the command
     with the store untouched).
     """
