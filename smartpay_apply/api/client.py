@@ -12,6 +12,7 @@ per attempt. `OpenApi.app(token)` binds one mini-program (`AppApi`).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import re
 import sys
@@ -104,18 +105,30 @@ def _as_transport(transport: Transport | httpx.AsyncBaseTransport | None, pool: 
 #: (or an IPv4 address), no user info, query or fragment, a port without leading zeros, a path
 #: of plain segments (no dot segments, nothing to quote).
 _NORMAL_URL = re.compile(
-    r"(?P<scheme>https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?P<port>[1-9][0-9]{0,4}))?"
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::(?P<port>[1-9][0-9]{0,4}))?"
     r"(?:/[A-Za-z0-9_~-]+)*"
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A host httpx reads as an IPv4 address, and refuses unless it is a valid one ("0.0.0.00").
+_IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def _already_normal(url: str) -> bool:
     match = _NORMAL_URL.fullmatch(url)
     if match is None:
         return False
+    if _IPV4_STYLE.fullmatch(match["host"]) and not _valid_ipv4(match["host"]):
+        return False  # httpx says what is wrong with it
     port = match["port"]
     return port is None or int(port) != _DEFAULT_PORTS[match["scheme"]]
+
+
+def _valid_ipv4(host: str) -> bool:
+    try:
+        ipaddress.IPv4Address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def normal_base_url(base_url: str) -> str:
