@@ -37,28 +37,12 @@ if TYPE_CHECKING:
         PayDetailItem,
     )
 
-#: The paged data answers (pages.py), re-exported here but imported on first use: planning and
-#: applying never need them, and building their models takes ~20 ms at import.
-_PAGES = frozenset(
-    {
-        "ExpenseItem",
-        "ExpensePage",
-        "FinanceBalanceDay",
-        "FinanceBalancePage",
-        "IncomeDetailItem",
-        "IncomeDetailPage",
-        "Order",
-        "OrderPage",
-        "OtherDetailItem",
-        "OtherDetailPage",
-        "PayDetail",
-        "PayDetailItem",
-    }
-)
-
 
 def __getattr__(name: str) -> Any:
-    if name in _PAGES:
+    """The paged data answers (pages.py), re-exported but imported on first use: planning and
+    applying never need them, and building their models takes ~20 ms. (Only names this module
+    does not define reach here: those of `__all__` are the pages'.)"""
+    if name in __all__:
         from smartpay_apply.api import pages
 
         return getattr(pages, name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,23 +125,23 @@ def load_report(
                 return report
     from smartpay_apply import forking
 
-    here = (cwd or Path.cwd()).resolve()
-    env = os.environ if environ is None else environ
-    report = LoadReport()
-    files = _spec_files(settings, paths, here, report)
-    report.files = len(files)
+    here, env, report, files = _begin(settings, paths, environ, cwd)
 
-    def load(some: Sequence[Path]) -> _Part:
-        return _load_part(_Loader(settings, env, here), some)
+    def load(some: Sequence[Path]) -> tuple[LoadReport, list[Identity]]:
+        loader = _Loader(settings, env, here)
+        part = LoadReport()
+        for _ in _read(loader, some, part):
+            pass
+        return part, loader.identities  # picklable: it may come from a forked child
 
     identities: list[Identity] = []
     parts = forking.in_two(files, load, min_items=SPLIT_MIN_FILES, child_share=SPLIT_CHILD_SHARE)
-    for part in parts:
+    for part, found in parts:
         report.specs.extend(part.specs)
         report.problems.extend(part.problems)
         report.warnings.extend(part.warnings)
         report.partial.extend(part.partial)
-        identities.extend(part.identities)
+        identities.extend(found)
     return _finish(report, identities)
 
 
@@ -157,19 +157,9 @@ def iter_load(
     Why: `plan` starts observing a mini-program while the other files are still being read
     (reads are harmless; a problem found later still fails the command before it prints).
     """
-    here = (cwd or Path.cwd()).resolve()
-    env = os.environ if environ is None else environ
-    report = LoadReport()
-    files = _spec_files(settings, paths, here, report)
-    report.files = len(files)
+    here, env, report, files = _begin(settings, paths, environ, cwd)
     loader = _Loader(settings, env, here)
-    for path in files:
-        specs, problems, warnings = loader.load_file(path)
-        report.specs.extend(specs)
-        report.problems.extend(problems)
-        report.warnings.extend(warnings)
-        yield from specs
-    report.partial = loader.partial
+    yield from _read(loader, files, report)
     return _finish(report, loader.identities)
 
 
@@ -181,27 +171,30 @@ SPLIT_MIN_FILES = 200
 SPLIT_CHILD_SHARE = 0.45
 
 
-@dataclass
-class _Part:
-    """What reading some of the files found (picklable: it may come from a forked child)."""
+def _begin(
+    settings: SpecSettings,
+    paths: Sequence[Path] | None,
+    environ: Mapping[str, str] | None,
+    cwd: Path | None,
+) -> tuple[Path, Mapping[str, str], LoadReport, list[Path]]:
+    """The directory, environment, a report holding the files' warnings, and the files."""
+    here = (cwd or Path.cwd()).resolve()
+    env = os.environ if environ is None else environ
+    report = LoadReport()
+    files = _spec_files(settings, paths, here, report)
+    report.files = len(files)
+    return here, env, report, files
 
-    specs: list[AppSpec] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    identities: list[Identity] = field(default_factory=list)
-    partial: list[PartialPayment] = field(default_factory=list)
 
-
-def _load_part(loader: _Loader, files: Sequence[Path]) -> _Part:
-    part = _Part()
+def _read(loader: _Loader, files: Sequence[Path], report: LoadReport) -> Iterator[AppSpec]:
+    """Read `files` into `report`, handing out each valid spec as soon as its file is read."""
     for path in files:
         specs, problems, warnings = loader.load_file(path)
-        part.specs.extend(specs)
-        part.problems.extend(problems)
-        part.warnings.extend(warnings)
-    part.identities = loader.identities
-    part.partial = loader.partial
-    return part
+        report.specs.extend(specs)
+        report.problems.extend(problems)
+        report.warnings.extend(warnings)
+        yield from specs
+    report.partial.extend(loader.partial)
 
 
 def _finish(report: LoadReport, identities: list[Identity]) -> LoadReport:
