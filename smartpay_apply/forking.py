@@ -20,10 +20,11 @@ import gc
 import os
 import pickle
 import signal
+import struct
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,9 +35,13 @@ PROCESSES_ENV = "SMARTPAY_READ_PROCESSES"
 
 def can_split(items: int, min_items: int) -> bool:
     """Whether `in_two` would fork for this many items (see the module's docstring)."""
+    return items >= max(2, min_items) and can_fork()
+
+
+def can_fork() -> bool:
+    """Whether forking is safe and can pay here (see the module's docstring)."""
     return (
-        items >= max(2, min_items)
-        and sys.platform.startswith("linux")
+        sys.platform.startswith("linux")
         and os.environ.get(PROCESSES_ENV, "").strip() != "1"
         and threading.active_count() == 1
         and len(os.sched_getaffinity(0)) >= 2
@@ -97,3 +102,184 @@ def _child(read_end: int, write_end: int, work: Callable[[], object]) -> None:  
         code = 0
     finally:
         os._exit(code)
+
+
+class Ahead(Generic[T]):
+    """The items of `produce()` made ahead in a forked child and read here as they come.
+
+    Why: `plan` observes each mini-program as soon as its spec is read, and reading 1,000
+    spec files is ~0.3-0.4 s of CPU on the event loop's thread, the first requests' answers
+    waiting behind it (issue 16). Forked before the network commands' imports, the child
+    reads while this process imports and starts; each item costs this process an unpickling
+    (~0.07 ms a spec) instead of the reading.
+
+    Only where `can_fork` allows (else `produce()` runs here as the items are asked for).
+    The same items in the same order as without the child, and the same exception at their
+    end: the child's is sent back pickled; one that cannot be is raised by running
+    `produce()` here, as is everything left when the child fails in any way (the items
+    already received are skipped). `produce` must be pure, as `in_two`'s `work`.
+    Use as a context manager around the event loop that consumes it: leaving reaps the child.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[T]]) -> None:
+        self._produce = produce
+        self._pid: int | None = None
+        self._read_end = -1
+        if can_fork():
+            self._fork()
+
+    def _fork(self) -> None:
+        import fcntl
+
+        read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError):  # more room in the pipe: the child runs ahead
+            fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's coverage is not collected
+            _stream_child(read_end, write_end, self._produce)
+        os.close(write_end)
+        self._pid, self._read_end = pid, read_end
+
+    @property
+    def forked(self) -> bool:
+        """Whether the items are being made in a child."""
+        return self._pid is not None
+
+    def __enter__(self) -> Ahead[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._reap(kill=True)
+
+    async def items(self) -> AsyncIterator[T]:
+        """Every item, the event loop free between them; raises what `produce()` raises."""
+        import asyncio
+
+        received = 0
+        if self._pid is not None:
+            async for kind, payload in self._frames():
+                if kind == _ITEM:
+                    received += 1
+                    yield pickle.loads(payload)
+                    continue
+                error = _unpickled_error(payload) if kind == _RAISED else None
+                if kind == _DONE or error is not None:
+                    self._reap(kill=False)
+                if error is not None:
+                    raise error
+                if kind == _DONE:
+                    return
+            self._reap(kill=True)  # the child failed, or its error could not be sent whole
+        for index, item in enumerate(self._produce()):
+            if index >= received:
+                yield item
+                await asyncio.sleep(0)  # answers that arrived meanwhile are handled now
+
+    async def _frames(self) -> AsyncIterator[tuple[bytes, bytes]]:
+        """The child's frames (kind, payload) up to its last one, or until its pipe ends."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=_PIPE_SIZE, loop=loop)
+        pipe = os.fdopen(self._read_end, "rb", buffering=0)
+        self._read_end = -1  # the transport closes it
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader, loop=loop), pipe
+        )
+        try:
+            while True:
+                try:
+                    kind, size = _HEAD.unpack(await reader.readexactly(_HEAD.size))
+                    payload = await reader.readexactly(size)
+                except asyncio.IncompleteReadError:
+                    return
+                yield kind, payload
+                if kind != _ITEM:
+                    return
+                await asyncio.sleep(0)  # answers that arrived meanwhile are handled now
+        finally:
+            transport.close()
+
+    def _reap(self, *, kill: bool) -> None:
+        """Wait for the child (killed first with `kill`); close the pipe if still open."""
+        if self._read_end >= 0:
+            os.close(self._read_end)
+            self._read_end = -1
+        if self._pid is None:
+            return
+        pid, self._pid = self._pid, None
+        if kill:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+_PIPE_SIZE = 1 << 20
+_HEAD = struct.Struct("<cI")  # a frame: its kind, its payload's length
+_ITEM, _RAISED, _DONE = b"i", b"r", b"d"
+
+
+def _unpickled_error(payload: bytes) -> BaseException | None:
+    """The child's exception, or None when it could not be sent whole."""
+    if not payload:
+        return None
+    try:
+        error = pickle.loads(payload)
+    except Exception:  # any failure: produce() run here raises the real one
+        return None
+    return error if isinstance(error, BaseException) else None
+
+
+def _stream_child(
+    read_end: int, write_end: int, produce: Callable[[], Iterator[object]]
+) -> None:  # pragma: no cover - runs in the child
+    """Send the items of `produce()` and leave without running anything of the parent's.
+    Ctrl-C or SIGTERM ends the child at once: the parent sees its pipe end and decides."""
+    gc.disable()  # as in `_child`
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    code = 1
+    try:
+        os.close(read_end)
+        with os.fdopen(write_end, "wb") as pipe:
+            _send_all(pipe, produce)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _send_all(
+    pipe: BinaryIO, produce: Callable[[], Iterator[object]]
+) -> None:  # pragma: no cover - runs in the child
+    """Each item, then the end or `produce()`'s exception. An item that cannot be pickled
+    raises here, before its frame: the child fails, and the parent makes the rest itself."""
+    items: Iterator[object] | None = None
+    while True:
+        try:
+            items = iter(produce()) if items is None else items
+            item = next(items)
+        except StopIteration:
+            _send(pipe, _DONE, b"")
+            return
+        except Exception as error:  # produce()'s own: the parent raises it
+            _send(pipe, _RAISED, _pickled_error(error))
+            return
+        _send(pipe, _ITEM, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _pickled_error(error: BaseException) -> bytes:  # pragma: no cover - runs in the child
+    """The exception pickled, or nothing when it cannot be pickled and unpickled whole."""
+    try:
+        data = pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL)
+        again = pickle.loads(data)
+    except Exception:
+        return b""
+    return data if type(again) is type(error) and str(again) == str(error) else b""
+
+
+def _send(pipe: BinaryIO, kind: bytes, payload: bytes) -> None:  # pragma: no cover - child
+    """One frame, flushed at once: the parent takes each item as soon as it is made."""
+    pipe.write(_HEAD.pack(kind, len(payload)))
+    pipe.write(payload)
+    pipe.flush()

@@ -16,10 +16,9 @@ import click
 from smartpay_apply.cli.context import CliContext, pass_cli
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.steps import Plan
+    from smartpay_apply.forking import Ahead
     from smartpay_apply.spec.models import AppSpec
 
 #: Exit code of `--detailed-exitcode` when something is pending (Terraform's convention).
@@ -78,7 +77,8 @@ def plan(
         specs = select_specs(load_specs(config, list(paths) or None), apps)
         result = asyncio.run(run_plan(config, specs))
     else:
-        result = asyncio.run(plan_while_loading(config, list(paths) or None))
+        with specs_ahead(config, list(paths) or None) as arriving:
+            result = asyncio.run(plan_while_loading(config, arriving))
     click.echo(render(result, fmt), nl=False)
     if result.errors:
         names = ", ".join(app.app for app in result.errors)
@@ -104,25 +104,27 @@ async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> Plan:
     return result
 
 
-async def plan_while_loading(config: ProjectConfig, paths: list[Path] | None) -> Plan:
+def specs_ahead(config: ProjectConfig, paths: list[Path] | None) -> Ahead[AppSpec]:
+    """The specs, read in a forked child where that is safe (`forking.Ahead`), which starts
+    at once: it reads while this process imports the client and opens the store."""
+    from smartpay_apply.forking import Ahead
+    from smartpay_apply.project import iter_specs
+
+    return Ahead(lambda: iter_specs(config, paths))
+
+
+async def plan_while_loading(config: ProjectConfig, specs: Ahead[AppSpec]) -> Plan:
     """Plan every spec, observing each mini-program as soon as its file is read.
 
     Why: reading 1,000 spec files takes a fraction of a second of CPU that the requests of the
     first ones can wait through (issue 16). Reads are harmless: a spec with a problem found
     later still fails the command with every problem, before anything is printed.
     """
-    from smartpay_apply.project import iter_specs
     from smartpay_apply.runtime import Runtime, open_api, open_state
-
-    async def arriving() -> AsyncIterator[AppSpec]:
-        # Each step reads one file; a spec with a problem raises SpecError at the end.
-        for spec in iter_specs(config, paths):
-            yield spec
-            await asyncio.sleep(0)  # answers that arrived meanwhile are handled now
 
     with open_state(config) as store:
         async with open_api(config) as api:
-            return await Runtime(config, api, store).planner().plan_stream(arriving())
+            return await Runtime(config, api, store).planner().plan_stream(specs.items())
 
 
 def render(result: Plan, fmt: str) -> str:

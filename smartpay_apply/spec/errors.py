@@ -19,6 +19,11 @@ class SpecError(SmartpayError):
         self.problems = sorted(set(problems))
         super().__init__(self.user_message())
 
+    def __reduce__(self) -> tuple[type[SpecError], tuple[list[Problem]]]:
+        """Pickled with its problems (`plan` reads specs in a child process, which sends the
+        error back); Exception's own pickling would rebuild it from its message."""
+        return (SpecError, (self.problems,))
+
     def user_message(self) -> str:
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the specs:"

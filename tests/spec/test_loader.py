@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
 
 from smartpay_apply.config import load_project_config
 from smartpay_apply.project import load_spec_file, load_specs
-from smartpay_apply.spec.errors import SpecError
+from smartpay_apply.spec.errors import Problem, SpecError
 from smartpay_apply.spec.models import Location
 from tests.spec.conftest import VALID_SPEC, Project
 
@@ -360,3 +361,18 @@ def test_suspend_is_an_optional_flag_of_a_spec(project: Project) -> None:
     assert [str(p) for p in report.problems] == [
         "specs/odd.yaml:3:10: suspend: expected true or false (got a list)"
     ]
+
+
+def test_a_spec_error_pickled_keeps_its_problems_and_message() -> None:
+    """`plan` reads specs in a child process that sends its SpecError back pickled."""
+
+    error = SpecError(
+        [
+            Problem("specs/b.yaml", 3, 5, "app_id", "expected a number"),
+            Problem("specs/a.yaml", 1, 1, "app", "missing"),
+        ]
+    )
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is SpecError
+    assert again.problems == error.problems
+    assert str(again) == str(error) == again.user_message()

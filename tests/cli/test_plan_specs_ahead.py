@@ -1,0 +1,61 @@
+"""`plan` reads the specs in a forked child while it starts (`forking.Ahead`): what it
+prints, and how it fails on a wrong spec, is exactly what reading them in one process gives
+(`SMARTPAY_READ_PROCESSES=1`): problems early and late, a duplicate across the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.projects import spec_document, write_config
+
+COUNT = 30
+
+
+def write_fleet(root: Path, *, wrong: bool) -> Path:
+    """COUNT spec files; with `wrong`, a broken rule early, another late, and a late spec
+    with an early one's app_id."""
+    write_config(root, "sandbox")
+    (root / "specs").mkdir()
+    for n in range(COUNT):
+        document = spec_document(f"shop-{n:03d}", 30_000 + n)
+        if wrong and n == 2:
+            document["payment_service"]["commission_rate"] = "seven"
+        if wrong and n == COUNT - 3:
+            document["account"]["bank_card"] = "not a card"
+        if wrong and n == COUNT - 1:
+            document["app_id"] = 30_001
+        (root / "specs" / f"shop-{n:03d}.yaml").write_text(json.dumps(document), "utf-8")
+    return root
+
+
+@pytest.mark.parametrize("output", [[], ["--format", "json"]], ids=["text", "json"])
+def test_a_plan_is_the_same_read_ahead_or_in_one_process(
+    run_cli, tmp_path: Path, output: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    root = write_fleet(tmp_path, wrong=False)
+    ahead = run_cli("plan", *output, cwd=root)
+    single = run_cli("plan", *output, cwd=root, env={"SMARTPAY_READ_PROCESSES": "1"})
+    assert ahead.returncode == 0, ahead.stderr
+    assert (ahead.stdout, ahead.stderr) == (single.stdout, single.stderr)
+    if output:
+        assert [app["app"] for app in json.loads(ahead.stdout)["apps"]] == [
+            f"shop-{n:03d}" for n in range(COUNT)
+        ]
+
+
+def test_wrong_specs_fail_the_plan_as_in_one_process(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = write_fleet(tmp_path, wrong=True)
+    ahead = run_cli("plan", cwd=root)
+    single = run_cli("plan", cwd=root, env={"SMARTPAY_READ_PROCESSES": "1"})
+    assert (ahead.returncode, ahead.stdout, ahead.stderr) == (
+        single.returncode,
+        single.stdout,
+        single.stderr,
+    )
+    assert ahead.returncode == 1
+    assert "Traceback" not in ahead.stderr
+    for where in ("specs/shop-002.yaml", f"specs/shop-{COUNT - 3:03d}.yaml", "app_id"):
+        assert where in ahead.stderr

@@ -1,0 +1,201 @@
+"""`forking.Ahead`: a generator's items made in a forked child, the same as without it.
+
+Each case runs in a fresh interpreter (a subprocess): whether it forks depends on the process
+having a single thread, which a test process cannot promise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+        reason="Ahead forks only on Linux with two cores",
+    ),
+    pytest.mark.slow,  # a new interpreter per case
+]
+
+PRELUDE = """
+import asyncio, json, os, sys, threading, time
+from smartpay_apply.forking import Ahead
+parent = os.getpid()
+
+def numbers(count, then=None):
+    for n in range(count):
+        yield {"n": n, "pid": os.getpid()}
+    if then is not None:
+        raise then
+
+def collect(produce):
+    got, error = [], None
+    async def main(ahead):
+        nonlocal error
+        try:
+            async for item in ahead.items():
+                got.append(item)
+        except Exception as caught:
+            error = {"type": type(caught).__name__, "text": str(caught)}
+    with Ahead(produce) as ahead:
+        forked = ahead.forked
+        asyncio.run(main(ahead))
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        children = "some"
+    except ChildProcessError:
+        children = "none"
+    return {"parent": parent, "forked": forked, "items": got, "error": error,
+            "children": children}
+"""
+
+
+def run(body: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    """Run PRELUDE + body in a new interpreter; its last line of output, as JSON."""
+    code = PRELUDE + textwrap.dedent(body)
+    process = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.returncode == 0, process.stderr
+    return json.loads(process.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def values(result: dict) -> list[int]:  # type: ignore[type-arg]
+    return [item["n"] for item in result["items"]]
+
+
+def pids(result: dict) -> set[int]:  # type: ignore[type-arg]
+    return {item["pid"] for item in result["items"]}
+
+
+def test_the_items_are_made_in_a_child_in_order() -> None:
+    result = run("print(json.dumps(collect(lambda: numbers(50))))")
+    assert result["forked"] is True
+    assert values(result) == list(range(50))
+    assert result["parent"] not in pids(result)
+    assert result["error"] is None
+    assert result["children"] == "none"
+
+
+def test_the_childs_exception_is_raised_here_after_its_items() -> None:
+    result = run("print(json.dumps(collect(lambda: numbers(3, ValueError('spec 7 is wrong')))))")
+    assert values(result) == [0, 1, 2]
+    assert result["parent"] not in pids(result)
+    assert result["error"] == {"type": "ValueError", "text": "spec 7 is wrong"}
+
+
+def test_an_exception_that_cannot_be_sent_is_raised_by_making_the_items_here() -> None:
+    result = run(
+        """
+        class Unpicklable(Exception):
+            def __init__(self, first, second):  # pickling rebuilds it with one argument
+                super().__init__(f"{first} and {second}")
+        print(json.dumps(collect(lambda: numbers(3, Unpicklable("one", "two")))))
+        """
+    )
+    assert values(result) == [0, 1, 2]  # none twice: the child's are skipped here
+    assert result["error"] == {"type": "Unpicklable", "text": "one and two"}
+    assert result["children"] == "none"
+
+
+@pytest.mark.parametrize(
+    "fragile",
+    [
+        # the child dies after its third item
+        """
+        def fragile():
+            for item in numbers(6):
+                if os.getpid() != parent and item["n"] == 3:
+                    os._exit(3)
+                yield item
+        """,
+        # an item that cannot be pickled (only in the child: a lambda in it)
+        """
+        def fragile():
+            for item in numbers(6):
+                if os.getpid() != parent and item["n"] == 3:
+                    item = {**item, "unpicklable": lambda: None}
+                yield item
+        """,
+    ],
+    ids=["child-dies", "unpicklable-item"],
+)
+def test_a_child_that_fails_has_the_rest_made_here(fragile: str) -> None:
+    result = run(textwrap.dedent(fragile) + "print(json.dumps(collect(fragile)))\n")
+    assert values(result) == [0, 1, 2, 3, 4, 5]
+    by_value = {item["n"]: item["pid"] for item in result["items"]}
+    assert {by_value[n] for n in (0, 1, 2)} != {result["parent"]}
+    assert {by_value[n] for n in (3, 4, 5)} == {result["parent"]}
+    assert result["children"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("setup", "env"),
+    [
+        ("", {"SMARTPAY_READ_PROCESSES": "1"}),  # turned off
+        (  # another thread: a lock it holds would stay held in a child
+            "threading.Thread(target=time.sleep, args=(5,), daemon=True).start()",
+            {},
+        ),
+    ],
+    ids=["turned-off", "threads"],
+)
+def test_no_child_when_it_would_not_be_safe(setup: str, env: dict[str, str]) -> None:
+    result = run(f"{setup}\nprint(json.dumps(collect(lambda: numbers(5, KeyError('k')))))\n", env)
+    assert result["forked"] is False
+    assert values(result) == list(range(5))
+    assert pids(result) == {result["parent"]}
+    assert result["error"] == {"type": "KeyError", "text": "'k'"}
+
+
+def test_leaving_early_leaves_no_child_behind() -> None:
+    result = run(
+        """
+        def endless():
+            n = 0
+            while True:  # the child would write until its pipe is full, then wait forever
+                yield {"n": n, "pid": os.getpid()}
+                n += 1
+        async def first_three(ahead):
+            got = []
+            async for item in ahead.items():
+                got.append(item["n"])
+                if len(got) == 3:
+                    break
+            return got
+        with Ahead(endless) as ahead:
+            got = asyncio.run(first_three(ahead))
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            children = "some"
+        except ChildProcessError:
+            children = "none"
+        print(json.dumps({"got": got, "children": children}))
+        """
+    )
+    assert result == {"got": [0, 1, 2], "children": "none"}
+
+
+def test_items_never_asked_for_leave_no_child_behind() -> None:
+    result = run(
+        """
+        with Ahead(lambda: numbers(100_000)) as ahead:
+            pass  # e.g. the store could not be opened before the first spec was wanted
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            children = "some"
+        except ChildProcessError:
+            children = "none"
+        print(json.dumps({"children": children}))
+        """
+    )
+    assert result == {"children": "none"}
