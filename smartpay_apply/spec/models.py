@@ -88,8 +88,14 @@ class SpecSource:
 
 
 class _Section(BaseModel):
+    # Validators built on first use (`defer_build`): `plan` validates specs in a forked
+    # child only (forking.Ahead), so its own process never builds them (issue 16).
     model_config = ConfigDict(
-        extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+        coerce_numbers_to_str=True,
+        defer_build=True,
     )
 
 
@@ -231,7 +237,7 @@ class AppSpec(BaseModel):
     A section left out (None) is not managed: plan neither creates nor changes it.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     app: str = Field(
         description="Unique name of this mini-program: lower-case letters, digits, dashes"
