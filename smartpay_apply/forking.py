@@ -216,6 +216,13 @@ class Ahead(Generic[T]):
 
 
 _PIPE_SIZE = 1 << 20
+#: Once this many items are sent the child is well ahead of the event loop (which takes ~30
+#: a wave of requests), and it lowers its priority by `_NICER`: while the first requests'
+#: answers come in, three processes want the two cores (this one, the child, and a local
+#: sandbox), and the child is the one that can wait. Measured: the first 200 requests of a
+#: plan of 1,000 took 0.35-0.40 s with it, 0.38-0.56 s without (ideal 0.31 s).
+_AHEAD_BY = 100
+_NICER = 10
 _HEAD = struct.Struct("<cI")  # a frame: its kind, its payload's length
 _ITEM, _RAISED, _DONE = b"i", b"r", b"d"
 
@@ -253,8 +260,10 @@ def _send_all(
     pipe: BinaryIO, produce: Callable[[], Iterator[object]]
 ) -> None:  # pragma: no cover - runs in the child
     """Each item, then the end or `produce()`'s exception. An item that cannot be pickled
-    raises here, before its frame: the child fails, and the parent makes the rest itself."""
+    raises here, before its frame: the child fails, and the parent makes the rest itself.
+    Once well ahead, the child gives way to the processes answering (`_AHEAD_BY`)."""
     items: Iterator[object] | None = None
+    sent = 0
     while True:
         try:
             items = iter(produce()) if items is None else items
@@ -266,6 +275,10 @@ def _send_all(
             _send(pipe, _RAISED, _pickled_error(error))
             return
         _send(pipe, _ITEM, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+        sent += 1
+        if sent == _AHEAD_BY:
+            with contextlib.suppress(OSError):
+                os.nice(_NICER)
 
 
 def _pickled_error(error: BaseException) -> bytes:  # pragma: no cover - runs in the child

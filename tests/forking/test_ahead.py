@@ -199,3 +199,22 @@ def test_items_never_asked_for_leave_no_child_behind() -> None:
         """
     )
     assert result == {"children": "none"}
+
+
+def test_the_child_gives_way_once_well_ahead() -> None:
+    """After its first 100 items the child's priority is lower (nice +10): the cores go to
+    the event loop here and to the server answering it."""
+    result = run(
+        """
+        def kind(count):
+            for n in range(count):
+                yield {"n": n, "pid": os.getpid(), "nice": os.nice(0)}
+        print(json.dumps({**collect(lambda: kind(150)), "here": os.nice(0)}))
+        """
+    )
+    assert values(result) == list(range(150))
+    assert result["parent"] not in pids(result)
+    niceness = [item["nice"] for item in result["items"]]
+    base = result["here"]
+    assert niceness[:100] == [base] * 100
+    assert set(niceness[100:]) == {min(base + 10, 19)}
