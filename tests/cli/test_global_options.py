@@ -222,6 +222,20 @@ def test_a_plan_against_an_http_endpoint_imports_neither_httpx_nor_the_data_page
     assert "smartpay_apply.api.pages" not in imported
 
 
+def test_a_plan_without_a_state_key_imports_no_cryptography(
+    tmp_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cryptography (~20 ms to import) seals the store's secrets: only with SMARTPAY_STATE_KEY."""
+    write_config(tmp_path, sandbox.base_url)
+    (tmp_path / "specs").mkdir()
+    document = spec_document("shop", 4243)
+    (tmp_path / "specs" / "shop.yaml").write_text(json.dumps(document), encoding="utf-8")
+    monkeypatch.delenv("SMARTPAY_STATE_KEY", raising=False)
+    assert "cryptography" not in _imported_while(["plan"], tmp_path)
+    keyed = _imported_while(["plan"], tmp_path, {"SMARTPAY_STATE_KEY": "k" * 32})
+    assert "cryptography" in keyed
+
+
 def test_completing_a_command_name_imports_no_command(tmp_path: Path) -> None:
     env = {
         "_SMARTPAY_APPLY_COMPLETE": "bash_complete",
