@@ -9,11 +9,11 @@ functions with a `ProjectConfig`.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from smartpay_apply.config import ProjectConfig, tp_token_configured
+from smartpay_apply.config import ProjectConfig, load_project_config, tp_token_configured
 from smartpay_apply.spec import loader
 from smartpay_apply.spec.dictionary import DictCache
 from smartpay_apply.spec.errors import SpecError
@@ -61,6 +61,21 @@ def iter_specs(
     if report.problems:
         raise SpecError(report.problems)
     return report.specs
+
+
+def iter_project(
+    cwd: Path, config_file: Path | None, paths: Sequence[Path] | None = None
+) -> Iterator[ProjectConfig | AppSpec]:
+    """The project's config (`load_project_config`), then each valid spec as `iter_specs`
+    hands it out; ConfigError or SpecError as they would raise.
+
+    Why one stream: `plan` reads the whole project in a forked child (forking.Ahead) that
+    starts before this process imports the client, so neither the YAML reading nor the specs
+    cost this process anything but unpickling (issue 16).
+    """
+    config = load_project_config(cwd, config_file)
+    yield config
+    yield from iter_specs(config, paths)
 
 
 def load_spec_file(

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from smartpay_apply.cli.context import CliContext, pass_cli
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.steps import Plan
     from smartpay_apply.forking import Ahead
@@ -69,16 +71,16 @@ def plan(
     be observed counts, after the others are printed); with --detailed-exitcode, 2 when any
     step or marker is pending. Errors win over 2.
     """
-    from smartpay_apply.project import load_specs
-    from smartpay_apply.selection import select_specs
-
-    config = cli.project()
     if apps:  # which names mean which mini-programs is known only once every spec is read
+        from smartpay_apply.project import load_specs
+        from smartpay_apply.selection import select_specs
+
+        config = cli.project()
         specs = select_specs(load_specs(config, list(paths) or None), apps)
         result = asyncio.run(run_plan(config, specs))
     else:
-        with specs_ahead(config, list(paths) or None) as arriving:
-            result = asyncio.run(plan_while_loading(config, arriving))
+        with project_ahead(cli, list(paths) or None) as project:
+            result = asyncio.run(plan_while_loading(project))
     click.echo(render(result, fmt), nl=False)
     if result.errors:
         names = ", ".join(app.app for app in result.errors)
@@ -104,27 +106,38 @@ async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> Plan:
     return result
 
 
-def specs_ahead(config: ProjectConfig, paths: list[Path] | None) -> Ahead[AppSpec]:
-    """The specs, read in a forked child where that is safe (`forking.Ahead`), which starts
-    at once: it reads while this process imports the client and opens the store."""
+def project_ahead(cli: CliContext, paths: list[Path] | None) -> Ahead[ProjectConfig | AppSpec]:
+    """smartpay.yaml, then the specs (`project.iter_project`), read in a forked child where
+    that is safe (`forking.Ahead`). The child starts at once, before this process imports
+    the YAML reading, the client and the store: it reads while this process starts."""
     from smartpay_apply.forking import Ahead
-    from smartpay_apply.project import iter_specs
 
-    return Ahead(lambda: iter_specs(config, paths))
+    cwd, config_file = Path.cwd(), cli.config_file
+
+    def read() -> Iterator[ProjectConfig | AppSpec]:
+        from smartpay_apply.project import iter_project
+
+        return iter_project(cwd, config_file, paths)
+
+    return Ahead(read)
 
 
-async def plan_while_loading(config: ProjectConfig, specs: Ahead[AppSpec]) -> Plan:
+async def plan_while_loading(project: Ahead[ProjectConfig | AppSpec]) -> Plan:
     """Plan every spec, observing each mini-program as soon as its file is read.
 
     Why: reading 1,000 spec files takes a fraction of a second of CPU that the requests of the
     first ones can wait through (issue 16). Reads are harmless: a spec with a problem found
     later still fails the command with every problem, before anything is printed.
     """
-    from smartpay_apply.runtime import Runtime, open_api, open_state
+    from smartpay_apply.runtime import Runtime, open_api, open_state, preload_network
 
+    preload_network()  # while the child loads smartpay.yaml
+    arriving = project.items()
+    config = cast("ProjectConfig", await anext(arriving))  # iter_project: the config first,
+    specs = cast("AsyncIterator[AppSpec]", arriving)  # then only specs
     with open_state(config) as store:
         async with open_api(config) as api:
-            return await Runtime(config, api, store).planner().plan_stream(specs.items())
+            return await Runtime(config, api, store).planner().plan_stream(specs)
 
 
 def render(result: Plan, fmt: str) -> str:

@@ -215,6 +215,11 @@ class ConfigProblems(ConfigError):
         lines = [str(problem) for problem in self.problems]
         super().__init__("invalid project config:\n" + "\n".join(lines))
 
+    def __reduce__(self) -> tuple[type[ConfigProblems], tuple[list[Problem]]]:
+        """Pickled with its problems (`plan` loads the project in a child process, which sends
+        the error back); Exception's own pickling would rebuild it from its message."""
+        return (ConfigProblems, (self.problems,))
+
 
 def _config_error(problems: list[Problem]) -> ConfigError:
     return ConfigProblems(problems)

@@ -69,7 +69,9 @@ def _ranged(rule: NumberRule | ChoiceRule, convert: str = "check") -> Any:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    # Validators built on first use: `plan`'s own process receives the config loaded (and
+    # validated) by its child, and never builds them (forking.Ahead, issue 16).
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, defer_build=True)
 
 
 class EventsConfig(_Strict):

@@ -29,6 +29,7 @@ from smartpay_apply.spec.errors import SpecError
 from smartpay_apply.spec.identity import Identity, duplicate_problems, identity_of, plain_identity
 from smartpay_apply.spec.merge import merge_plain, merge_trees, tree_from_plain
 from smartpay_apply.spec.models import PROJECT_ONLY_FIELDS, AppSpec, SpecSource
+from smartpay_apply.spec.positions import LaterPositions
 from smartpay_apply.yamldoc.convert import (
     field_positions,
     model_input,
@@ -258,23 +259,6 @@ def _spec_files(
     return list(found)
 
 
-@dataclass(frozen=True)
-class _LaterPositions:
-    """Where the fields of a spec read without positions are, found when a message needs
-    them (the file read again, with positions). A value, not a closure over the loader: a
-    spec read in a forked child (`load_report(split=True)`) is pickled with it."""
-
-    defaults: MapNode | None
-    text: str
-    display: Path
-
-    def __call__(self) -> tuple[Location, dict[str, Location]]:
-        (document,) = [doc for doc in parse(self.text, self.display).documents if doc is not None]
-        assert isinstance(document, MapNode)
-        merged = merge_trees(self.defaults, document) if self.defaults is not None else document
-        return document.loc, field_positions(merged)
-
-
 class _Loader:
     """Loads spec files against one project's settings."""
 
@@ -357,7 +341,7 @@ class _Loader:
         if not self._images_fine(spec):
             return None
         self.identities.append(identity)
-        return spec.with_source(SpecSource(compute=_LaterPositions(self.defaults, text, display)))
+        return spec.with_source(SpecSource(compute=LaterPositions(self.defaults, text, display)))
 
     def _plain_defaults(self) -> dict[str, Any] | None:
         """`defaults:` resolved, as plain data (None: a reference failed; read with positions,

@@ -59,3 +59,30 @@ def test_wrong_specs_fail_the_plan_as_in_one_process(run_cli, tmp_path: Path) ->
     assert "Traceback" not in ahead.stderr
     for where in ("specs/shop-002.yaml", f"specs/shop-{COUNT - 3:03d}.yaml", "app_id"):
         assert where in ahead.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "args"),
+    [
+        (lambda root: None, []),  # no smartpay.yaml anywhere up from here
+        (lambda root: (root / "smartpay.yaml").write_text("version: 1\nconcurrency: many\n"), []),
+        (lambda root: (root / "smartpay.yaml").write_text("version: [\n"), []),
+        (lambda root: write_fleet(root, wrong=False), ["--config", "elsewhere.yaml"]),
+    ],
+    ids=["no-config", "invalid-field", "not-yaml", "missing-config-file"],
+)
+def test_a_wrong_project_config_fails_the_plan_as_in_one_process(
+    run_cli, tmp_path: Path, setup, args: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "project"
+    root.mkdir()
+    setup(root)
+    ahead = run_cli(*args, "plan", cwd=root)
+    single = run_cli(*args, "plan", cwd=root, env={"SMARTPAY_READ_PROCESSES": "1"})
+    assert (ahead.returncode, ahead.stdout, ahead.stderr) == (
+        single.returncode,
+        single.stdout,
+        single.stderr,
+    )
+    assert ahead.returncode != 0
+    assert ahead.stderr.strip() and "Traceback" not in ahead.stderr

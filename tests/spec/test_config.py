@@ -368,3 +368,19 @@ def test_controller_section_problems_are_located(tmp_path: Path, text: str, expe
     with pytest.raises(ConfigError) as caught:
         load_project_config(tmp_path, None, environ={})
     assert str(caught.value) == "invalid project config:\n" + expected
+
+
+def test_config_problems_pickled_keep_their_problems_and_message() -> None:
+    """`plan` loads the project in a child process that sends its error back pickled."""
+    import pickle
+
+    from smartpay_apply.config import ConfigProblems
+    from smartpay_apply.yamldoc.problems import Problem
+
+    error = ConfigProblems(
+        [Problem("smartpay.yaml", 2, 14, "concurrency", "expected a whole number")]
+    )
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is ConfigProblems
+    assert again.problems == error.problems
+    assert str(again) == str(error)
