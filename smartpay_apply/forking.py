@@ -132,7 +132,7 @@ class Ahead(Generic[T]):
         import fcntl
 
         read_end, write_end = os.pipe()
-        with contextlib.suppress(OSError):  # more room in the pipe: the child runs ahead
+        with contextlib.suppress(OSError):  # how far ahead the child runs (see _PIPE_SIZE)
             fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
@@ -180,7 +180,7 @@ class Ahead(Generic[T]):
         import asyncio
 
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader(limit=_PIPE_SIZE, loop=loop)
+        reader = asyncio.StreamReader(limit=_PIPE_SIZE // 4, loop=loop)  # read ahead little
         pipe = os.fdopen(self._read_end, "rb", buffering=0)
         self._read_end = -1  # the transport closes it
         transport, _ = await loop.connect_read_pipe(
@@ -215,14 +215,13 @@ class Ahead(Generic[T]):
             os.waitpid(pid, 0)
 
 
-_PIPE_SIZE = 1 << 20
-#: Once this many items are sent the child is well ahead of the event loop (which takes ~30
-#: a wave of requests), and it lowers its priority by `_NICER`: while the first requests'
-#: answers come in, three processes want the two cores (this one, the child, and a local
-#: sandbox), and the child is the one that can wait. Measured: the first 200 requests of a
-#: plan of 1,000 took 0.35-0.40 s with it, 0.38-0.56 s without (ideal 0.31 s).
-_AHEAD_BY = 100
-_NICER = 10
+#: The pipe's capacity: ~50 specs (4-5 KB pickled each). The child stays that far ahead and
+#: no further (its writes wait), so its CPU is spread over the run at the pace the event loop
+#: takes specs, not spent all at once while the first answers come in and three processes want
+#: the two cores (this one, the child, a local sandbox); the first wave's specs still wait
+#: ready. Measured: the first 200 requests of a plan of 1,000 took 0.35-0.40 s with a child
+#: that gave way once ahead, 0.38-0.56 s with one that ran ahead at full speed (ideal 0.31 s).
+_PIPE_SIZE = 1 << 18
 _HEAD = struct.Struct("<cI")  # a frame: its kind, its payload's length
 _ITEM, _RAISED, _DONE = b"i", b"r", b"d"
 
@@ -261,9 +260,8 @@ def _send_all(
 ) -> None:  # pragma: no cover - runs in the child
     """Each item, then the end or `produce()`'s exception. An item that cannot be pickled
     raises here, before its frame: the child fails, and the parent makes the rest itself.
-    Once well ahead, the child gives way to the processes answering (`_AHEAD_BY`)."""
+    A write waits while the pipe is full: the child keeps `_PIPE_SIZE` ahead, no more."""
     items: Iterator[object] | None = None
-    sent = 0
     while True:
         try:
             items = iter(produce()) if items is None else items
@@ -275,10 +273,6 @@ def _send_all(
             _send(pipe, _RAISED, _pickled_error(error))
             return
         _send(pipe, _ITEM, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
-        sent += 1
-        if sent == _AHEAD_BY:
-            with contextlib.suppress(OSError):
-                os.nice(_NICER)
 
 
 def _pickled_error(error: BaseException) -> bytes:  # pragma: no cover - runs in the child
