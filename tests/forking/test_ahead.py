@@ -208,7 +208,7 @@ def test_the_child_keeps_a_wave_ahead_and_no_further() -> None:
         """
         def big(count):
             for n in range(count):
-                yield {"n": n, "pid": os.getpid(), "made": time.monotonic(), "pad": "x" * 4000}
+                yield {"n": n, "pid": os.getpid(), "made": time.monotonic(), "pad": f"{n:05d}" * 800}
         async def slowly(ahead):
             got = []
             async for item in ahead.items():
@@ -227,3 +227,20 @@ def test_the_child_keeps_a_wave_ahead_and_no_further() -> None:
     assert result["count"] == 1000
     assert result["parent"] not in result["pids"]
     assert 32 <= result["made"] <= 150
+
+
+def test_items_pickled_with_one_memo_come_back_equal_and_share_what_they_shared() -> None:
+    """The child pickles its items with one memo across frames (classes, field names and
+    shared values sent once): each frame still unpickles to an equal item, in order."""
+    from decimal import Decimal
+
+    from smartpay_apply.forking import _StreamPickler, _StreamUnpickler
+
+    shared = {"bank": "招商银行", "rate": Decimal("0.6")}
+    items = [{"n": n, "shared": shared, "own": [n] * 3} for n in range(50)]
+    pickled, unpickle = _StreamPickler(), _StreamUnpickler()
+    frames = [pickled(item) for item in items]
+    back = [unpickle(frame) for frame in frames]
+    assert back == items
+    assert all(item["shared"] is back[0]["shared"] for item in back)
+    assert len(frames[1]) < len(frames[0])  # the shared value went once
