@@ -217,12 +217,13 @@ class Ahead(Generic[T]):
             os.waitpid(pid, 0)
 
 
-#: The pipe's capacity: ~50 specs (4-5 KB pickled each). The child stays that far ahead and
-#: no further (its writes wait), so its CPU is spread over the run at the pace the event loop
-#: takes specs, not spent all at once while the first answers come in and three processes want
-#: the two cores (this one, the child, a local sandbox); the first wave's specs still wait
-#: ready. Measured: the first 200 requests of a plan of 1,000 took 0.35-0.40 s with a child
-#: that gave way once ahead, 0.38-0.56 s with one that ran ahead at full speed (ideal 0.31 s).
+#: The pipe's capacity: ~100 specs (~2.5 KB pickled each). The child stays about that far
+#: ahead (plus what the event loop has read and not yet taken) and no further: its writes
+#: wait. So its CPU is spread over the run at the pace the loop takes specs, not spent at
+#: once while the first answers come in and three processes want the two cores (this one, the
+#: child, a local sandbox); the first wave's specs still wait ready. Measured (interleaved,
+#: load 0.9-1.5): the first 200 requests of a plan of 1,000 took 0.39-0.47 s, 0.39-0.55 s
+#: with a 1 MiB pipe the child filled at full speed (ideal 0.31 s).
 _PIPE_SIZE = 1 << 18
 _HEAD = struct.Struct("<cI")  # a frame: its kind, its payload's length
 _ITEM, _RAISED, _DONE = b"i", b"r", b"d"
