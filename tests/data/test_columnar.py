@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,6 +123,7 @@ def _pages(draw: Any) -> tuple[tuple[Column, ...], list[Any]]:
     return columns, _canonical_page(draw, columns, rows)
 
 
+@pytest.mark.slow  # ~6 s: 400 random pages (the fast subset keeps the examples above)
 @settings(max_examples=400)
 @given(_pages())
 def test_a_page_by_columns_is_the_per_row_conversion(page: tuple[tuple[Column, ...], Any]) -> None:
