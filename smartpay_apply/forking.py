@@ -1,9 +1,10 @@
-"""Pure CPU work split over two processes: half here, half in a forked child.
+"""Pure CPU work done in a forked child: half of it (`in_two`), or all of it streamed (`Ahead`).
 
 Why: `validate` of 2,000 specs is CPU only (reading and checking each file, ~0.45 ms each)
 and these machines have two cores; a forked child starts with every module already imported
 and the project already read, so it costs a millisecond, not a new interpreter's start-up
-(issue 16). The child's half comes back pickled through a pipe.
+(issue 16). The child's half comes back pickled through a pipe. `plan` has its whole project
+read by a child while it starts its client, and takes each spec as it comes (`Ahead`).
 
 Only where forking is safe and pays: Linux (fork without exec is unsafe with some system
 libraries on macOS), a single thread (a lock another thread holds would stay held in the
