@@ -29,6 +29,7 @@ from smartpay_apply.engine.actions import SECTION_LABELS, Actions
 from smartpay_apply.engine.audit_waits import AuditWaits
 from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.results import AppResult, StepResult
+from smartpay_apply.engine.slots import Slots
 from smartpay_apply.engine.steps import ENDPOINTS, Action, AppPlan, Step
 from smartpay_apply.engine.uninterrupted import run_to_end
 from smartpay_apply.engine.waiting import AuditOutcome, NullProgress, ProgressSink
@@ -149,7 +150,7 @@ class Executor:
         self.progress = progress or NullProgress()
         #: True once the run must stop (Ctrl-C): checked before every write.
         self.stop = stop or (lambda: False)
-        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._slots = Slots(options.concurrency)
         self.waits = AuditWaits(wiring, options, self.progress, self._idle)
         #: Every mini-program's result as it is built: what an interrupted run reports.
         self.results: list[AppResult] = []
@@ -181,16 +182,15 @@ class Executor:
         result.notes.extend(plan.notes)
         self.results.append(result)
         try:
-            async with self._slots:
-                try:
-                    await self._rounds(spec, plan, Actions(spec, *self._apis(spec)), result)
-                except SmartpayError as error:
-                    result.fail(error.user_message())
-                    await self.wiring.recorder.step(
-                        spec, "error", "-", "failed", error.user_message()
-                    )
-                finally:
-                    self.waits.end(spec, result)
+            await self._slots.acquire()
+            try:
+                await self._rounds(spec, plan, Actions(spec, *self._apis(spec)), result)
+            except SmartpayError as error:
+                result.fail(error.user_message())
+                await self.wiring.recorder.step(spec, "error", "-", "failed", error.user_message())
+            finally:
+                self.waits.end(spec, result)
+                self._slots.release()
         except asyncio.CancelledError:
             result.settle()
             result.interrupt()
@@ -203,12 +203,13 @@ class Executor:
 
     @contextlib.asynccontextmanager
     async def _idle(self) -> AsyncIterator[None]:
-        """Waiting is no work: give the concurrency slot to another mini-program meanwhile."""
+        """Waiting is no work: give the concurrency slot to another mini-program meanwhile, and
+        take one back before those not started yet (engine/slots.py)."""
         self._slots.release()
         try:
             yield
         finally:
-            await self._slots.acquire()
+            await self._slots.acquire(returning=True)
 
     # -------------------------------------------------------------- rounds
 
