@@ -88,8 +88,8 @@ class AuditWaits:
         if isinstance(poll, AccountPoll):
             outcome = replace(outcome, account=poll.last)
         decided = "approved" if outcome.state == "approved" else "rejected"
-        await self.wiring.recorder.outcome(spec, section, decided, outcome.reason)
-        return outcome
+        recorded = await self.wiring.recorder.decided(spec, section, decided, outcome.reason)
+        return replace(outcome, recorded=recorded)
 
     async def _probe(self, spec: AppSpec, result: AppResult) -> AuditOutcome | None:
         """A pause before trying the payment-service create again (see ProbeWait)."""

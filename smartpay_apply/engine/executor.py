@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smartpay_apply.engine.actions import SECTION_LABELS, Actions
 from smartpay_apply.engine.audit_waits import AuditWaits
@@ -38,6 +39,7 @@ from smartpay_apply.errors import SmartpayError
 if TYPE_CHECKING:
     from smartpay_apply.api.app import AppApi, TpApi
     from smartpay_apply.api.errors import BusinessError
+    from smartpay_apply.engine.observe import Recorded
     from smartpay_apply.engine.recorder import Recorder
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
@@ -64,11 +66,15 @@ class AppPlanner(Protocol):
         *,
         stale: frozenset[str] | None = None,
         account: tuple[int | None, str | None] | None = None,
+        recorded: Recorded | None = None,
+        hold: Callable[[Callable[..., Any], Any], None] | None = None,
     ) -> AppPlan:
         """Observe `spec`'s mini-program now and decide (with its observed checksum).
 
         `stale`: the parts of its last observation this run's steps can have changed (only
-        those are read again); `account`: the account status an audit poll has just read.
+        those are read again); `account`: the account status an audit poll has just read;
+        `recorded`: what the store holds of it, read just now; `hold`: where the write of the
+        observation kept goes when it may wait (the recorder's `later`).
         """
         ...
 
@@ -84,6 +90,8 @@ class _Seen:
 
     stale: set[str] = field(default_factory=set)
     account: tuple[int | None, str | None] | None = None
+    #: What the store held right after the wait's outcome was recorded (nothing since).
+    recorded: Recorded | None = None
 
     def wrote(self, section: str) -> None:
         """A write of `section` was sent (whatever Baidu answered)."""
@@ -91,6 +99,7 @@ class _Seen:
             self.stale.add(section)
         if section == "account":
             self.account = None
+        self.recorded = None
 
     def waited(self, outcome: AuditOutcome) -> None:
         """An audit wait ended: the account poll's answer is current; a service's is not."""
@@ -99,11 +108,14 @@ class _Seen:
             self.stale.discard("account")
         if outcome.section == "payment_service":
             self.stale.add("payment_service")
+        self.recorded = outcome.recorded
 
-    def take(self) -> tuple[frozenset[str], tuple[int | None, str | None] | None]:
+    def take(
+        self,
+    ) -> tuple[frozenset[str], tuple[int | None, str | None] | None, Recorded | None]:
         """What the next re-plan needs; the next one starts from its observation."""
-        taken = frozenset(self.stale), self.account
-        self.stale, self.account = set(), None
+        taken = frozenset(self.stale), self.account, self.recorded
+        self.stale, self.account, self.recorded = set(), None, None
         return taken
 
 
@@ -190,7 +202,10 @@ class Executor:
                 await self.wiring.recorder.step(spec, "error", "-", "failed", error.user_message())
             finally:
                 self.waits.end(spec, result)
-                self._slots.release()
+                try:
+                    await self.wiring.recorder.flush(spec)  # a kept observation held back
+                finally:
+                    self._slots.release()
         except asyncio.CancelledError:
             result.settle()
             result.interrupt()
@@ -231,8 +246,14 @@ class Executor:
             rounds += not isinstance(waited, AuditOutcome) or waited.state != "probed"
             if isinstance(waited, AuditOutcome):
                 seen.waited(waited)
-            stale, account = seen.take()
-            plan = await self.planner.plan(spec, stale=stale, account=account)
+            stale, account, recorded = seen.take()
+            plan = await self.planner.plan(
+                spec,
+                stale=stale,
+                account=account,
+                recorded=recorded,
+                hold=functools.partial(self.wiring.recorder.later, spec),
+            )
             if plan.error:
                 result.fail(plan.error)
                 return

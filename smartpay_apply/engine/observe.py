@@ -267,8 +267,19 @@ async def _observe_again(
         bound = None if known.payment_service is None else dict(known.payment_service)
         return bound, known.payment_audit_status, known.payment_audit_reason
 
-    seen_account, service = await asyncio.gather(account_part(), service_part())
-    return _observed(seen_account, service, await _stored(store, spec.app_id, recorded))
+    # The store is read while Baidu answers (issue 16: the re-plan after a write holds a
+    # concurrency slot; its store read no longer waits for the answer). Baidu's error, if
+    # any, is the one raised, as when the store was read afterwards.
+    seen_account, service, stored = await asyncio.gather(
+        account_part(),
+        service_part(),
+        _stored(store, spec.app_id, recorded),
+        return_exceptions=True,
+    )
+    for part in (seen_account, service, stored):
+        if isinstance(part, BaseException):
+            raise part
+    return _observed(seen_account, service, stored)  # type: ignore[arg-type]
 
 
 async def _read_store(store: StateStore | None, app_id: int) -> Recorded:
