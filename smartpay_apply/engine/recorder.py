@@ -16,7 +16,9 @@ undone alone (each is its own transaction, state/group_commit.py), the others ke
 Fewer store round trips while a mini-program holds a concurrency slot (issue 16): an audit's
 outcome is recorded and the store read for the re-plan that follows in one call (`decided`),
 and a best-effort write (a re-plan's kept observation) waits for the mini-program's next store
-call (`later`; `flush` when its work ends) instead of costing an await of its own.
+call (`later`; `flush` when its work ends) instead of costing an await of its own; and a
+created payment service approves a pending developer config in the store with the step's line
+(`approve_pending`), not after a read of its own.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class Recorder(Protocol):
 
     async def last_submission(self, spec: AppSpec, section: str) -> Submission | None:
         """The last recorded submission of `section` (None: never submitted)."""
+        ...
+
+    async def approve_pending(self, spec: AppSpec, section: str) -> None:
+        """`outcome(spec, section, "approved", None)` if the last submission of `section` is
+        pending (none recorded, or already decided: nothing), decided in the store."""
         ...
 
     async def step(
@@ -123,6 +130,13 @@ def _write_all_then_try(
         return False, None
 
 
+def _approve_pending(store: StateStore, app_id: int, section: str, *, at: datetime) -> None:
+    """The last submission of `section` approved (as of `at`), if its outcome is pending."""
+    record = store.get_submission(app_id, section)
+    if record is not None and record.outcome == "pending":
+        store.record_outcome(app_id, section, "approved", reason=None, at=at)
+
+
 class StoreRecorder:
     """`Recorder` over a StateStore, for one run (`run_id`)."""
 
@@ -193,6 +207,10 @@ class StoreRecorder:
             spec.app_id,
         )
         return recorded if ok else None
+
+    async def approve_pending(self, spec: AppSpec, section: str) -> None:
+        args = (self.store, spec.app_id, section)
+        await self._write(spec, (_approve_pending, args, {"at": now()}))
 
     async def last_submission(self, spec: AppSpec, section: str) -> Submission | None:
         record = await self.store.call(

@@ -85,21 +85,20 @@ async def onboard(world: World, spec: AppSpec) -> Any:
     return await executor(world, made).apply_app(spec, plan)
 
 
-async def test_onboarding_with_wait_makes_seven_store_calls_and_records_everything(
+async def test_onboarding_with_wait_makes_six_store_calls_and_records_everything(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From nothing, audits approved at once: the account's step, its outcome with the
     re-plan's read, the developer config's step with the re-plan's kept observation, the
-    payment service's step (a read of the developer config's submission, then its line), the
-    last re-plan's read, its outcome with its observation. Nine calls before issue 16's
-    fourth round of work."""
+    payment service's step (the developer config approved with it), the last re-plan's read,
+    its outcome with its observation. Nine calls before issue 16's fourth round of work."""
     spec = spec_with_images(tmp_path, APP)
     made = planner(world)
     plan = await made.plan(spec)
     calls = counted(world, monkeypatch)
     result = await executor(world, made).apply_app(spec, plan)
     assert result.status is AppStatus.DONE, result.errors
-    assert len([name for name in calls if name not in IMAGE_CALLS]) == 7, calls
+    assert len([name for name in calls if name not in IMAGE_CALLS]) == 6, calls
     assert {r.section: r.outcome for r in world.store.list_submissions(APP)} == {
         "account": "approved",
         "developer_config": "approved",
@@ -179,6 +178,26 @@ async def test_an_outcome_the_store_refuses_fails_as_its_own_write_did(
     with pytest.raises(StateError, match="disk I/O error"):
         await world.recorder.decided(spec, "account", "approved", None)
     assert world.store.get_submission(APP, "account").outcome == "pending"  # type: ignore[union-attr]
+
+
+async def test_a_payment_service_created_approves_only_a_pending_developer_config(
+    world: World,
+) -> None:
+    """Baidu creates a payment service only on a completed developer config: a pending one is
+    recorded approved with the create's step; one already decided (its event arrived) is left
+    as it was recorded."""
+    pending, decided = make_spec(app_id=APP), make_spec(app_id=APP + 1)
+    for spec in (pending, decided):
+        world.store.record_submission(spec.app_id, "developer_config", "f" * 64, app="s", at=_now())
+    world.store.record_outcome(APP + 1, "developer_config", "approved", reason=None, at=_now())
+    before = world.store.get_submission(APP + 1, "developer_config")
+    for spec in (pending, decided):
+        async with world.recorder.one_step(spec):
+            await world.recorder.approve_pending(spec, "developer_config")
+            await world.recorder.step(spec, "create_payment_service", "payment_service", "ok", None)
+    first = world.store.get_submission(APP, "developer_config")
+    assert first is not None and first.outcome == "approved" and first.outcome_at is not None
+    assert world.store.get_submission(APP + 1, "developer_config") == before
 
 
 def _now() -> Any:
