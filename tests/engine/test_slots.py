@@ -191,3 +191,58 @@ async def test_a_mini_program_whose_audit_ended_goes_on_before_one_not_started(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_an_audits_outcome_is_recorded_before_the_slot_is_taken_back(
+    world: World, tmp_path: Path
+) -> None:
+    """Concurrency 1: while B holds the only slot (its account's create unanswered), A's
+    account is approved. Recording that outcome is part of A's wait, not work that needs a
+    slot: the store has it at once, before B gives the slot up."""
+    a, b = (
+        spec_with_images(tmp_path, app_id).model_copy(update={"app": f"shop-{app_id}"})
+        for app_id in (5311, 5312)
+    )
+    planner = Planner(
+        app_api=lambda spec: world.api.app(f"sandbox-{spec.app_id}"),
+        store=world.store,
+        options=DecideOptions(),
+        concurrency=2,
+    )
+    plans = [await planner.plan(spec) for spec in (a, b)]
+    shown = Shown()
+    running = Executor(
+        planner,
+        Wiring(
+            app_api=lambda spec: world.api.app(f"sandbox-{spec.app_id}"),
+            tp_api=lambda spec: world.api.tp(TP_TOKEN),
+            recorder=world.recorder,
+            store=world.store,
+        ),
+        ApplyOptions(wait=True, wait_timeout=60, concurrency=1, backoff=FAST),
+        shown,
+    )
+    held = [world.transport.hold("/account/create")]
+    task = asyncio.ensure_future(running.run(list(zip((a, b), plans, strict=True))))
+    try:
+        await world.transport.reached["/account/create"].wait()  # A's, in the only slot
+        held.append(world.transport.hold("/account/create"))
+        held[0].set()
+        await world.transport.reached["/account/create"].wait()  # B's: B holds the slot now
+        await world.approve(a.app_id, "account")
+        await shown.ended(f"{a.app}: account: approved").wait()
+
+        async def recorded() -> None:
+            while True:
+                record = world.store.get_submission(a.app_id, "account")
+                if record is not None and record.outcome == "approved":
+                    return
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(recorded(), 10)  # never, while B holds the slot, before
+        assert not held[1].is_set() and not task.done()
+    finally:
+        for release in held:
+            release.set()  # B's create answered: a step under way is finished, then stopped
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
