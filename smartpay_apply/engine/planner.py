@@ -284,13 +284,13 @@ class Planner:
         await keeper.finish()
         return Plan(apps=tuple(planned))
 
-    def keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
+    def keep(self, apps: Sequence[tuple[AppPlan, str | None]], at: datetime | None = None) -> None:
         """Record what was seen (engine/observation.py), one transaction for `apps`; each plan
-        with its payment service's display name.
+        with its payment service's display name, as observed `at` (default: now).
 
         Best effort: a store that refuses the write must not fail the plan it describes.
         """
-        at = now()
+        at = now() if at is None else at
         try:
             self.store.record_observations(
                 [observation(app, source=self.source, at=at, app_name=name) for app, name in apps]

@@ -10,23 +10,29 @@ what the store held before the wait's outcome was recorded.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from smartpay_apply.config import ProjectConfig
 from smartpay_apply.engine.decide import DecideOptions
 from smartpay_apply.engine.executor import Executor, Wiring
 from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.planner import Planner
+from smartpay_apply.engine.preflight import Request
 from smartpay_apply.engine.results import AppStatus
-from smartpay_apply.engine.waiting import Backoff
+from smartpay_apply.engine.run import run_apply
+from smartpay_apply.engine.waiting import Backoff, NullProgress
 from smartpay_apply.errors import StateError
+from smartpay_apply.runtime import Runtime
 from smartpay_apply.spec.models import AppSpec
 from tests.engine.factory import make_spec
 from tests.engine.world import TP_TOKEN, World, open_world, spec_with_images
 from tests.state.conftest import run_raw
+from tests.support.files import PNG
 
 APP = 5401
 FAST = Backoff(initial=0.01, factor=1.0, maximum=0.01)
@@ -204,3 +210,72 @@ def _now() -> Any:
     from smartpay_apply.timeutil import now
 
     return now()
+
+
+class Quiet:
+    """apply's caller without a terminal: nothing shown, nothing asked (--auto-approve)."""
+
+    progress = NullProgress()
+    interactive = False
+
+    def show_plan(self, plan: Any) -> None:
+        pass
+
+    def warn(self, message: str) -> None:
+        pass
+
+    def ask_payout(self, change: Any) -> bool:
+        return False
+
+    def confirm(self, plan: Any) -> bool:
+        return True
+
+
+async def test_the_first_write_does_not_wait_for_the_plans_observations_to_be_written(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """apply keeps what its plan observed while its writes begin (issue 16: 500 observations
+    took ~60 ms between the plan's last answer and the first write). Here that write is held
+    until the account's create has reached Baidu; the run then ends with every record kept."""
+    tp = world.api.tp(TP_TOKEN)
+    front = await tp.upload_image(PNG + b"front", "front.png")
+    back = await tp.upload_image(PNG + b"back", "back.png")
+    spec = make_spec(
+        app_id=APP,
+        token=f"sandbox-{APP}",
+        account={"id_card_front_url": front, "id_card_back_url": back},
+    )
+    config = ProjectConfig(
+        root=tmp_path, path=tmp_path / "smartpay.yaml", endpoint="http://sandbox.test"
+    )
+    runtime = Runtime(config, world.api, world.store)
+    unblocked = threading.Event()
+    real = world.store.record_observations
+    writes: list[int] = []
+
+    def record_observations(observations: Any) -> None:
+        writes.append(len(observations))
+        if len(writes) == 1:  # the plan's: held until the test has seen the create
+            unblocked.wait(30)
+        real(observations)
+
+    monkeypatch.setattr(world.store, "record_observations", record_observations)
+    release = world.transport.hold("/account/create")
+    request = Request(specs=[spec], managed=1, auto_approve=True)
+    running = asyncio.ensure_future(
+        run_apply(runtime, request, Quiet(), ApplyOptions(wait=False, backoff=FAST))
+    )
+    try:
+        await asyncio.wait_for(world.transport.reached["/account/create"].wait(), 10)
+        assert writes == [1] and not unblocked.is_set()  # the plan's write still under way
+    finally:
+        unblocked.set()
+        release.set()
+    result = await running
+    assert result.exit_code == 2, result.apps[
+        0
+    ].errors  # the account in review (audits are approved at its next read)
+    assert [(r.section, r.outcome) for r in world.store.list_submissions(APP)] == [
+        ("account", "pending")
+    ]
+    assert len(world.store.list_observations([APP])) == 1
