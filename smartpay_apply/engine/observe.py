@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from smartpay_apply.engine.normalise import normalise_value
+from smartpay_apply.jsontext import compact_sorted
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import AppApi
@@ -129,7 +129,7 @@ def observed_checksum(observed: Observed, secret_digest: Callable[[str], str]) -
             [e.section, e.outcome, _time(e.event_time), e.reason] for e in observed.events
         ),
     }
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = compact_sorted(document)  # json.dumps(sort_keys, ensure_ascii=False, ",", ":")
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
