@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from smartpay_apply.engine.results import ApplyResult
     from smartpay_apply.engine.steps import Plan
     from smartpay_apply.render.progress import Progress
-    from smartpay_apply.spec.models import AppSpec
 
 
 @click.command()
@@ -197,7 +196,7 @@ def _request(
     from smartpay_apply.selection import select_specs
 
     if planfile is None:
-        managed = _load_managed(config)
+        managed = load_specs(config)
         chosen = load_specs(config, list(paths)) if paths else managed
         return Request(
             specs=select_specs(chosen, apps),
@@ -227,19 +226,6 @@ def _request(
         force=force,
         auto_approve=True,
     )
-
-
-def _load_managed(config: ProjectConfig) -> list[AppSpec]:
-    """Every spec of the project, as `load_specs` reads them — with many files, the last 45%
-    read in a forked child on the second core (spec/loader.py `load_report(split=True)`, as
-    `validate` does: apply reads them all before it plans, issue 16)."""
-    from smartpay_apply.project import load_report
-    from smartpay_apply.spec.errors import SpecError
-
-    report = load_report(config, split=True)
-    if report.problems:
-        raise SpecError(report.problems)
-    return report.specs
 
 
 async def _run(
