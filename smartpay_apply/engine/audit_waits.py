@@ -82,14 +82,27 @@ class AuditWaits:
             except asyncio.CancelledError:
                 result.wait_on(section, f"{label} in review (waiting was interrupted)")
                 raise
+            if outcome.state != "in_review":  # recorded before the slot is taken back
+                outcome = await self._decided(spec, poll, outcome)
         if outcome.state == "in_review":
             result.wait_on(section, f"{label} still in review when --wait-timeout ran out")
             return None
+        return outcome
+
+    async def _decided(self, spec: AppSpec, poll: Poll, outcome: AuditOutcome) -> AuditOutcome:
+        """The audit's outcome recorded, with what the re-plan after it needs: the account's
+        status the poll read, the store's records read in the same call (issue 16).
+
+        Still part of the wait (no request to Baidu): made before the mini-program takes a
+        concurrency slot again, so that the slot's holders are those sending requests.
+        """
         if isinstance(poll, AccountPoll):
             outcome = replace(outcome, account=poll.last)
         decided = "approved" if outcome.state == "approved" else "rejected"
-        await self.wiring.recorder.outcome(spec, section, decided, outcome.reason)
-        return outcome
+        recorded = await self.wiring.recorder.decided(
+            spec, outcome.section, decided, outcome.reason
+        )
+        return replace(outcome, recorded=recorded)
 
     async def _probe(self, spec: AppSpec, result: AppResult) -> AuditOutcome | None:
         """A pause before trying the payment-service create again (see ProbeWait)."""

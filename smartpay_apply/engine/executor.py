@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smartpay_apply.engine.actions import SECTION_LABELS, Actions
 from smartpay_apply.engine.audit_waits import AuditWaits
 from smartpay_apply.engine.options import ApplyOptions
 from smartpay_apply.engine.results import AppResult, StepResult
+from smartpay_apply.engine.slots import Slots
 from smartpay_apply.engine.steps import ENDPOINTS, Action, AppPlan, Step
 from smartpay_apply.engine.uninterrupted import run_to_end
 from smartpay_apply.engine.waiting import AuditOutcome, NullProgress, ProgressSink
@@ -37,6 +39,7 @@ from smartpay_apply.errors import SmartpayError
 if TYPE_CHECKING:
     from smartpay_apply.api.app import AppApi, TpApi
     from smartpay_apply.api.errors import BusinessError
+    from smartpay_apply.engine.observe import Recorded
     from smartpay_apply.engine.recorder import Recorder
     from smartpay_apply.spec.models import AppSpec
     from smartpay_apply.state.base import StateStore
@@ -63,11 +66,15 @@ class AppPlanner(Protocol):
         *,
         stale: frozenset[str] | None = None,
         account: tuple[int | None, str | None] | None = None,
+        recorded: Recorded | None = None,
+        hold: Callable[[Callable[..., Any], Any], None] | None = None,
     ) -> AppPlan:
         """Observe `spec`'s mini-program now and decide (with its observed checksum).
 
         `stale`: the parts of its last observation this run's steps can have changed (only
-        those are read again); `account`: the account status an audit poll has just read.
+        those are read again); `account`: the account status an audit poll has just read;
+        `recorded`: what the store holds of it, read just now; `hold`: where the write of the
+        observation kept goes when it may wait (the recorder's `later`).
         """
         ...
 
@@ -83,6 +90,8 @@ class _Seen:
 
     stale: set[str] = field(default_factory=set)
     account: tuple[int | None, str | None] | None = None
+    #: What the store held right after the wait's outcome was recorded (nothing since).
+    recorded: Recorded | None = None
 
     def wrote(self, section: str) -> None:
         """A write of `section` was sent (whatever Baidu answered)."""
@@ -90,6 +99,7 @@ class _Seen:
             self.stale.add(section)
         if section == "account":
             self.account = None
+        self.recorded = None
 
     def waited(self, outcome: AuditOutcome) -> None:
         """An audit wait ended: the account poll's answer is current; a service's is not."""
@@ -98,11 +108,14 @@ class _Seen:
             self.stale.discard("account")
         if outcome.section == "payment_service":
             self.stale.add("payment_service")
+        self.recorded = outcome.recorded
 
-    def take(self) -> tuple[frozenset[str], tuple[int | None, str | None] | None]:
+    def take(
+        self,
+    ) -> tuple[frozenset[str], tuple[int | None, str | None] | None, Recorded | None]:
         """What the next re-plan needs; the next one starts from its observation."""
-        taken = frozenset(self.stale), self.account
-        self.stale, self.account = set(), None
+        taken = frozenset(self.stale), self.account, self.recorded
+        self.stale, self.account, self.recorded = set(), None, None
         return taken
 
 
@@ -149,7 +162,7 @@ class Executor:
         self.progress = progress or NullProgress()
         #: True once the run must stop (Ctrl-C): checked before every write.
         self.stop = stop or (lambda: False)
-        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._slots = Slots(options.concurrency)
         self.waits = AuditWaits(wiring, options, self.progress, self._idle)
         #: Every mini-program's result as it is built: what an interrupted run reports.
         self.results: list[AppResult] = []
@@ -181,16 +194,18 @@ class Executor:
         result.notes.extend(plan.notes)
         self.results.append(result)
         try:
-            async with self._slots:
+            await self._slots.acquire()
+            try:
+                await self._rounds(spec, plan, Actions(spec, *self._apis(spec)), result)
+            except SmartpayError as error:
+                result.fail(error.user_message())
+                await self.wiring.recorder.step(spec, "error", "-", "failed", error.user_message())
+            finally:
+                self.waits.end(spec, result)
                 try:
-                    await self._rounds(spec, plan, Actions(spec, *self._apis(spec)), result)
-                except SmartpayError as error:
-                    result.fail(error.user_message())
-                    await self.wiring.recorder.step(
-                        spec, "error", "-", "failed", error.user_message()
-                    )
+                    await self.wiring.recorder.flush(spec)  # a kept observation held back
                 finally:
-                    self.waits.end(spec, result)
+                    self._slots.release()
         except asyncio.CancelledError:
             result.settle()
             result.interrupt()
@@ -203,12 +218,13 @@ class Executor:
 
     @contextlib.asynccontextmanager
     async def _idle(self) -> AsyncIterator[None]:
-        """Waiting is no work: give the concurrency slot to another mini-program meanwhile."""
+        """Waiting is no work: give the concurrency slot to another mini-program meanwhile, and
+        take one back before those not started yet (engine/slots.py)."""
         self._slots.release()
         try:
             yield
         finally:
-            await self._slots.acquire()
+            await self._slots.acquire(returning=True)
 
     # -------------------------------------------------------------- rounds
 
@@ -230,8 +246,14 @@ class Executor:
             rounds += not isinstance(waited, AuditOutcome) or waited.state != "probed"
             if isinstance(waited, AuditOutcome):
                 seen.waited(waited)
-            stale, account = seen.take()
-            plan = await self.planner.plan(spec, stale=stale, account=account)
+            stale, account, recorded = seen.take()
+            plan = await self.planner.plan(
+                spec,
+                stale=stale,
+                account=account,
+                recorded=recorded,
+                hold=functools.partial(self.wiring.recorder.later, spec),
+            )
             if plan.error:
                 result.fail(plan.error)
                 return

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import SecretStr
 
 from smartpay_apply.engine.normalise import normalise_value
+from smartpay_apply.jsontext import compact_sorted
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import AppApi
@@ -129,7 +129,7 @@ def observed_checksum(observed: Observed, secret_digest: Callable[[str], str]) -
             [e.section, e.outcome, _time(e.event_time), e.reason] for e in observed.events
         ),
     }
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = compact_sorted(document)  # json.dumps(sort_keys, ensure_ascii=False, ",", ":")
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -267,8 +267,19 @@ async def _observe_again(
         bound = None if known.payment_service is None else dict(known.payment_service)
         return bound, known.payment_audit_status, known.payment_audit_reason
 
-    seen_account, service = await asyncio.gather(account_part(), service_part())
-    return _observed(seen_account, service, await _stored(store, spec.app_id, recorded))
+    # The store is read while Baidu answers (issue 16: the re-plan after a write holds a
+    # concurrency slot; its store read no longer waits for the answer). Baidu's error, if
+    # any, is the one raised, as when the store was read afterwards.
+    seen_account, service, stored = await asyncio.gather(
+        account_part(),
+        service_part(),
+        _stored(store, spec.app_id, recorded),
+        return_exceptions=True,
+    )
+    for part in (seen_account, service, stored):
+        if isinstance(part, BaseException):
+            raise part
+    return _observed(seen_account, service, stored)  # type: ignore[arg-type]
 
 
 async def _read_store(store: StateStore | None, app_id: int) -> Recorded:

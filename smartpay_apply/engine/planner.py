@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smartpay_apply.engine.concurrency import bounded_gather
 from smartpay_apply.engine.decide import DecideOptions, decide
@@ -95,12 +95,16 @@ class Planner:
         recorded: Recorded | None = None,
         stale: frozenset[str] | None = None,
         account: tuple[int | None, str | None] | None = None,
+        hold: Callable[[Callable[..., Any], Any], None] | None = None,
     ) -> AppPlan:
         """Observe and decide one mini-program now (see `plan_app`); the observation is kept.
 
         With `stale` (apply, after its own steps: engine/executor.py), the last observation of
         this mini-program is reused but for the `stale` parts (REMOTE_PARTS), and `account`
         is the account status an audit poll has just read (`observe_app`).
+        `hold(keep, kept)`: the observation's write (best effort: `keep`), when no outcome goes
+        with it, is handed there instead of awaited (apply's recorder sends it with the
+        mini-program's next store call: one await less while it holds a slot, issue 16).
         """
         previous = self._seen.get(spec.app_id)
         known = None if stale is None else previous
@@ -115,7 +119,10 @@ class Planner:
         )
         kept = [(app_plan, service_name(spec, context.observed))]
         if not deferred:
-            await self.store.call(self.keep, kept)
+            if hold is not None:
+                hold(self.keep, kept)
+            else:
+                await self.store.call(self.keep, kept)
             return app_plan
         try:  # the outcomes it saw and the observation: one store call (issue 16)
             await self.store.call(self._record_and_keep, spec.app_id, *deferred[0], kept)
@@ -277,13 +284,13 @@ class Planner:
         await keeper.finish()
         return Plan(apps=tuple(planned))
 
-    def keep(self, apps: Sequence[tuple[AppPlan, str | None]]) -> None:
+    def keep(self, apps: Sequence[tuple[AppPlan, str | None]], at: datetime | None = None) -> None:
         """Record what was seen (engine/observation.py), one transaction for `apps`; each plan
-        with its payment service's display name.
+        with its payment service's display name, as observed `at` (default: now).
 
         Best effort: a store that refuses the write must not fail the plan it describes.
         """
-        at = now()
+        at = now() if at is None else at
         try:
             self.store.record_observations(
                 [observation(app, source=self.source, at=at, app_name=name) for app, name in apps]

@@ -12,6 +12,13 @@ each step — a submission or outcome the action records is held and goes to the
 with the step's own history line (or with the read the action makes next), in one call: the
 writes of a step are still recorded before the next step starts, and a write that fails is
 undone alone (each is its own transaction, state/group_commit.py), the others kept.
+
+Fewer store round trips while a mini-program holds a concurrency slot (issue 16): an audit's
+outcome is recorded and the store read for the re-plan that follows in one call (`decided`),
+and a best-effort write (a re-plan's kept observation) waits for the mini-program's next store
+call (`later`; `flush` when its work ends) instead of costing an await of its own; and a
+created payment service approves a pending developer config in the store with the step's line
+(`approve_pending`), not after a read of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from smartpay_apply.engine.observe import Submission
+from smartpay_apply.engine.observe import Recorded, Submission, read_store
 from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
@@ -46,6 +53,11 @@ class Recorder(Protocol):
         """The last recorded submission of `section` (None: never submitted)."""
         ...
 
+    async def approve_pending(self, spec: AppSpec, section: str) -> None:
+        """`outcome(spec, section, "approved", None)` if the last submission of `section` is
+        pending (none recorded, or already decided: nothing), decided in the store."""
+        ...
+
     async def step(
         self, spec: AppSpec, action: str, section: str, result: str, detail: str | None
     ) -> None:
@@ -63,6 +75,23 @@ class Recorder(Protocol):
     def one_step(self, spec: AppSpec) -> contextlib.AbstractAsyncContextManager[None]:
         """Around one step of `spec`: its writes may go to the store with its history line
         (all of them by the time the block is left)."""
+        ...
+
+    async def decided(
+        self, spec: AppSpec, section: str, outcome: str, reason: str | None
+    ) -> Recorded | None:
+        """`outcome` for an awaited audit, then what the store holds of `spec`'s mini-program
+        (what the re-plan after the wait reads), in one call; None when only that read failed
+        (the re-plan then reads the store itself)."""
+        ...
+
+    def later(self, spec: AppSpec, write: Callable[..., Any], *args: Any) -> None:
+        """A best-effort write (it reports its own failures) that goes to the store with the
+        next store call for `spec`, or with `flush`."""
+        ...
+
+    async def flush(self, spec: AppSpec) -> None:
+        """The writes `later` held for `spec`, now (its work is over)."""
         ...
 
 
@@ -89,6 +118,25 @@ def _write_all_then(writes: list[_Write], read: Callable[..., Any], *args: Any) 
     return read(*args)
 
 
+def _write_all_then_try(
+    writes: list[_Write], read: Callable[..., Any], *args: Any
+) -> tuple[bool, Any]:
+    """The writes (their error raised, as `_write_all`), then a read whose failure is returned
+    as (False, None), not raised: the caller of the writes is not the read's."""
+    _write_all(writes)
+    try:
+        return True, read(*args)
+    except Exception:
+        return False, None
+
+
+def _approve_pending(store: StateStore, app_id: int, section: str, *, at: datetime) -> None:
+    """The last submission of `section` approved (as of `at`), if its outcome is pending."""
+    record = store.get_submission(app_id, section)
+    if record is not None and record.outcome == "pending":
+        store.record_outcome(app_id, section, "approved", reason=None, at=at)
+
+
 class StoreRecorder:
     """`Recorder` over a StateStore, for one run (`run_id`)."""
 
@@ -101,35 +149,39 @@ class StoreRecorder:
         self.store = store
         self.fingerprints = fingerprints
         self.run_id = run_id
-        #: Per mini-program in `one_step`: the writes held for its step's history line.
+        #: Per mini-program: the writes held for its next store call (its step's history line).
         self._held: dict[int, list[_Write]] = {}
+        #: The mini-programs within `one_step`: their writes are held.
+        self._stepping: set[int] = set()
 
     @contextlib.asynccontextmanager
     async def one_step(self, spec: AppSpec) -> AsyncIterator[None]:
-        held = self._held.setdefault(spec.app_id, [])
+        self._stepping.add(spec.app_id)
         try:
             yield
         finally:
-            del self._held[spec.app_id]
+            self._stepping.discard(spec.app_id)
+            held = self._take_held(spec)
             if held:
                 await self.store.call(_write_all, held)
 
     async def _write(self, spec: AppSpec, write: _Write) -> None:
-        """Now, or with the step's line when a step of `spec` is under way."""
-        held = self._held.get(spec.app_id)
-        if held is not None:
-            held.append(write)
+        """Now (with what is held), or with the step's line when a step of `spec` is under way."""
+        if spec.app_id in self._stepping:
+            self._held.setdefault(spec.app_id, []).append(write)
             return
-        method, args, kwargs = write
-        await self.store.call(method, *args, **kwargs)
+        await self.store.call(_write_all, [*self._take_held(spec), write])
 
     def _take_held(self, spec: AppSpec) -> list[_Write]:
-        held = self._held.get(spec.app_id)
-        if not held:
-            return []
-        taken = list(held)
-        held.clear()
-        return taken
+        return self._held.pop(spec.app_id, [])
+
+    def later(self, spec: AppSpec, write: Callable[..., Any], *args: Any) -> None:
+        self._held.setdefault(spec.app_id, []).append((write, args, {}))
+
+    async def flush(self, spec: AppSpec) -> None:
+        held = self._take_held(spec)
+        if held:
+            await self.store.call(_write_all, held)
 
     async def submitted(self, spec: AppSpec, section: str, *, at: datetime | None = None) -> None:
         fingerprint = self.fingerprints(spec)[section]
@@ -141,6 +193,24 @@ class StoreRecorder:
     async def outcome(self, spec: AppSpec, section: str, outcome: str, reason: str | None) -> None:
         args = (spec.app_id, section, outcome)
         await self._write(spec, (self.store.record_outcome, args, {"reason": reason, "at": now()}))
+
+    async def decided(
+        self, spec: AppSpec, section: str, outcome: str, reason: str | None
+    ) -> Recorded | None:
+        args = (spec.app_id, section, outcome)
+        write = (self.store.record_outcome, args, {"reason": reason, "at": now()})
+        ok, recorded = await self.store.call(
+            _write_all_then_try,
+            [*self._take_held(spec), write],
+            read_store,
+            self.store,
+            spec.app_id,
+        )
+        return recorded if ok else None
+
+    async def approve_pending(self, spec: AppSpec, section: str) -> None:
+        args = (self.store, spec.app_id, section)
+        await self._write(spec, (_approve_pending, args, {"at": now()}))
 
     async def last_submission(self, spec: AppSpec, section: str) -> Submission | None:
         record = await self.store.call(

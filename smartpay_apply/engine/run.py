@@ -19,7 +19,7 @@ import getpass
 import logging
 import secrets
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from smartpay_apply.engine.executor import Executor, Wiring
@@ -33,11 +33,13 @@ from smartpay_apply.engine.steps import Action
 from smartpay_apply.engine.uninterrupted import cleanup, run_to_end
 from smartpay_apply.errors import SmartpayError
 from smartpay_apply.state.locks import LockOwner
+from smartpay_apply.timeutil import now
 
 if TYPE_CHECKING:
     from smartpay_apply.api.app import AppApi, TpApi
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.money_guard import PayoutChange
+    from smartpay_apply.engine.observe import ObservedContext
     from smartpay_apply.engine.planner import Planner
     from smartpay_apply.engine.steps import AppPlan, Plan
     from smartpay_apply.engine.waiting import ProgressSink
@@ -133,6 +135,7 @@ async def run_apply(
     result.run_id, interrupted = await _start_run(runtime, request)
     locks = RunLocks(runtime.store, LockOwner.current(result.run_id), ttl=options.lock_ttl)
     executor: Executor | None = None
+    keeping: asyncio.Future[None] | None = None
     try:
         if interrupted:
             raise asyncio.CancelledError
@@ -142,7 +145,8 @@ async def run_apply(
         _checkpoint(stop)
         locked = [spec for spec in request.specs if spec.app_id in locks.held]
         planner = runtime.planner(source="apply")  # the executor's too: it knows what it saw
-        result.plan, _ = await planner.plan_all(locked)
+        result.plan, contexts = await planner.plan_all(locked, keep=False)
+        keeping = _keep(runtime, planner, locked, result.plan, contexts)
         ui.show_plan(result.plan)
         verdict = _preflight(runtime, request, locked, result, ui)
         _checkpoint(stop)
@@ -158,10 +162,30 @@ async def run_apply(
         result.apps.sort(key=lambda app: app.app)
         raise ApplyInterrupted(result) from None
     finally:
+        if keeping is not None:
+            await cleanup(keeping)
         await locks.release()
         await _finish_run(runtime, result.run_id, result)
     result.apps.sort(key=lambda app: app.app)
     return result
+
+
+def _keep(
+    runtime: RunParts,
+    planner: Planner,
+    specs: Sequence[AppSpec],
+    plan: Plan,
+    contexts: Mapping[str, ObservedContext],
+) -> asyncio.Future[None]:
+    """The plan's observations written while the run goes on (issue 16: 500 of them took
+    ~60 ms between the plan's last answer and the first write); awaited before the locks are
+    released. As of now: a later observation of the run (a re-plan's) is newer, and the store
+    keeps the newest whatever order the writes end in."""
+    kept = [
+        (app_plan, service_name(spec, contexts[app_plan.app].observed))
+        for spec, app_plan in zip(specs, plan.apps, strict=True)
+    ]
+    return asyncio.ensure_future(runtime.store.call(planner.keep, kept, now()))
 
 
 async def reconcile(

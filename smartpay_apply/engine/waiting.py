@@ -22,6 +22,7 @@ from smartpay_apply import durations
 
 if TYPE_CHECKING:
     from smartpay_apply.api.client import AppApi
+    from smartpay_apply.engine.observe import Recorded
     from smartpay_apply.state.base import StateStore
 
 AuditState = Literal["approved", "rejected", "in_review"]
@@ -76,6 +77,9 @@ class AuditOutcome:
     #: The account's (status, verify_message) the last poll read (account waits only): what
     #: the re-plan after the wait takes instead of reading it again.
     account: tuple[int | None, str | None] | None = None
+    #: What the store held of the mini-program once the outcome was recorded (read in the same
+    #: store call): what the re-plan after the wait takes instead of reading it again.
+    recorded: Recorded | None = None
 
 
 Poll = Callable[[], Awaitable[tuple[AuditState, str | None]]]

@@ -96,9 +96,12 @@ class World:
         return [call for call in calls if call["path"].endswith(suffix)]
 
 
-async def open_world(tmp_path: Path, *, retries: int = 0) -> AsyncIterator[World]:
-    """A world whose audits are decided only by the test (policy manual)."""
-    app = create_app(SandboxConfig(audit_policy="manual", audit_delay=0))
+async def open_world(
+    tmp_path: Path, *, retries: int = 0, policy: str = "manual"
+) -> AsyncIterator[World]:
+    """A world whose audits are decided only by the test (policy manual), or by `policy`
+    at once ("approve")."""
+    app = create_app(SandboxConfig(audit_policy=policy, audit_delay=0))
     transport = LosingTransport(app)
     store = open_store(str(tmp_path / "state.db"), base_dir=tmp_path)
     run_id = store.start_run(command="test", user="t", host="h", plan_checksum=None)
