@@ -142,6 +142,9 @@ class RootGroup(LazyGroup):
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
         except Exception as error:  # a bug: say so plainly, traceback only on request
+            if interrupted_meanwhile(error):
+                click.echo("Interrupted.", err=True)
+                ctx.exit(130)
             if _debug_requested(ctx):
                 traceback.print_exc()
             else:
@@ -151,6 +154,20 @@ class RootGroup(LazyGroup):
                     err=True,
                 )
             ctx.exit(1)
+
+
+def interrupted_meanwhile(error: BaseException) -> bool:
+    """Whether Ctrl-C or SIGTERM caused `error`: Python 3.11 wraps an exception raised while a
+    class is being made (a KeyboardInterrupt arriving during a module's import, in a field's
+    `__set_name__`) in a RuntimeError. That is an interruption, not a bug."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _silence_stdout() -> None:

@@ -273,3 +273,34 @@ def test_the_version_is_the_installed_one() -> None:
 def test_state_forget_is_in_the_help(tmp_path: Path) -> None:
     listed = invoke("state", "--help", cwd=tmp_path)
     assert "forget" in listed.stdout
+
+
+def test_an_interrupt_wrapped_by_python_during_a_class_definition_is_an_interrupt() -> None:
+    """A SIGINT landing in a field's `__set_name__` while a command imports its models comes
+    out of Python 3.11 as a RuntimeError: the command ends as interrupted (130), not as a bug."""
+    from click.testing import CliRunner
+
+    from smartpay_apply.cli.main import RootGroup
+
+    class Field:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    group = RootGroup(name="t")
+
+    @group.command()
+    def imports() -> None:
+        type("Model", (), {"field": Field()})
+
+    @group.command()
+    def breaks() -> None:
+        raise RuntimeError("a real bug")
+
+    runner = CliRunner()
+    interrupted = runner.invoke(group, ["imports"])
+    assert interrupted.exit_code == 130
+    assert "Interrupted." in interrupted.output
+    assert "Internal error" not in interrupted.output
+    bug = runner.invoke(group, ["breaks"])
+    assert bug.exit_code == 1
+    assert "Internal error: RuntimeError: a real bug" in bug.output
