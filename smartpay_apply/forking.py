@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import itertools
 import os
 import pickle
 import signal
@@ -164,19 +165,39 @@ class Ahead(Generic[T]):
                 if kind == _ITEM:
                     received += 1
                     yield unpickle(payload)
-                    continue
-                error = _unpickled_error(payload) if kind == _RAISED else None
-                if kind == _DONE or error is not None:
-                    self._reap(kill=False)
-                if error is not None:
-                    raise error
-                if kind == _DONE:
+                elif self._ended(kind, payload):
                     return
             self._reap(kill=True)  # the child failed, or its error could not be sent whole
         for index, item in enumerate(self._produce()):
             if index >= received:
                 yield item
                 await asyncio.sleep(0)  # answers that arrived meanwhile are handled now
+
+    def collect(self) -> list[T]:
+        """Every item, waited for here (no event loop: a command that needs all of them before
+        it starts, and imports what it needs meanwhile); raises what `produce()` raises."""
+        received: list[T] = []
+        if self._pid is not None:
+            unpickle = _StreamUnpickler()
+            with os.fdopen(self._read_end, "rb") as pipe:
+                self._read_end = -1
+                for kind, payload in _frames_of(pipe):
+                    if kind == _ITEM:
+                        received.append(unpickle(payload))
+                    elif self._ended(kind, payload):
+                        return received
+            self._reap(kill=True)  # the child failed, or its error could not be sent whole
+        return received + list(itertools.islice(self._produce(), len(received), None))
+
+    def _ended(self, kind: bytes, payload: bytes) -> bool:
+        """After the child's last frame: True at its end; its error raised; False when the
+        error could not be sent whole (then `produce()` here raises the real one)."""
+        error = _unpickled_error(payload) if kind == _RAISED else None
+        if kind == _DONE or error is not None:
+            self._reap(kill=False)
+        if error is not None:
+            raise error
+        return kind == _DONE
 
     async def _frames(self) -> AsyncIterator[tuple[bytes, bytes]]:
         """The child's frames (kind, payload) up to its last one, or until its pipe ends."""
@@ -267,6 +288,22 @@ class _StreamPickler:
         self._buffer.truncate()
         self._pickler.dump(item)
         return self._buffer.getvalue()
+
+
+def _frames_of(pipe: BinaryIO) -> Iterator[tuple[bytes, bytes]]:
+    """The frames (kind, payload) read from `pipe`, waiting for each, up to the last one or
+    until the pipe ends."""
+    while True:
+        head = pipe.read(_HEAD.size)
+        if len(head) < _HEAD.size:
+            return
+        kind, size = _HEAD.unpack(head)
+        payload = pipe.read(size)
+        if len(payload) < size:
+            return
+        yield kind, payload
+        if kind != _ITEM:
+            return
 
 
 def _unpickled_error(payload: bytes) -> BaseException | None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from smartpay_apply.engine.results import ApplyResult
     from smartpay_apply.engine.steps import Plan
     from smartpay_apply.render.progress import Progress
+    from smartpay_apply.spec.models import AppSpec
 
 
 @click.command()
@@ -115,9 +116,15 @@ def apply(
     from smartpay_apply.engine.waiting import parse_duration
     from smartpay_apply.errors import UsageError
 
-    config = cli.project()
-    interactive = sys.stdin.isatty()
     planfile = _planfile(paths)
+    loaded: list[AppSpec] | None = None
+    if planfile is None and not paths:  # every spec: read by a child while this one starts
+        from smartpay_apply.cli.ahead import load_project
+
+        config, loaded = load_project(cli)
+    else:
+        config = cli.project()
+    interactive = sys.stdin.isatty()
     if planfile is None and not auto_approve and not interactive:
         raise UsageError(
             "apply needs a confirmation and stdin is not a terminal: pass --auto-approve "
@@ -129,7 +136,9 @@ def apply(
         parse_duration(wait_timeout or config.apply.wait_timeout),
         parse_duration(lock_timeout),
     )
-    request = _request(config, paths, planfile, apps, allow_payout_change, force, auto_approve)
+    request = _request(
+        config, paths, planfile, apps, allow_payout_change, force, auto_approve, loaded
+    )
     ui = CliInteraction(fmt=fmt, interactive=interactive, quiet_plan=quiet_plan)
     try:
         result = asyncio.run(_run(config, request, ui, options))
@@ -189,14 +198,16 @@ def _request(
     allow: tuple[str, ...],
     force: bool,
     auto_approve: bool,
+    loaded: list[AppSpec] | None = None,
 ) -> Request:
-    """The specs to apply: the selected ones, or those of the saved plan."""
+    """The specs to apply: the selected ones, or those of the saved plan (`loaded`: every
+    spec, read already)."""
     from smartpay_apply.engine.preflight import Request
     from smartpay_apply.project import load_specs
     from smartpay_apply.selection import select_specs
 
     if planfile is None:
-        managed = load_specs(config)
+        managed = load_specs(config) if loaded is None else loaded
         chosen = load_specs(config, list(paths)) if paths else managed
         return Request(
             specs=select_specs(chosen, apps),

@@ -32,6 +32,10 @@ class CliContext:
             self._config = load_project_config(Path.cwd(), self.config_file)
         return self._config
 
+    def use_project(self, config: ProjectConfig) -> None:
+        """The project config loaded elsewhere (a child process: cli/ahead.py)."""
+        self._config = config
+
 
 pass_cli = click.make_pass_decorator(CliContext, ensure=True)
 

@@ -16,7 +16,7 @@ import click
 from smartpay_apply.cli.context import CliContext, pass_cli
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator
 
     from smartpay_apply.config import ProjectConfig
     from smartpay_apply.engine.steps import Plan
@@ -79,6 +79,8 @@ def plan(
         specs = select_specs(load_specs(config, list(paths) or None), apps)
         result = asyncio.run(run_plan(config, specs))
     else:
+        from smartpay_apply.cli.ahead import project_ahead
+
         with project_ahead(cli, list(paths) or None) as project:
             result = asyncio.run(plan_while_loading(project))
     click.echo(render(result, fmt), nl=False)
@@ -104,22 +106,6 @@ async def run_plan(config: ProjectConfig, specs: list[AppSpec]) -> Plan:
         async with open_api(config) as api:
             result, _ = await build_plan(config, specs, api, store)
     return result
-
-
-def project_ahead(cli: CliContext, paths: list[Path] | None) -> Ahead[ProjectConfig | AppSpec]:
-    """smartpay.yaml, then the specs (`project.iter_project`), read in a forked child where
-    that is safe (`forking.Ahead`). The child starts at once, before this process imports
-    the YAML reading, the client and the store: it reads while this process starts."""
-    from smartpay_apply.forking import Ahead
-
-    cwd, config_file = Path.cwd(), cli.config_file
-
-    def read() -> Iterator[ProjectConfig | AppSpec]:
-        from smartpay_apply.project import iter_project
-
-        return iter_project(cwd, config_file, paths)
-
-    return Ahead(read)
 
 
 async def plan_while_loading(project: Ahead[ProjectConfig | AppSpec]) -> Plan:

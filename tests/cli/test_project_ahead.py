@@ -1,6 +1,7 @@
-"""`plan` reads the specs in a forked child while it starts (`forking.Ahead`): what it
-prints, and how it fails on a wrong spec, is exactly what reading them in one process gives
-(`SMARTPAY_READ_PROCESSES=1`): problems early and late, a duplicate across the files."""
+"""`plan` and `apply` read the project in a forked child while they start (`forking.Ahead`):
+what they print, and how they fail on a wrong spec or config, is exactly what reading it in
+one process gives (`SMARTPAY_READ_PROCESSES=1`): problems early and late, a duplicate across
+the files, smartpay.yaml missing or wrong."""
 
 from __future__ import annotations
 
@@ -86,3 +87,44 @@ def test_a_wrong_project_config_fails_the_plan_as_in_one_process(
     )
     assert ahead.returncode != 0
     assert ahead.stderr.strip() and "Traceback" not in ahead.stderr
+
+
+def test_an_apply_is_the_same_read_ahead_or_in_one_process(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Two copies of one fleet against the embedded sandbox: the same result, the same order
+    (Baidu refuses these specs' id-card URLs, never uploaded: the same refusal for each)."""
+    (tmp_path / "ahead").mkdir()
+    (tmp_path / "single").mkdir()
+    ahead_root = write_fleet(tmp_path / "ahead", wrong=False)
+    single_root = write_fleet(tmp_path / "single", wrong=False)
+    args = ("apply", "--auto-approve", "--format", "json")
+    ahead = run_cli(*args, cwd=ahead_root)
+    single = run_cli(*args, cwd=single_root, env={"SMARTPAY_READ_PROCESSES": "1"})
+    assert (ahead.returncode, ahead.stderr) == (single.returncode, single.stderr)
+    assert "account/create: errno 60011" in ahead.stderr
+    done = [(app["app"], app.get("status")) for app in json.loads(ahead.stdout)["apps"]]
+    assert done == [(app["app"], app.get("status")) for app in json.loads(single.stdout)["apps"]]
+    assert [name for name, _ in done] == [f"shop-{n:03d}" for n in range(COUNT)]
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        lambda root: write_fleet(root, wrong=True),
+        lambda root: (root / "smartpay.yaml").write_text("version: 1\nconcurrency: many\n"),
+        lambda root: None,
+    ],
+    ids=["wrong-specs", "invalid-config", "no-config"],
+)
+def test_a_wrong_project_fails_an_apply_as_in_one_process(run_cli, tmp_path: Path, setup) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "project"
+    root.mkdir()
+    setup(root)
+    ahead = run_cli("apply", "--auto-approve", cwd=root)
+    single = run_cli("apply", "--auto-approve", cwd=root, env={"SMARTPAY_READ_PROCESSES": "1"})
+    assert (ahead.returncode, ahead.stdout, ahead.stderr) == (
+        single.returncode,
+        single.stdout,
+        single.stderr,
+    )
+    assert ahead.returncode == 1
+    assert ahead.stderr.startswith("Error: ") and "Traceback" not in ahead.stderr
