@@ -124,8 +124,12 @@ class Ahead(Generic[T]):
     Use as a context manager around the event loop that consumes it: leaving reaps the child.
     """
 
-    def __init__(self, produce: Callable[[], Iterator[T]]) -> None:
+    def __init__(self, produce: Callable[[], Iterator[T]], *, whole: bool = False) -> None:
+        """`whole`: the child makes every item before it sends the first, for a caller that
+        takes them all at once (`collect`) after work of its own: the pipe's room then never
+        holds the child back while this process is busy elsewhere."""
         self._produce = produce
+        self._whole = whole
         self._pid: int | None = None
         self._read_end = -1
         if can_fork():
@@ -139,7 +143,7 @@ class Ahead(Generic[T]):
             fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
-            _stream_child(read_end, write_end, self._produce)
+            _stream_child(read_end, write_end, self._produce, whole=self._whole)
         os.close(write_end)
         self._pid, self._read_end = pid, read_end
 
@@ -318,7 +322,7 @@ def _unpickled_error(payload: bytes) -> BaseException | None:
 
 
 def _stream_child(
-    read_end: int, write_end: int, produce: Callable[[], Iterator[object]]
+    read_end: int, write_end: int, produce: Callable[[], Iterator[object]], *, whole: bool
 ) -> None:  # pragma: no cover - runs in the child
     """Send the items of `produce()` and leave without running anything of the parent's.
     Ctrl-C or SIGTERM ends the child at once: the parent sees its pipe end and decides."""
@@ -329,7 +333,7 @@ def _stream_child(
     try:
         os.close(read_end)
         with os.fdopen(write_end, "wb") as pipe:
-            _send_all(pipe, produce)
+            _send_all(pipe, _made_first(produce) if whole else produce)
         code = 0
     finally:
         os._exit(code)
@@ -354,6 +358,25 @@ def _send_all(
             _send(pipe, _RAISED, _pickled_error(error))
             return
         _send(pipe, _ITEM, pickled(item))
+
+
+def _made_first(
+    produce: Callable[[], Iterator[object]],
+) -> Callable[[], Iterator[object]]:  # pragma: no cover - runs in the child
+    """`produce` run to its end now; what it made (and how it ended) handed out again after."""
+    made: list[object] = []
+    failure: Exception | None = None
+    try:
+        made.extend(produce())
+    except Exception as error:
+        failure = error
+
+    def again() -> Iterator[object]:
+        yield from made
+        if failure is not None:
+            raise failure
+
+    return again
 
 
 def _pickled_error(error: BaseException) -> bytes:  # pragma: no cover - runs in the child

@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from smartpay_apply.spec.models import AppSpec
 
 
-def project_ahead(cli: CliContext, paths: list[Path] | None) -> Ahead[ProjectConfig | AppSpec]:
+def project_ahead(
+    cli: CliContext, paths: list[Path] | None, *, whole: bool = False
+) -> Ahead[ProjectConfig | AppSpec]:
     """smartpay.yaml, then each valid spec (`project.iter_project`), read in a forked child
-    that starts at once; ConfigError or SpecError as loading them here would raise."""
+    that starts at once (`whole`: read to the end before any is sent, see `Ahead`);
+    ConfigError or SpecError as loading them here would raise."""
     from smartpay_apply.forking import Ahead
 
     cwd, config_file = Path.cwd(), cli.config_file
@@ -34,7 +37,7 @@ def project_ahead(cli: CliContext, paths: list[Path] | None) -> Ahead[ProjectCon
 
         return iter_project(cwd, config_file, paths)
 
-    return Ahead(read)
+    return Ahead(read, whole=whole)
 
 
 def load_project(cli: CliContext) -> tuple[ProjectConfig, list[AppSpec]]:
@@ -42,7 +45,7 @@ def load_project(cli: CliContext) -> tuple[ProjectConfig, list[AppSpec]]:
     them, read by a child while this process imports what the network commands use."""
     from smartpay_apply.runtime import preload_network
 
-    with project_ahead(cli, None) as project:
+    with project_ahead(cli, None, whole=True) as project:
         preload_network()
         config, *specs = project.collect()
     specs.sort(key=lambda spec: cast("AppSpec", spec).app)  # load_specs' order

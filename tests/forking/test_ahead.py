@@ -42,7 +42,7 @@ def collect(produce):
                 got.append(item)
         except Exception as caught:
             error = {"type": type(caught).__name__, "text": str(caught)}
-    with Ahead(produce) as ahead:
+    with Ahead(produce, whole=os.environ.get("AHEAD_WHOLE") == "1") as ahead:
         forked = ahead.forked
         if os.environ.get("AHEAD_MODE") == "collect":  # every item, waited for, no loop
             try:
@@ -260,3 +260,38 @@ def test_items_pickled_with_one_memo_come_back_equal_and_share_what_they_shared(
     assert back == items
     assert all(item["shared"] is back[0]["shared"] for item in back)
     assert len(frames[1]) < len(frames[0])  # the shared value went once
+
+
+def test_a_whole_child_sends_the_same_items_and_the_same_end(mode: str) -> None:
+    """`whole=True` (apply: every spec at once, after its own imports): the same items in the
+    same order, then the same exception, through `items()` and `collect()` alike."""
+    result = run(
+        """
+        print(json.dumps(collect(lambda: numbers(300, ValueError("the last file is wrong")))))
+        """,
+        {"AHEAD_WHOLE": "1"},
+    )
+    assert result["error"] == {"type": "ValueError", "text": "the last file is wrong"}
+    if mode == "items":
+        assert values(result) == list(range(300))
+        assert result["parent"] not in pids(result)
+
+
+def test_a_whole_child_is_done_before_the_reader_looks() -> None:
+    result = run(
+        """
+        def big(count):
+            for n in range(count):
+                yield {"n": n, "pid": os.getpid(), "made": time.monotonic(), "pad": f"{n:05d}" * 800}
+        with Ahead(lambda: big(400), whole=True) as ahead:
+            time.sleep(1.5)  # this process imports meanwhile
+            looked = time.monotonic()
+            got = ahead.collect()
+        print(json.dumps({"made_before": sum(item["made"] < looked for item in got),
+                          "values": [item["n"] for item in got], "parent": parent,
+                          "pids": sorted({item["pid"] for item in got})}))
+        """
+    )
+    assert result["values"] == list(range(400))
+    assert result["made_before"] == 400  # a streaming child would stop at the pipe's room
+    assert result["parent"] not in result["pids"]
