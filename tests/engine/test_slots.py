@@ -139,25 +139,19 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         yield made
 
 
-async def test_a_mini_program_whose_audit_ended_goes_on_before_one_not_started(
-    world: World, tmp_path: Path
-) -> None:
-    """Concurrency 1, three mini-programs: while B holds the slot, A's account is approved
-    and C has not started. When B gives the slot up (its own wait), A goes on first: its
-    developer config is sent before C's account is created."""
-    a, b, c = (
-        spec_with_images(tmp_path, app_id).model_copy(update={"app": f"shop-{app_id}"})
-        for app_id in (5301, 5302, 5303)
-    )
-    planner = Planner(
+def one_slot_planner(world: World, *, concurrency: int) -> Planner:
+    """A planner of the sandbox world's mini-programs (their tokens `sandbox-<app_id>`)."""
+    return Planner(
         app_api=lambda spec: world.api.app(f"sandbox-{spec.app_id}"),
         store=world.store,
         options=DecideOptions(),
-        concurrency=3,
+        concurrency=concurrency,
     )
-    plans = [await planner.plan(spec) for spec in (a, b, c)]
-    shown = Shown()
-    running = Executor(
+
+
+def one_slot_executor(world: World, planner: Planner, shown: Shown) -> Executor:
+    """An executor with one slot that waits for audits (the cases below contend for it)."""
+    return Executor(
         planner,
         Wiring(
             app_api=lambda spec: world.api.app(f"sandbox-{spec.app_id}"),
@@ -168,6 +162,22 @@ async def test_a_mini_program_whose_audit_ended_goes_on_before_one_not_started(
         ApplyOptions(wait=True, wait_timeout=60, concurrency=1, backoff=FAST),
         shown,
     )
+
+
+async def test_a_mini_program_whose_audit_ended_goes_on_before_one_not_started(
+    world: World, tmp_path: Path
+) -> None:
+    """Concurrency 1, three mini-programs: while B holds the slot, A's account is approved
+    and C has not started. When B gives the slot up (its own wait), A goes on first: its
+    developer config is sent before C's account is created."""
+    a, b, c = (
+        spec_with_images(tmp_path, app_id).model_copy(update={"app": f"shop-{app_id}"})
+        for app_id in (5301, 5302, 5303)
+    )
+    planner = one_slot_planner(world, concurrency=3)
+    plans = [await planner.plan(spec) for spec in (a, b, c)]
+    shown = Shown()
+    running = one_slot_executor(world, planner, shown)
     a_created = world.transport.hold("/account/create")
     task = asyncio.ensure_future(running.run(list(zip((a, b, c), plans, strict=True))))
     try:
@@ -203,25 +213,10 @@ async def test_an_audits_outcome_is_recorded_before_the_slot_is_taken_back(
         spec_with_images(tmp_path, app_id).model_copy(update={"app": f"shop-{app_id}"})
         for app_id in (5311, 5312)
     )
-    planner = Planner(
-        app_api=lambda spec: world.api.app(f"sandbox-{spec.app_id}"),
-        store=world.store,
-        options=DecideOptions(),
-        concurrency=2,
-    )
+    planner = one_slot_planner(world, concurrency=2)
     plans = [await planner.plan(spec) for spec in (a, b)]
     shown = Shown()
-    running = Executor(
-        planner,
-        Wiring(
-            app_api=lambda spec: world.api.app(f"sandbox-{spec.app_id}"),
-            tp_api=lambda spec: world.api.tp(TP_TOKEN),
-            recorder=world.recorder,
-            store=world.store,
-        ),
-        ApplyOptions(wait=True, wait_timeout=60, concurrency=1, backoff=FAST),
-        shown,
-    )
+    running = one_slot_executor(world, planner, shown)
     held = [world.transport.hold("/account/create")]
     task = asyncio.ensure_future(running.run(list(zip((a, b), plans, strict=True))))
     try:

@@ -6,13 +6,13 @@ having a single thread, which a test process cannot promise.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import textwrap
 
 import pytest
+
+from tests.forking.fresh import run_fresh
 
 pytestmark = [
     pytest.mark.skipif(
@@ -70,16 +70,7 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
 
 def run(body: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     """Run PRELUDE + body in a new interpreter; its last line of output, as JSON."""
-    code = PRELUDE + textwrap.dedent(body)
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
-    assert process.returncode == 0, process.stderr
-    return json.loads(process.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_fresh(PRELUDE, body, env)
 
 
 def values(result: dict) -> list[int]:  # type: ignore[type-arg]

@@ -6,13 +6,12 @@ having a single thread, which a test process cannot promise.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import textwrap
 
 import pytest
+
+from tests.forking.fresh import run_fresh
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
@@ -30,16 +29,7 @@ def squares(some):
 
 def run(body: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     """Run PRELUDE + body in a new interpreter; its last line of output, as JSON."""
-    code = PRELUDE + textwrap.dedent(body)
-    process = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **(env or {})},
-    )
-    assert process.returncode == 0, process.stderr
-    return json.loads(process.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_fresh(PRELUDE, body, env)
 
 
 def test_the_second_half_is_done_in_a_child_and_the_order_kept() -> None:

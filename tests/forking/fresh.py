@@ -1,0 +1,24 @@
+"""Running a case in a fresh interpreter: whether the forking helpers fork depends on the
+process having a single thread, which a test process cannot promise."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+
+def run_fresh(prelude: str, body: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `prelude` + `body` in a new interpreter; its last line of output, as JSON."""
+    process = subprocess.run(
+        [sys.executable, "-c", prelude + textwrap.dedent(body)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.returncode == 0, process.stderr
+    return json.loads(process.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
