@@ -10,6 +10,16 @@ import sys
 import textwrap
 from typing import Any
 
+#: Prelude code: `children_left()` says whether this process still has a child ("some").
+CHILDREN_LEFT = """
+def children_left():
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return "some"
+    except ChildProcessError:
+        return "none"
+"""
+
 
 def run_fresh(prelude: str, body: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run `prelude` + `body` in a new interpreter; its last line of output, as JSON."""

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from tests.forking.fresh import run_fresh
+from tests.forking.fresh import CHILDREN_LEFT, run_fresh
 
 pytestmark = [
     pytest.mark.skipif(
@@ -51,11 +51,7 @@ def collect(produce):
                 error = {"type": type(caught).__name__, "text": str(caught)}
         else:
             asyncio.run(main(ahead))
-    try:
-        os.waitpid(-1, os.WNOHANG)
-        children = "some"
-    except ChildProcessError:
-        children = "none"
+    children = children_left()
     return {"parent": parent, "forked": forked, "items": got, "error": error,
             "children": children}
 """
@@ -70,7 +66,7 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
 
 def run(body: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     """Run PRELUDE + body in a new interpreter; its last line of output, as JSON."""
-    return run_fresh(PRELUDE, body, env)
+    return run_fresh(PRELUDE + CHILDREN_LEFT, body, env)
 
 
 def values(result: dict) -> list[int]:  # type: ignore[type-arg]
@@ -181,11 +177,7 @@ def test_leaving_early_leaves_no_child_behind() -> None:
             return got
         with Ahead(endless) as ahead:
             got = asyncio.run(first_three(ahead))
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            children = "some"
-        except ChildProcessError:
-            children = "none"
+        children = children_left()
         print(json.dumps({"got": got, "children": children}))
         """
     )
@@ -197,11 +189,7 @@ def test_items_never_asked_for_leave_no_child_behind() -> None:
         """
         with Ahead(lambda: numbers(100_000)) as ahead:
             pass  # e.g. the store could not be opened before the first spec was wanted
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            children = "some"
-        except ChildProcessError:
-            children = "none"
+        children = children_left()
         print(json.dumps({"children": children}))
         """
     )

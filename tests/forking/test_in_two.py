@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.forking.fresh import run_fresh
+from tests.forking.fresh import CHILDREN_LEFT, run_fresh
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
@@ -29,7 +29,7 @@ def squares(some):
 
 def run(body: str, env: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
     """Run PRELUDE + body in a new interpreter; its last line of output, as JSON."""
-    return run_fresh(PRELUDE, body, env)
+    return run_fresh(PRELUDE + CHILDREN_LEFT, body, env)
 
 
 def test_the_second_half_is_done_in_a_child_and_the_order_kept() -> None:
@@ -98,11 +98,7 @@ def test_an_error_here_leaves_no_child_behind() -> None:
             in_two(list(range(6)), failing_here, min_items=2)
         except ValueError as error:
             caught = str(error)
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            children = "some"
-        except ChildProcessError:
-            children = "none"
+        children = children_left()
         print(json.dumps({"caught": caught, "children": children}))
         """
     )
