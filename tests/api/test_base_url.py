@@ -18,6 +18,17 @@ def httpx_answer(url: str) -> str:
     return str(httpx.URL(url.rstrip("/"))).rstrip("/")
 
 
+def assert_normalised_as_httpx_does(url: str) -> None:
+    """`normal_base_url` gives httpx's URL, or refuses what httpx refuses."""
+    try:
+        expected = httpx_answer(url)
+    except httpx.InvalidURL:
+        with pytest.raises(httpx.InvalidURL):
+            normal_base_url(url)
+        return
+    assert normal_base_url(url) == expected
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -44,13 +55,7 @@ def httpx_answer(url: str) -> str:
     ],
 )
 def test_written_urls_are_normalised_as_httpx_does(url: str) -> None:
-    try:
-        expected = httpx_answer(url)
-    except httpx.InvalidURL:
-        with pytest.raises(httpx.InvalidURL):
-            normal_base_url(url)
-        return
-    assert normal_base_url(url) == expected
+    assert_normalised_as_httpx_does(url)
 
 
 LABEL = st.one_of(
@@ -75,10 +80,4 @@ def test_any_url_is_normalised_as_httpx_does(
     url = f"{scheme}://{'.'.join(labels)}"
     url += "" if port is None else f":{port}"
     url += "".join(f"/{segment}" for segment in segments) + slashes
-    try:
-        expected = httpx_answer(url)
-    except httpx.InvalidURL:
-        with pytest.raises(httpx.InvalidURL):
-            normal_base_url(url)
-        return
-    assert normal_base_url(url) == expected
+    assert_normalised_as_httpx_does(url)
