@@ -89,19 +89,32 @@ def in_two(
 
 
 def _child(read_end: int, write_end: int, work: Callable[[], object]) -> None:  # pragma: no cover
-    """Run `work`, send its pickled result, and leave without running anything of the
+    """Run `work` and send its pickled result (see `_in_child`)."""
+
+    def send(pipe: BinaryIO) -> None:
+        pipe.write(pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL))
+
+    _in_child(read_end, write_end, send)
+
+
+def _in_child(
+    read_end: int, write_end: int, send: Callable[[BinaryIO], None]
+) -> None:  # pragma: no cover - runs in the child
+    """Write what `send` writes to the pipe, and leave without running anything of the
     parent's (no atexit handlers, no buffered output flushed twice).
 
-    Without the cyclic collector: the child lives for its half only, and each collection
-    would walk (and so copy, page by page) the objects it shares with the parent.
+    Without the cyclic collector: the child lives for its work only, and each collection
+    would walk (and so copy, page by page) the objects it shares with the parent. Ctrl-C or
+    SIGTERM ends the child at once: the parent sees its pipe end and does the work itself.
     """
     gc.disable()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     code = 1
     try:
         os.close(read_end)
-        data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
+            send(pipe)
         code = 0
     finally:
         os._exit(code)
@@ -324,19 +337,12 @@ def _unpickled_error(payload: bytes) -> BaseException | None:
 def _stream_child(
     read_end: int, write_end: int, produce: Callable[[], Iterator[object]], *, whole: bool
 ) -> None:  # pragma: no cover - runs in the child
-    """Send the items of `produce()` and leave without running anything of the parent's.
-    Ctrl-C or SIGTERM ends the child at once: the parent sees its pipe end and decides."""
-    gc.disable()  # as in `_child`
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    code = 1
-    try:
-        os.close(read_end)
-        with os.fdopen(write_end, "wb") as pipe:
-            _send_all(pipe, _made_first(produce) if whole else produce)
-        code = 0
-    finally:
-        os._exit(code)
+    """Send the items of `produce()` (see `_in_child`)."""
+    _in_child(
+        read_end,
+        write_end,
+        lambda pipe: _send_all(pipe, _made_first(produce) if whole else produce),
+    )
 
 
 def _send_all(
